@@ -1,0 +1,54 @@
+import { SerpentError } from '@serpent/errors';
+
+/**
+ * Stable codes of every failure the codec reports. Published codes are never reused.
+ * Every error names the file and, where it applies, the byte offset, payload or record.
+ */
+export type StoneErrorCode =
+  | 'STONE_IO'
+  | 'STONE_TRUNCATED'
+  | 'STONE_BAD_MAGIC'
+  | 'STONE_BAD_VERSION'
+  | 'STONE_CORRUPT_HEADER'
+  | 'STONE_BAD_FILE_TYPE'
+  | 'STONE_BAD_PAYLOAD_KIND'
+  | 'STONE_BAD_COMPRESSION'
+  | 'STONE_CHECKSUM_MISMATCH'
+  | 'STONE_DECOMPRESS_FAILED'
+  | 'STONE_SIZE_MISMATCH'
+  | 'STONE_TOO_LARGE'
+  | 'STONE_BAD_RECORD'
+  | 'STONE_BAD_UTF8'
+  | 'STONE_TRAILING_BYTES'
+  | 'STONE_INDEX_BOUNDS'
+  | 'STONE_CONTENT_HASH_MISMATCH'
+  | 'STONE_MISSING_CONTENT'
+  | 'STONE_INVALID_INPUT';
+
+const HINTS: Partial<Record<StoneErrorCode, string>> = {
+  STONE_BAD_MAGIC: 'the file is not a .stone package; check that you named the right file',
+  STONE_TRUNCATED: 'the file is cut short; download or copy it again',
+  STONE_CHECKSUM_MISMATCH: 'the file is damaged; download or copy it again',
+  STONE_CONTENT_HASH_MISMATCH: 'the package content is damaged; download or rebuild it',
+  STONE_DECOMPRESS_FAILED: 'the file is damaged; download or copy it again',
+  STONE_BAD_VERSION: 'this stone was written by a newer or unknown tool; this codec reads format version 1',
+};
+
+export class StoneError extends SerpentError {
+  override readonly code: StoneErrorCode;
+  constructor(
+    code: StoneErrorCode,
+    file: string,
+    message: string,
+    details: Record<string, unknown> = {},
+    cause?: unknown,
+  ) {
+    const hint = HINTS[code];
+    super(code, `${file}: ${message}`, {
+      ...(hint === undefined ? {} : { hint }),
+      details: { file, ...details },
+      ...(cause === undefined ? {} : { cause }),
+    });
+    this.code = code;
+  }
+}

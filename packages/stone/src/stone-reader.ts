@@ -1,0 +1,557 @@
+import { PassThrough, pipeline, Transform } from 'node:stream';
+import { type Attribute, decodeAttributesPayload } from './attributes-payload.js';
+import { type ByteSource, bytesSource, fileSource } from './byte-source.js';
+import {
+  Compression,
+  HEADER_SIZE,
+  PAYLOAD_HEADER_SIZE,
+  PAYLOAD_KIND_NAMES,
+  PayloadKind,
+} from './constants.js';
+import { createXxh3_64, createXxh3_128, xxh3_64 } from './hash.js';
+import { decodePayloadHeader, decodeStoneHeader, type PayloadHeader, type StoneHeader } from './header.js';
+import { decodeIndexPayload, type IndexEntry } from './index-payload.js';
+import { decodeLayoutPayload, type LayoutEntry, type LayoutRaw } from './layout-payload.js';
+import { decodeMetaPayload, type MetaRecord } from './meta-payload.js';
+import { metaFromRecords, type PackageMeta } from './package-meta.js';
+import { StoneError } from './stone-error.js';
+import { createZstdDecompressStream, zstdDecompress } from './zstd.js';
+
+/** A payload's header plus where it sits in the file. */
+export interface PayloadInfo extends PayloadHeader {
+  readonly index: number;
+  readonly headerOffset: number;
+  readonly bodyOffset: number;
+}
+
+export interface OpenStoneOptions {
+  /**
+   * Upper bound on the decompressed size of a Meta, Layout, Index or Attributes payload, which
+   * are decoded in memory. The default, 512 MiB, is ~15× the layout of a whole 320k-file
+   * distribution; a larger claim is refused before anything is allocated.
+   */
+  readonly maxRecordPayloadSize?: number;
+}
+
+/** Receives the unique file contents of a package, each verified against its XXH3-128. */
+export interface ContentSink {
+  /** Called for each index entry in content order; return undefined to skip its bytes. */
+  file(entry: IndexEntry): ContentFileSink | undefined | Promise<ContentFileSink | undefined>;
+}
+
+export interface UnpackOptions {
+  /** Default true. When false, a content whose hash differs is committed with the hash it has. */
+  readonly verify?: boolean;
+  /** Sees every decompressed byte of the content payload, in order (for whole-payload digests). */
+  readonly onChunk?: (chunk: Uint8Array) => void;
+}
+
+export interface ContentFileSink {
+  write(chunk: Uint8Array): void | Promise<void>;
+  /** The bytes written hash to `digest` (the entry's digest, unless verification is off). */
+  commit(digest: string): void | Promise<void>;
+  /** The content did not verify, or reading failed; discard what was written. */
+  abort(error: unknown): void | Promise<void>;
+}
+
+const DEFAULT_MAX_RECORD_PAYLOAD = 512 * 1024 * 1024;
+
+/**
+ * A stone file opened for reading. Opening walks the payload headers only (32 bytes each);
+ * payloads are read, checksum-verified and decoded when first asked for, and the content
+ * payload is only ever streamed.
+ */
+export class StoneReader {
+  readonly header: StoneHeader;
+  readonly payloads: readonly PayloadInfo[];
+  private readonly source: ByteSource;
+  private readonly maxRecordPayload: number;
+  private readonly cache = new Map<number, unknown>();
+
+  private constructor(
+    source: ByteSource,
+    header: StoneHeader,
+    payloads: PayloadInfo[],
+    opts: OpenStoneOptions,
+  ) {
+    this.source = source;
+    this.header = header;
+    this.payloads = payloads;
+    this.maxRecordPayload = opts.maxRecordPayloadSize ?? DEFAULT_MAX_RECORD_PAYLOAD;
+  }
+
+  /** Opens a stone file. Close it when done. */
+  static async open(path: string, opts: OpenStoneOptions = {}): Promise<StoneReader> {
+    const source = await fileSource(path);
+    try {
+      return await StoneReader.fromSource(source, opts);
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
+  }
+
+  /** Reads a stone held in memory (a downloaded index, a test buffer). */
+  static async fromBytes(
+    bytes: Uint8Array,
+    name = '<memory>',
+    opts: OpenStoneOptions = {},
+  ): Promise<StoneReader> {
+    return StoneReader.fromSource(bytesSource(bytes, name), opts);
+  }
+
+  static async fromSource(source: ByteSource, opts: OpenStoneOptions = {}): Promise<StoneReader> {
+    const file = source.name;
+    if (source.size < HEADER_SIZE) {
+      throw new StoneError(
+        'STONE_TRUNCATED',
+        file,
+        `${source.size} bytes is shorter than the 32-byte header`,
+        {
+          offset: source.size,
+        },
+      );
+    }
+    const header = decodeStoneHeader(await source.read(0, HEADER_SIZE), file);
+    const payloads: PayloadInfo[] = [];
+    let offset = HEADER_SIZE;
+    for (let i = 0; i < header.numPayloads; i++) {
+      if (offset + PAYLOAD_HEADER_SIZE > source.size) {
+        throw new StoneError(
+          'STONE_TRUNCATED',
+          file,
+          `file ends at ${source.size}, inside the header of payload #${i} of ${header.numPayloads} (at ${offset})`,
+          { offset, payload: i },
+        );
+      }
+      const h = decodePayloadHeader(await source.read(offset, PAYLOAD_HEADER_SIZE), file, offset, i);
+      const bodyOffset = offset + PAYLOAD_HEADER_SIZE;
+      if (h.storedSize > source.size - bodyOffset) {
+        throw new StoneError(
+          'STONE_TRUNCATED',
+          file,
+          `payload #${i} (${PAYLOAD_KIND_NAMES[h.kind]}) claims ${h.storedSize} stored bytes at ${bodyOffset} but the file ends at ${source.size}`,
+          { offset: bodyOffset, payload: i },
+        );
+      }
+      payloads.push({ ...h, index: i, headerOffset: offset, bodyOffset });
+      offset = bodyOffset + h.storedSize;
+    }
+    if (offset !== source.size) {
+      throw new StoneError(
+        'STONE_TRAILING_BYTES',
+        file,
+        `${source.size - offset} unexpected bytes after the last payload (at ${offset})`,
+        {
+          offset,
+        },
+      );
+    }
+    return new StoneReader(source, header, payloads, opts);
+  }
+
+  /** The path or label this stone was opened from. */
+  get file(): string {
+    return this.source.name;
+  }
+
+  /** Size of the whole stone in bytes. */
+  get size(): number {
+    return this.source.size;
+  }
+
+  async close(): Promise<void> {
+    await this.source.close();
+  }
+
+  private ofKind(kind: number): PayloadInfo[] {
+    return this.payloads.filter((p) => p.kind === kind);
+  }
+
+  private label(p: PayloadInfo): string {
+    return `${PAYLOAD_KIND_NAMES[p.kind]} payload #${p.index}`;
+  }
+
+  /** Reads a record payload's stored bytes, verifies its checksum, decompresses and size-checks it. */
+  async plainPayload(p: PayloadInfo): Promise<Uint8Array> {
+    const file = this.file;
+    if (p.kind === PayloadKind.Content)
+      throw new Error('the content payload is streamed; use unpackContent()');
+    if (p.plainSize > this.maxRecordPayload) {
+      throw new StoneError(
+        'STONE_TOO_LARGE',
+        file,
+        `${this.label(p)} claims ${p.plainSize} plain bytes, over the ${this.maxRecordPayload}-byte limit`,
+        { payload: p.index, offset: p.headerOffset + 8 },
+      );
+    }
+    const stored = await this.source.read(p.bodyOffset, p.storedSize);
+    const sum = await xxh3_64(stored);
+    if (sum !== p.checksum) {
+      throw new StoneError(
+        'STONE_CHECKSUM_MISMATCH',
+        file,
+        `${this.label(p)} at ${p.bodyOffset}: checksum ${sum} does not match the header's ${p.checksum}`,
+        { payload: p.index, offset: p.bodyOffset, expected: p.checksum, actual: sum },
+      );
+    }
+    let plain: Uint8Array;
+    if (p.compression === Compression.None) {
+      plain = stored;
+    } else {
+      try {
+        // One byte of headroom so that a payload longer than declared is seen as such.
+        plain = zstdDecompress(stored, p.plainSize + 1);
+      } catch (err) {
+        throw new StoneError(
+          'STONE_DECOMPRESS_FAILED',
+          file,
+          `${this.label(p)} at ${p.bodyOffset}: zstd: ${(err as Error).message}`,
+          { payload: p.index, offset: p.bodyOffset },
+          err,
+        );
+      }
+    }
+    if (plain.length !== p.plainSize) {
+      throw new StoneError(
+        'STONE_SIZE_MISMATCH',
+        file,
+        `${this.label(p)}: decompressed to ${plain.length} bytes, header says ${p.plainSize}`,
+        { payload: p.index, offset: p.bodyOffset, expected: p.plainSize, actual: plain.length },
+      );
+    }
+    return plain;
+  }
+
+  private async decoded<T>(p: PayloadInfo, decode: (plain: Uint8Array) => T): Promise<T> {
+    const hit = this.cache.get(p.index);
+    if (hit !== undefined) return hit as T;
+    const value = decode(await this.plainPayload(p));
+    this.cache.set(p.index, value);
+    return value;
+  }
+
+  private ctx(p: PayloadInfo) {
+    return { file: this.file, what: this.label(p) };
+  }
+
+  /** The records of every Meta payload (one per package in an index or manifest). */
+  async metaRecords(): Promise<MetaRecord[][]> {
+    const out: MetaRecord[][] = [];
+    for (const p of this.ofKind(PayloadKind.Meta)) {
+      out.push(await this.decoded(p, (b) => decodeMetaPayload(b, p.numRecords, this.ctx(p))));
+    }
+    return out;
+  }
+
+  /** The package described by the first Meta payload. */
+  async meta(): Promise<PackageMeta> {
+    const p = this.ofKind(PayloadKind.Meta)[0];
+    if (p === undefined) throw new StoneError('STONE_MISSING_CONTENT', this.file, 'no Meta payload', {});
+    const records = await this.decoded(p, (b) => decodeMetaPayload(b, p.numRecords, this.ctx(p)));
+    return metaFromRecords(records, this.file, p.index);
+  }
+
+  /** Every package described (a repository index or build manifest has one Meta payload each). */
+  async metas(): Promise<PackageMeta[]> {
+    const all = await this.metaRecords();
+    const metaPayloads = this.ofKind(PayloadKind.Meta);
+    return all.map((r, i) => metaFromRecords(r, this.file, metaPayloads[i]!.index));
+  }
+
+  /** Layout entries with how each was stored (NUL terminators, raw lengths). */
+  async layoutRecords(): Promise<{ entries: LayoutEntry[]; raw: LayoutRaw[] }> {
+    const ps = this.ofKind(PayloadKind.Layout);
+    const entries: LayoutEntry[] = [];
+    const raw: LayoutRaw[] = [];
+    for (const p of ps) {
+      const d = await this.decoded(p, (b) => decodeLayoutPayload(b, p.numRecords, this.ctx(p)));
+      entries.push(...d.entries);
+      raw.push(...d.raw);
+    }
+    return { entries, raw };
+  }
+
+  /** Where each file, directory and symlink of the package goes under `/usr`. */
+  async layout(): Promise<LayoutEntry[]> {
+    return (await this.layoutRecords()).entries;
+  }
+
+  /** One entry per unique file content, in the order the writer chose. */
+  async index(): Promise<IndexEntry[]> {
+    const out: IndexEntry[] = [];
+    for (const p of this.ofKind(PayloadKind.Index)) {
+      out.push(...(await this.decoded(p, (b) => decodeIndexPayload(b, p.numRecords, this.ctx(p)))));
+    }
+    return out;
+  }
+
+  async attributes(): Promise<Attribute[]> {
+    const out: Attribute[] = [];
+    for (const p of this.ofKind(PayloadKind.Attributes)) {
+      out.push(...(await this.decoded(p, (b) => decodeAttributesPayload(b, p.numRecords, this.ctx(p)))));
+    }
+    return out;
+  }
+
+  /** The content payload (the first, as consumers take it), if the stone has one. */
+  get contentPayload(): PayloadInfo | undefined {
+    return this.ofKind(PayloadKind.Content)[0];
+  }
+
+  /**
+   * Streams the decompressed content payload in chunks. At the end it checks the total size
+   * against the header and the stored bytes' XXH3-64 against the checksum. A decoder error is
+   * reported as a checksum mismatch when the stored bytes are damaged (the root cause).
+   */
+  async *contentChunks(): AsyncGenerator<Uint8Array> {
+    const p = this.contentPayload;
+    if (p === undefined) return;
+    const file = this.file;
+    const storedHasher = await createXxh3_64();
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        storedHasher.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    const out = p.compression === Compression.Zstd ? createZstdDecompressStream() : new PassThrough();
+    pipeline(this.source.stream(p.bodyOffset, p.storedSize), tap, out, () => {});
+    let total = 0;
+    try {
+      for await (const chunk of out as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (total > p.plainSize) {
+          out.destroy();
+          throw new StoneError(
+            'STONE_SIZE_MISMATCH',
+            file,
+            `${this.label(p)} decompresses to more than the ${p.plainSize} bytes its header says`,
+            {
+              payload: p.index,
+              expected: p.plainSize,
+            },
+          );
+        }
+        yield chunk;
+      }
+    } catch (err) {
+      if (err instanceof StoneError) throw err;
+      const sum = await xxh3_64(await this.source.read(p.bodyOffset, p.storedSize));
+      if (sum !== p.checksum) {
+        throw new StoneError(
+          'STONE_CHECKSUM_MISMATCH',
+          file,
+          `${this.label(p)} at ${p.bodyOffset}: checksum ${sum} does not match the header's ${p.checksum}`,
+          { payload: p.index, offset: p.bodyOffset, expected: p.checksum, actual: sum },
+          err,
+        );
+      }
+      throw new StoneError(
+        'STONE_DECOMPRESS_FAILED',
+        file,
+        `${this.label(p)} at ${p.bodyOffset}: ${(err as Error).message}`,
+        { payload: p.index, offset: p.bodyOffset },
+        err,
+      );
+    }
+    const sum = storedHasher.digest('hex');
+    if (sum !== p.checksum) {
+      throw new StoneError(
+        'STONE_CHECKSUM_MISMATCH',
+        file,
+        `${this.label(p)} at ${p.bodyOffset}: checksum ${sum} does not match the header's ${p.checksum}`,
+        { payload: p.index, offset: p.bodyOffset, expected: p.checksum, actual: sum },
+      );
+    }
+    if (total !== p.plainSize) {
+      throw new StoneError(
+        'STONE_SIZE_MISMATCH',
+        file,
+        `${this.label(p)}: decompressed to ${total} bytes, header says ${p.plainSize}`,
+        {
+          payload: p.index,
+          expected: p.plainSize,
+          actual: total,
+        },
+      );
+    }
+  }
+
+  /** The index entries sorted by offset, each checked against the content's bounds. */
+  private async slices(): Promise<IndexEntry[]> {
+    const entries = await this.index();
+    const p = this.contentPayload;
+    if (p === undefined) {
+      if (entries.length > 0) {
+        throw new StoneError(
+          'STONE_MISSING_CONTENT',
+          this.file,
+          `${entries.length} index entries but no Content payload`,
+          {},
+        );
+      }
+      return [];
+    }
+    const sorted = [...entries].sort((a, b) => a.start - b.start || a.end - b.end);
+    let prevEnd = 0;
+    for (const e of sorted) {
+      if (e.end > p.plainSize) {
+        throw new StoneError(
+          'STONE_INDEX_BOUNDS',
+          this.file,
+          `index entry ${e.digest} spans ${e.start}..${e.end}, past the ${p.plainSize}-byte content`,
+          { digest: e.digest, start: e.start, end: e.end },
+        );
+      }
+      if (e.start < prevEnd) {
+        throw new StoneError(
+          'STONE_INDEX_BOUNDS',
+          this.file,
+          `index entry ${e.digest} at ${e.start} overlaps the previous entry (ends ${prevEnd})`,
+          {
+            digest: e.digest,
+            start: e.start,
+          },
+        );
+      }
+      prevEnd = e.end;
+    }
+    return sorted;
+  }
+
+  /**
+   * Streams every unique file content to `sink`, verifying each one's XXH3-128 before
+   * `commit()`. A mismatch aborts that file and throws STONE_CONTENT_HASH_MISMATCH naming the
+   * digest and the layout paths that use it. Files committed before a later failure are
+   * individually verified, so a store may keep them.
+   */
+  async unpackContent(sink: ContentSink, opts: UnpackOptions = {}): Promise<void> {
+    const verify = opts.verify ?? true;
+    const sorted = await this.slices();
+    const hasher = await createXxh3_128();
+    let i = 0;
+    let pos = 0;
+    let cur: { entry: IndexEntry; out: ContentFileSink | undefined } | undefined;
+
+    const finish = async (c: { entry: IndexEntry; out: ContentFileSink | undefined }) => {
+      const digest = hasher.digest('hex');
+      if (verify && digest !== c.entry.digest) {
+        const paths = (await this.layout())
+          .filter((e) => e.type === 'regular' && e.hash === c.entry.digest)
+          .map((e) => `/usr/${e.target}`);
+        const err = new StoneError(
+          'STONE_CONTENT_HASH_MISMATCH',
+          this.file,
+          `content of ${paths.length > 0 ? paths.join(', ') : `index entry ${c.entry.digest}`} hashes to ${digest}, expected ${c.entry.digest} (content bytes ${c.entry.start}..${c.entry.end})`,
+          { digest: c.entry.digest, actual: digest, paths, start: c.entry.start, end: c.entry.end },
+        );
+        await c.out?.abort(err);
+        throw err;
+      }
+      await c.out?.commit(digest);
+    };
+    const begin = async () => {
+      while (cur === undefined && i < sorted.length && sorted[i]!.start === pos) {
+        const entry = sorted[i++]!;
+        hasher.init();
+        cur = { entry, out: await sink.file(entry) };
+        if (entry.end === entry.start) {
+          const done = cur;
+          cur = undefined;
+          await finish(done);
+        }
+      }
+    };
+
+    try {
+      await begin();
+      for await (const chunk of this.contentChunks()) {
+        opts.onChunk?.(chunk);
+        let off = 0;
+        while (off < chunk.length) {
+          if (cur !== undefined) {
+            const take = Math.min(chunk.length - off, cur.entry.end - pos);
+            const part = chunk.subarray(off, off + take);
+            hasher.update(part);
+            await cur.out?.write(part);
+            pos += take;
+            off += take;
+            if (pos === cur.entry.end) {
+              const done = cur;
+              cur = undefined;
+              await finish(done);
+            }
+          } else {
+            const next = i < sorted.length ? sorted[i]!.start : Number.POSITIVE_INFINITY;
+            const take = Math.min(chunk.length - off, next - pos);
+            pos += take;
+            off += take;
+          }
+          await begin();
+        }
+      }
+    } catch (err) {
+      const open = cur as { out: ContentFileSink | undefined } | undefined;
+      if (open !== undefined) await open.out?.abort(err);
+      throw err;
+    }
+    if (cur !== undefined || i < sorted.length) {
+      throw new StoneError(
+        'STONE_INDEX_BOUNDS',
+        this.file,
+        `content ended at ${pos} before every index entry was read`,
+        { offset: pos },
+      );
+    }
+  }
+
+  /**
+   * Decodes and verifies everything: every payload checksum, decompressed size and record, and
+   * every file content against its digest; every regular layout entry must have its content.
+   */
+  async verify(): Promise<{ files: number; bytes: number }> {
+    await this.metaRecords();
+    const layout = await this.layout();
+    await this.attributes();
+    const index = await this.index();
+    const digests = new Set(index.map((e) => e.digest));
+    for (const e of layout) {
+      if (e.type === 'regular' && !digests.has(e.hash)) {
+        throw new StoneError(
+          'STONE_MISSING_CONTENT',
+          this.file,
+          `/usr/${e.target} has content ${e.hash}, which the index does not hold`,
+          {
+            path: e.target,
+            digest: e.hash,
+          },
+        );
+      }
+    }
+    let files = 0;
+    let bytes = 0;
+    await this.unpackContent({
+      file(entry) {
+        files++;
+        bytes += entry.end - entry.start;
+        return undefined;
+      },
+    });
+    return { files, bytes };
+  }
+}
+
+/** Opens, uses and closes a stone. */
+export async function withStone<T>(
+  path: string,
+  fn: (stone: StoneReader) => Promise<T>,
+  opts?: OpenStoneOptions,
+): Promise<T> {
+  const stone = await StoneReader.open(path, opts);
+  try {
+    return await fn(stone);
+  } finally {
+    await stone.close();
+  }
+}
