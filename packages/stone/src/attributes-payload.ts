@@ -16,7 +16,7 @@ export function decodeAttributesPayload(bytes: Uint8Array, count: number, ctx: C
     const valueLength = c.u64Number('value_length');
     const key = c.take(keyLength, 'key');
     const value = c.take(valueLength, 'value');
-    out.push({ key: key.slice(), value: value.slice() });
+    out.push({ key: Uint8Array.from(key), value: Uint8Array.from(value) });
   }
   c.record = -1;
   if (c.remaining !== 0) c.fail(`${c.remaining} bytes follow the last of ${count} records`);

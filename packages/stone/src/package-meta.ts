@@ -42,11 +42,15 @@ export function metaFromRecords(records: readonly MetaRecord[], file: string, pa
     const r = records.find((x) => x.tag === tag && x.type === MetaType.String);
     return r === undefined ? undefined : (r.value as string);
   };
-  const int = (tag: number): number | undefined => {
-    const r = records.find((x) => x.tag === tag && typeof x.value === 'bigint');
+  const inRange = (v: bigint) => v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER);
+  const int = (tag: number, firstInRange = false): number | undefined => {
+    const ints = records.filter((x) => x.tag === tag && typeof x.value === 'bigint');
+    // PackageSize only matters in an index; a stray record of another width before the real
+    // one (the kitchen-sink fixture has all eight) should not make a package unreadable.
+    const r = firstInRange ? (ints.find((x) => inRange(x.value as bigint)) ?? ints[0]) : ints[0];
     if (r === undefined) return undefined;
     const v = r.value as bigint;
-    if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) {
+    if (!inRange(v)) {
       throw new StoneError(
         'STONE_BAD_RECORD',
         file,
@@ -80,7 +84,7 @@ export function metaFromRecords(records: readonly MetaRecord[], file: string, pa
   const buildDepends = deps(MetaTag.BuildDepends, MetaType.Dependency);
   const packageUri = text(MetaTag.PackageURI);
   const packageHash = text(MetaTag.PackageHash);
-  const packageSize = int(MetaTag.PackageSize);
+  const packageSize = int(MetaTag.PackageSize, true);
   return {
     name: found.Name!,
     version: found.Version!,
