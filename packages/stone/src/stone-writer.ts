@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Attribute, encodeAttributesPayload } from './attributes-payload.js';
@@ -92,12 +92,28 @@ function checkTarget(target: string, out: string): void {
   }
 }
 
+// Files up to 8 MiB are read with one synchronous call. A read stream per file cost ~2 ms, and
+// promise-based reads queue in the same 4-thread pool as the zstd compressor: writing 18k real
+// files (293 MB) took 48 s with streams, 31 s with fs.promises, and far less with sync reads,
+// which keep the pool for the compressor.
+const WHOLE_READ_LIMIT = 8 << 20;
+
 async function* readSource(src: ContentSource): AsyncGenerator<Uint8Array> {
   if (src instanceof Uint8Array) {
     yield src;
     return;
   }
-  for await (const chunk of createReadStream(src.path, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+  const fd = openSync(src.path, 'r');
+  try {
+    const { size } = fstatSync(fd);
+    if (size <= WHOLE_READ_LIMIT) {
+      yield readFileSync(fd);
+      return;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  for await (const chunk of createReadStream(src.path, { highWaterMark: 4 << 20 })) yield chunk as Buffer;
 }
 
 interface Unique {

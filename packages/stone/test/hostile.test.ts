@@ -140,16 +140,46 @@ describe('hostile input gets only typed errors', () => {
       return b;
     };
     const cases: [string, Uint8Array][] = [
-      ['STONE_BAD_MAGIC', mut((b) => void (b[1] = 0x6e))],
+      [
+        'STONE_BAD_MAGIC',
+        mut((b) => {
+          b[1] = 0x6e;
+        }),
+      ],
       ['STONE_BAD_VERSION', mut((_b, v) => v.setUint32(28, 2))],
-      ['STONE_BAD_FILE_TYPE', mut((b) => void (b[27] = 9))],
-      ['STONE_CORRUPT_HEADER', mut((b) => void (b[8] = 7))],
+      [
+        'STONE_BAD_FILE_TYPE',
+        mut((b) => {
+          b[27] = 9;
+        }),
+      ],
+      [
+        'STONE_CORRUPT_HEADER',
+        mut((b) => {
+          b[8] = 7;
+        }),
+      ],
       ['STONE_TRUNCATED', mut((_b, v) => v.setBigUint64(32, 1n << 40n))],
       ['STONE_TOO_LARGE', mut((_b, v) => v.setBigUint64(32 + 8, 1n << 60n))],
       ['STONE_TOO_LARGE', mut((_b, v) => v.setBigUint64(32 + 8, 1n << 40n))],
-      ['STONE_BAD_PAYLOAD_KIND', mut((b) => void (b[32 + 30] = 6))],
-      ['STONE_BAD_COMPRESSION', mut((b) => void (b[32 + 31] = 3))],
-      ['STONE_CHECKSUM_MISMATCH', mut((b) => void (b[32 + 16] ^= 1))],
+      [
+        'STONE_BAD_PAYLOAD_KIND',
+        mut((b) => {
+          b[32 + 30] = 6;
+        }),
+      ],
+      [
+        'STONE_BAD_COMPRESSION',
+        mut((b) => {
+          b[32 + 31] = 3;
+        }),
+      ],
+      [
+        'STONE_CHECKSUM_MISMATCH',
+        mut((b) => {
+          b[32 + 16] ^= 1;
+        }),
+      ],
       ['STONE_TRUNCATED', generated.subarray(0, 20)],
       ['STONE_TRAILING_BYTES', Uint8Array.from([...generated, 0])],
     ];
