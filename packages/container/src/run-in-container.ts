@@ -1,0 +1,181 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ContainerError } from './container-error.js';
+
+/** A host directory made visible inside the container. */
+export interface Bind {
+  readonly host: string;
+  /** Absolute path inside the container. */
+  readonly guest: string;
+  /** Read-only unless true. */
+  readonly writable?: boolean;
+}
+
+export interface ContainerSpec {
+  /**
+   * `'host'`: an empty root with the host's `/usr` and `/etc` bind-mounted read-only (the
+   * bootstrap mode); or the path of a complete root filesystem, bind-mounted read-only as `/`.
+   */
+  readonly root: 'host' | string;
+  readonly binds?: readonly Bind[];
+  /** Keep the host's network. Off by default: a fresh network namespace with only `lo`. */
+  readonly networking?: boolean;
+  readonly hostname?: string;
+}
+
+export interface RunOptions {
+  readonly argv: readonly string[];
+  /** The whole environment of the command: nothing is inherited from the caller. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Working directory inside the container. */
+  readonly cwd?: string;
+  readonly onStdout?: (chunk: Buffer) => void;
+  readonly onStderr?: (chunk: Buffer) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface RunResult {
+  /** Exit status of the command, or null when it died of a signal. */
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+// The setup script's own failures exit with this status, so they are told apart from the
+// command's (125 is what `env`, `chroot` and friends use for "the wrapper failed").
+const SETUP_FAILED = 125;
+
+/** Single-quotes a string for /bin/sh. */
+function q(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): string {
+  const R = q(root);
+  const lines = [
+    'fail() { echo "container setup: $*" >&2; exit 125; }',
+    'm() { out=$(mount "$@" 2>&1) || fail "mount $*: $out"; }',
+    // A bind mount keeps the flags the host mount has locked (nosuid, nodev ...) and a
+    // read-only remount inside a user namespace must repeat them, or the kernel says EPERM.
+    'ro() { f=$(findmnt -no OPTIONS -T "$1" | tr , "\\n" | grep -xE "nosuid|nodev|noexec" | paste -sd, -); m -o "remount,bind,ro${f:+,$f}" "$1"; }',
+    'bind() { mkdir -p "$2" || fail "mkdir $2"; m --rbind "$1" "$2"; }',
+    'm --make-rprivate /',
+  ];
+  if (spec.root === 'host') {
+    lines.push(
+      `m -t tmpfs -o mode=0755 boulder-root ${R}`,
+      `bind /usr ${R}/usr`,
+      `ro ${R}/usr`,
+      `bind /etc ${R}/etc`,
+      `ro ${R}/etc`,
+      `for l in bin sbin lib lib64 lib32; do [ -e /usr/$l ] && ln -s usr/$l ${R}/$l; done; true`,
+    );
+  } else {
+    lines.push(`m --rbind ${q(spec.root)} ${R}`, `ro ${R}`);
+    // Mount points must exist in the read-only root; a real root has them.
+  }
+  lines.push(
+    `mkdir -p ${R}/proc ${R}/dev ${R}/tmp 2>/dev/null; true`,
+    `m -t proc proc ${R}/proc`,
+    `m --rbind /dev ${R}/dev`,
+    `m -t tmpfs -o mode=1777 tmp ${R}/tmp`,
+  );
+  for (const b of spec.binds ?? []) {
+    lines.push(`bind ${q(b.host)} ${R}${q(b.guest)}`);
+    if (!b.writable) lines.push(`ro ${R}${q(b.guest)}`);
+  }
+  if (!spec.networking) lines.push('command -v ip >/dev/null && ip link set lo up 2>/dev/null; true');
+  if (spec.hostname) lines.push(`hostname ${q(spec.hostname)} 2>/dev/null; true`);
+  const env = Object.entries(opts.env ?? {}).map(([k, v]) => q(`${k}=${v}`));
+  const cwd = opts.cwd ?? '/';
+  lines.push(
+    `cd ${R} || fail "cd root"`,
+    `exec chroot ${R} /usr/bin/env -i ${env.join(' ')} /bin/sh -c 'cd "$0" && exec "$@"' ${q(cwd)} ${opts.argv.map(q).join(' ')}`,
+  );
+  return lines.join('\n');
+}
+
+/**
+ * Runs `argv` inside fresh user, mount, PID, IPC and UTS namespaces (plus a network namespace
+ * unless `networking`), through util-linux `unshare`: no daemon, no setuid helper, no real root.
+ * The caller is mapped to root inside; only the writable binds can be written to. The command
+ * sees exactly `env`. Resolves with its exit status; rejects with `ContainerError` when the
+ * container itself could not be set up.
+ */
+export async function runInContainer(spec: ContainerSpec, opts: RunOptions): Promise<RunResult> {
+  const root = await mkdtemp(join(tmpdir(), 'serpent-container-'));
+  try {
+    const args = [
+      '--user',
+      '--map-root-user',
+      '--mount',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--ipc',
+      '--uts',
+    ];
+    if (!spec.networking) args.push('--net');
+    args.push('--', '/bin/sh', '-c', setupScript(spec, root, opts));
+    const child = spawn('unshare', args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    const onAbort = () => child.kill('SIGKILL');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    let setupErr = '';
+    child.stdout.on('data', (c: Buffer) => opts.onStdout?.(c));
+    child.stderr.on('data', (c: Buffer) => {
+      const text = c.toString('utf8');
+      if (text.includes('container setup: ') || text.startsWith('unshare: ')) setupErr += text;
+      opts.onStderr?.(c);
+    });
+    const result = await new Promise<RunResult>((resolve, reject) => {
+      child.on('error', (e) =>
+        reject(
+          new ContainerError('CONTAINER_UNAVAILABLE', `cannot start unshare: ${e.message}`, {
+            hint: 'install util-linux (it provides unshare)',
+            details: { command: 'unshare' },
+            cause: e,
+          }),
+        ),
+      );
+      child.on('close', (status, signal) => resolve({ status, signal }));
+    });
+    opts.signal?.removeEventListener('abort', onAbort);
+    if (setupErr.startsWith('unshare: ')) {
+      throw new ContainerError('CONTAINER_UNAVAILABLE', `cannot create namespaces: ${setupErr.trim()}`, {
+        hint: 'user namespaces must be allowed (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)',
+        details: { stderr: setupErr.trim() },
+      });
+    }
+    if (result.status === SETUP_FAILED && setupErr.includes('container setup: ')) {
+      throw new ContainerError(
+        'CONTAINER_SETUP_FAILED',
+        setupErr.trim().split('\n').pop() ?? 'setup failed',
+        {
+          hint: 'check that every bind source exists and that the root filesystem has /usr/bin/env and /bin/sh',
+          details: { stderr: setupErr.trim(), root: spec.root },
+        },
+      );
+    }
+    return result;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Whether this machine lets us create the namespaces, with the reason when it does not. */
+export function probeContainer(): { ok: true } | { ok: false; reason: string } {
+  const r = spawnSync(
+    'unshare',
+    ['--user', '--map-root-user', '--mount', '--pid', '--fork', '--net', 'true'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (r.error) return { ok: false, reason: `unshare not runnable: ${r.error.message}` };
+  if (r.status !== 0) return { ok: false, reason: `unshare failed: ${r.stderr.trim()}` };
+  return { ok: true };
+}
