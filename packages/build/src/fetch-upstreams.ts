@@ -1,0 +1,222 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { BuildError } from './build-error.js';
+import type { GitUpstream, PlainUpstream, Upstream } from './upstream.js';
+
+export type FetchEvent =
+  | { readonly type: 'upstream-cached'; readonly uri: string; readonly path: string }
+  | { readonly type: 'upstream-fetching'; readonly uri: string }
+  | {
+      readonly type: 'upstream-fetched';
+      readonly uri: string;
+      readonly path: string;
+      readonly bytes: number;
+    };
+
+export interface FetchedUpstream {
+  readonly upstream: Upstream;
+  /** A verified file (plain) or a git mirror (git) in the cache. */
+  readonly path: string;
+}
+
+export interface FetchOptions {
+  /** Cache root: files land in `<cacheDir>/upstreams/`. */
+  readonly cacheDir: string;
+  readonly onEvent?: (e: FetchEvent) => void;
+  /** Parallel downloads; the original uses 8. */
+  readonly concurrency?: number;
+}
+
+/**
+ * Fetches every upstream into the cache and verifies it, before any phase runs. Plain files are
+ * stored under their own SHA-256 (`upstreams/sha256/<hash>`), so a second build — or another
+ * recipe with the same tarball — fetches nothing; cache hits are re-hashed (the original trusts
+ * them), so a damaged cache file is fetched again instead of poisoning every later build.
+ * A mismatch is `BUILD_UPSTREAM_HASH_MISMATCH` naming the upstream and both hashes.
+ */
+export async function fetchUpstreams(
+  upstreams: readonly Upstream[],
+  opts: FetchOptions,
+): Promise<FetchedUpstream[]> {
+  const results: FetchedUpstream[] = new Array(upstreams.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < upstreams.length) {
+      const i = next++;
+      const u = upstreams[i]!;
+      results[i] = {
+        upstream: u,
+        path: u.kind === 'plain' ? await fetchPlain(u, opts) : await fetchGit(u, opts),
+      };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, upstreams.length) }, worker));
+  return results;
+}
+
+async function fetchPlain(u: PlainUpstream, opts: FetchOptions): Promise<string> {
+  const want = u.hash.toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(want)) {
+    throw new BuildError('BUILD_UPSTREAM_HASH_MISMATCH', `upstream ${u.uri}: "${u.hash}" is not a SHA-256`, {
+      hint: 'give the 64-hex-digit SHA-256 of the download (sha256sum <file>)',
+      details: { uri: u.uri, expected: u.hash },
+    });
+  }
+  const path = join(opts.cacheDir, 'upstreams', 'sha256', want.slice(0, 2), want);
+  if (await exists(path)) {
+    if ((await hashFile(path)) === want) {
+      opts.onEvent?.({ type: 'upstream-cached', uri: u.uri, path });
+      return path;
+    }
+    await rm(path, { force: true });
+  }
+  opts.onEvent?.({ type: 'upstream-fetching', uri: u.uri });
+  await mkdir(dirname(path), { recursive: true });
+  const part = `${path}.${process.pid}.part`;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(await openSource(u.uri), tap, createWriteStream(part));
+  } catch (e) {
+    await rm(part, { force: true });
+    if (e instanceof BuildError) throw e;
+    throw new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot fetch ${u.uri}: ${(e as Error).message}`, {
+      hint: 'check the URL, the network, or that the file:// path exists',
+      details: { uri: u.uri },
+      cause: e,
+    });
+  }
+  const got = hash.digest('hex');
+  if (got !== want) {
+    await rm(part, { force: true });
+    throw new BuildError(
+      'BUILD_UPSTREAM_HASH_MISMATCH',
+      `hash mismatch for ${u.uri}: expected ${want}, got ${got}`,
+      {
+        hint: 'the download is not what the recipe pins: check the URL, or update the hash if the new file is trusted',
+        details: { uri: u.uri, expected: want, actual: got },
+      },
+    );
+  }
+  await rename(part, path);
+  opts.onEvent?.({ type: 'upstream-fetched', uri: u.uri, path, bytes });
+  return path;
+}
+
+async function openSource(uri: string): Promise<Readable> {
+  if (uri.startsWith('file://')) return createReadStream(fileURLToPath(uri));
+  if (/^https?:\/\//.test(uri)) {
+    const res = await fetch(uri, { redirect: 'follow' });
+    if (!res.ok || !res.body) {
+      throw new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot fetch ${uri}: HTTP ${res.status}`, {
+        hint: 'check the URL; the server answered with an error',
+        details: { uri, status: res.status },
+      });
+    }
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  }
+  throw new BuildError(
+    'BUILD_UPSTREAM_UNSUPPORTED',
+    `upstream ${uri}: only http(s)://, file:// and git| are supported`,
+    {
+      hint: 'use an http(s):// or file:// URL, or git|<url> for a repository',
+      details: { uri },
+    },
+  );
+}
+
+/** A bare mirror per repository, updated when the ref is not in it yet. */
+async function fetchGit(u: GitUpstream, opts: FetchOptions): Promise<string> {
+  const key = createHash('sha256').update(u.uri).digest('hex').slice(0, 16);
+  const mirror = join(
+    opts.cacheDir,
+    'upstreams',
+    'git',
+    `${key}-${u.uri.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60)}`,
+  );
+  if (await exists(mirror)) {
+    if ((await git(['-C', mirror, 'cat-file', '-e', `${u.ref}^{commit}`], u.uri, true)) === 0) {
+      opts.onEvent?.({ type: 'upstream-cached', uri: u.uri, path: mirror });
+      return mirror;
+    }
+    opts.onEvent?.({ type: 'upstream-fetching', uri: u.uri });
+    await git(['-C', mirror, 'fetch', '--prune', '--tags', 'origin', '+refs/*:refs/*'], u.uri);
+  } else {
+    opts.onEvent?.({ type: 'upstream-fetching', uri: u.uri });
+    await mkdir(dirname(mirror), { recursive: true });
+    await rm(`${mirror}.part`, { recursive: true, force: true });
+    await git(['clone', '--mirror', '--quiet', u.uri, `${mirror}.part`], u.uri);
+    await rename(`${mirror}.part`, mirror);
+  }
+  if ((await git(['-C', mirror, 'cat-file', '-e', `${u.ref}^{commit}`], u.uri, true)) !== 0) {
+    throw new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `git upstream ${u.uri} has no ref ${u.ref}`, {
+      hint: 'check the ref (commit, tag or branch) in the recipe',
+      details: { uri: u.uri, ref: u.ref },
+    });
+  }
+  opts.onEvent?.({ type: 'upstream-fetched', uri: u.uri, path: mirror, bytes: 0 });
+  return mirror;
+}
+
+/** Runs host git; resolves the status when `soft`, else throws on failure. */
+export function git(args: string[], uri: string, soft = false): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const child = spawn('git', args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c;
+    });
+    child.on('error', (e) =>
+      reject(
+        new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot run git for ${uri}: ${e.message}`, {
+          hint: 'install git',
+          details: { uri },
+          cause: e,
+        }),
+      ),
+    );
+    child.on('close', (status) => {
+      if (status === 0 || soft) resolve(status ?? 1);
+      else
+        reject(
+          new BuildError(
+            'BUILD_UPSTREAM_FETCH_FAILED',
+            `git ${args.join(' ')} failed for ${uri}: ${err.trim()}`,
+            {
+              hint: 'check the repository URL and that it is reachable',
+              details: { uri, args },
+            },
+          ),
+        );
+    });
+  });
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
