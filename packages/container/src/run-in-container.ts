@@ -59,7 +59,8 @@ function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): strin
     // A bind mount keeps the flags the host mount has locked (nosuid, nodev ...) and a
     // read-only remount inside a user namespace must repeat them, or the kernel says EPERM.
     'ro() { f=$(findmnt -no OPTIONS -T "$1" | tr , "\\n" | grep -xE "nosuid|nodev|noexec" | paste -sd, -); m -o "remount,bind,ro${f:+,$f}" "$1"; }',
-    'bind() { mkdir -p "$2" || fail "mkdir $2"; m --rbind "$1" "$2"; }',
+    // A file is bound onto a file, a directory onto a directory.
+    'bind() { if [ -d "$1" ]; then mkdir -p "$2"; else mkdir -p "${2%/*}" && : > "$2"; fi || fail "cannot create $2"; m --rbind "$1" "$2"; }',
     'm --make-rprivate /',
   ];
   if (spec.root === 'host') {
@@ -153,7 +154,7 @@ export async function runInContainer(spec: ContainerSpec, opts: RunOptions): Pro
     if (result.status === SETUP_FAILED && setupErr.includes('container setup: ')) {
       throw new ContainerError(
         'CONTAINER_SETUP_FAILED',
-        setupErr.trim().split('\n').pop() ?? 'setup failed',
+        setupErr.slice(setupErr.indexOf('container setup: ')).split('\n')[0]!,
         {
           hint: 'check that every bind source exists and that the root filesystem has /usr/bin/env and /bin/sh',
           details: { stderr: setupErr.trim(), root: spec.root },
