@@ -22,6 +22,16 @@ export { assignPackage, globToRegExp, type PathRule, ruleMatches, rulesOf } from
 export { pkgConfigRequires } from './pkg-config.js';
 export { prepareScript, workDirOf } from './prepare-script.js';
 export {
+  DEFAULT_PROFILES,
+  findProfile,
+  loadProfiles,
+  type Profile,
+  type ProfileRepository,
+  profileId,
+  saveProfile,
+  updateProfile,
+} from './profiles.js';
+export {
   type BuildEvent,
   type BuildOptions,
   type BuildResult,

@@ -1,0 +1,171 @@
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { BuildError } from './build-error.js';
+
+/** A moss repository a profile builds against. */
+export interface ProfileRepository {
+  readonly description: string;
+  readonly uri: string;
+  /** Higher wins in moss. */
+  readonly priority: number;
+  readonly active: boolean;
+}
+
+/** A named set of repositories, as boulder's `profile.yaml` / `profile.d/*.yaml` hold them. */
+export interface Profile {
+  readonly id: string;
+  readonly repositories: Readonly<Record<string, ProfileRepository>>;
+}
+
+/** Ids keep letters, digits and `-`; anything else becomes `_` (as boulder does). */
+export function profileId(name: string): string {
+  return name.replace(/[^A-Za-z0-9-]/g, '_');
+}
+
+/** The profile shipped with boulder. */
+export const DEFAULT_PROFILES: readonly Profile[] = [
+  {
+    id: 'default-x86_64',
+    repositories: {
+      volatile: {
+        description: 'Volatile development repository',
+        uri: 'https://packages.serpentos.com/volatile/x86_64/stone.index',
+        priority: 0,
+        active: true,
+      },
+    },
+  },
+];
+
+function parseProfiles(text: string, file: string): Profile[] {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    throw invalid(file, (e as Error).message);
+  }
+  if (doc === null || doc === undefined) return [];
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw invalid(file, 'the top level must be a map of profile ids');
+  return Object.entries(doc as Record<string, unknown>).map(([id, body]) => {
+    const repos = (body as { repositories?: unknown } | null)?.repositories ?? {};
+    if (typeof repos !== 'object' || repos === null)
+      throw invalid(file, `profile ${id}: repositories must be a map`);
+    const repositories: Record<string, ProfileRepository> = {};
+    for (const [rid, r] of Object.entries(repos as Record<string, Record<string, unknown>>)) {
+      if (typeof r?.uri !== 'string') throw invalid(file, `profile ${id}, repository ${rid}: uri is missing`);
+      repositories[rid] = {
+        description: typeof r.description === 'string' ? r.description : '',
+        uri: r.uri,
+        priority: typeof r.priority === 'number' ? r.priority : 0,
+        active: r.active !== false,
+      };
+    }
+    return { id, repositories };
+  });
+}
+
+function invalid(file: string, why: string): BuildError {
+  return new BuildError('BUILD_PROFILE_INVALID', `${file}: ${why}`, {
+    hint: 'fix or remove the file; a profile is `<id>: {repositories: {<repo>: {uri, description, priority}}}`',
+    details: { file },
+  });
+}
+
+/**
+ * Loads profiles from each config dir in order (`profile.yaml`, then `profile.d/*.yaml`
+ * sorted), later definitions replacing earlier ones; with none configured, boulder's default.
+ * Unlike the original, a file that does not parse is an error naming it, not silently skipped.
+ */
+export async function loadProfiles(configDirs: readonly string[]): Promise<Map<string, Profile>> {
+  const out = new Map<string, Profile>();
+  for (const dir of configDirs) {
+    const files = [join(dir, 'profile.yaml')];
+    const d = join(dir, 'profile.d');
+    const names = await readdir(d).catch(() => [] as string[]);
+    files.push(
+      ...names
+        .filter((n) => n.endsWith('.yaml'))
+        .sort()
+        .map((n) => join(d, n)),
+    );
+    for (const f of files) {
+      const text = await readFile(f, 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      for (const p of parseProfiles(text, f)) out.set(p.id, p);
+    }
+  }
+  if (out.size === 0) for (const p of DEFAULT_PROFILES) out.set(p.id, p);
+  return out;
+}
+
+/** Writes `<configDir>/profile.d/<id>.yaml` (atomically). */
+export async function saveProfile(configDir: string, profile: Profile): Promise<string> {
+  const dir = join(configDir, 'profile.d');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${profileId(profile.id)}.yaml`);
+  await writeFile(
+    `${file}.tmp`,
+    stringify({ [profileId(profile.id)]: { repositories: profile.repositories } }),
+  );
+  await rename(`${file}.tmp`, file);
+  return file;
+}
+
+/** Looks a profile up, with the known ids in the error. */
+export function findProfile(profiles: ReadonlyMap<string, Profile>, id: string): Profile {
+  const p = profiles.get(id);
+  if (!p) {
+    throw new BuildError('BUILD_PROFILE_UNKNOWN', `no profile named ${id}`, {
+      hint: `known profiles: ${[...profiles.keys()].join(', ') || 'none'}; add one with \`boulder profile add\``,
+      details: { profile: id },
+    });
+  }
+  return p;
+}
+
+/**
+ * Downloads each active repository's index into `<cacheDir>/repos/<profile>/<repo>/stone.index`.
+ * Indexes are not content-pinned, so they bypass the hash cache and always refresh.
+ */
+export async function updateProfile(
+  profile: Profile,
+  cacheDir: string,
+): Promise<Array<{ repository: string; path: string; bytes: number }>> {
+  const out: Array<{ repository: string; path: string; bytes: number }> = [];
+  for (const [rid, repo] of Object.entries(profile.repositories)) {
+    if (!repo.active) continue;
+    const dir = join(cacheDir, 'repos', profileId(profile.id), profileId(rid));
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, 'stone.index');
+    const bytes = await download(repo.uri, `${path}.part`);
+    await rename(`${path}.part`, path);
+    out.push({ repository: rid, path, bytes });
+  }
+  return out;
+}
+
+async function download(uri: string, dest: string): Promise<number> {
+  if (uri.startsWith('file://')) {
+    const data = await readFile(new URL(uri));
+    await writeFile(dest, data);
+    return data.length;
+  }
+  const res = await fetch(uri).catch((e: Error) => {
+    throw new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot fetch ${uri}: ${e.message}`, {
+      hint: 'check the repository URI and the network',
+      details: { uri },
+      cause: e,
+    });
+  });
+  if (!res.ok) {
+    throw new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot fetch ${uri}: HTTP ${res.status}`, {
+      hint: 'check the repository URI',
+      details: { uri, status: res.status },
+    });
+  }
+  const data = Buffer.from(await res.arrayBuffer());
+  await writeFile(dest, data);
+  return data.length;
+}
