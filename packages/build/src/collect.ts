@@ -1,4 +1,4 @@
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The reason given for files the install step put outside `/usr`. */
@@ -63,22 +63,24 @@ function typeOf(mode: number): CollectedType {
 export async function collectInstallRoot(installDir: string): Promise<Collection> {
   const files: CollectedFile[] = [];
   const ignored: Array<{ path: string; reason: string }> = [];
-  const walk = async (rel: string): Promise<void> => {
-    const names = (await readdir(join(installDir, rel))).sort();
+  // Synchronous calls: the walk is metadata-bound, and awaiting each lstat made 3,774 paths
+  // take 0.8 s against the figure in docs/benchmarks.md.
+  const walk = (rel: string): void => {
+    const names = readdirSync(join(installDir, rel)).sort();
     for (const name of names) {
       const path = `${rel}/${name}`;
       const hostPath = join(installDir, path);
-      const st = await lstat(hostPath);
+      const st = lstatSync(hostPath);
       const type = typeOf(st.mode);
       if (path !== '/usr' && !path.startsWith('/usr/')) {
-        if (type === 'directory') await walk(path);
+        if (type === 'directory') walk(path);
         else ignored.push({ path, reason: OUTSIDE_USR });
         continue;
       }
       if (type === 'directory') {
-        const empty = (await readdir(hostPath)).length === 0;
+        const empty = readdirSync(hostPath).length === 0;
         if (empty || st.mode !== 0o40755) files.push({ path, hostPath, type, mode: st.mode, size: 0 });
-        await walk(path);
+        walk(path);
         continue;
       }
       if (/^\/usr\/lib(32)?\/.*\.la$/.test(path)) {
@@ -91,10 +93,10 @@ export async function collectInstallRoot(installDir: string): Promise<Collection
         type,
         mode: st.mode,
         size: st.size,
-        ...(type === 'symlink' ? { linkTarget: await readlink(hostPath) } : {}),
+        ...(type === 'symlink' ? { linkTarget: readlinkSync(hostPath) } : {}),
       });
     }
   };
-  await walk('');
+  walk('');
   return { files, ignored };
 }

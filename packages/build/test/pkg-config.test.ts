@@ -10,6 +10,7 @@ describe('pkgConfigRequires', () => {
       'prefix=/usr',
       'gl=glib-2.0',
       'Name: x',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a pkg-config variable, not JS
       'Requires: ${gl} >= 2.70, gobject-2.0,zlib>=1.2',
       'Requires.private: libffi \\',
       '  mount # a comment',

@@ -1,2 +1,2 @@
 export { ElfError, type ElfErrorCode } from './elf-error.js';
-export { type ElfInfo, isElf, readElf } from './read-elf.js';
+export { type ElfInfo, type ElfSource, fdSource, isElf, readElf } from './read-elf.js';

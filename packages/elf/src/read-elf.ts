@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import { ElfError } from './elf-error.js';
 
 /** What packaging needs to know about an ELF object. */
@@ -54,6 +55,35 @@ const NT_GNU_BUILD_ID = 3;
 // only stop a hostile header from making us loop over millions of phantom entries.
 const MAX_PHDRS = 4096;
 const MAX_DYN = 65536;
+const MAX_NOTES = 1 << 16;
+
+/** Random access to an object's bytes, so a reader fetches only what it needs. */
+export interface ElfSource {
+  readonly size: number;
+  /** `length` bytes at `offset`; callers only ask for ranges inside `size`. */
+  read(offset: number, length: number): Uint8Array;
+}
+
+function bytesSource(bytes: Uint8Array): ElfSource {
+  return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
+}
+
+/** An `ElfSource` over an open file descriptor (synchronous positioned reads). */
+export function fdSource(fd: number, size: number): ElfSource {
+  return {
+    size,
+    read(offset, length) {
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const n = readSync(fd, buf, got, length - got, offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return buf.subarray(0, got);
+    },
+  };
+}
 
 /** True when `bytes` starts with the ELF magic. */
 export function isElf(bytes: Uint8Array): boolean {
@@ -68,11 +98,14 @@ export function isElf(bytes: Uint8Array): boolean {
  * throws `ElfError` (`ELF_TRUNCATED`, `ELF_BAD_HEADER`, `ELF_BAD_DYNAMIC`) when an ELF file's
  * own offsets point outside it. Every offset is checked before it is read.
  */
-export function readElf(bytes: Uint8Array, file = '<bytes>'): ElfInfo | undefined {
-  if (!isElf(bytes)) return undefined;
-  if (bytes.length < 52) throw new ElfError('ELF_TRUNCATED', `${file}: ELF header cut short`, { file });
-  const cls = bytes[4];
-  const data = bytes[5];
+export function readElf(input: Uint8Array | ElfSource, file = '<bytes>'): ElfInfo | undefined {
+  const src: ElfSource = input instanceof Uint8Array ? bytesSource(input) : input;
+  const size = src.size;
+  const ident = src.read(0, Math.min(64, size));
+  if (!isElf(ident)) return undefined;
+  if (size < 52) throw new ElfError('ELF_TRUNCATED', `${file}: ELF header cut short`, { file });
+  const cls = ident[4];
+  const data = ident[5];
   if ((cls !== 1 && cls !== 2) || (data !== 1 && data !== 2)) {
     throw new ElfError('ELF_BAD_HEADER', `${file}: unknown ELF class ${cls} or data encoding ${data}`, {
       file,
@@ -82,9 +115,8 @@ export function readElf(bytes: Uint8Array, file = '<bytes>'): ElfInfo | undefine
   }
   const is64 = cls === 2;
   const le = data === 1;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const need = (offset: number, length: number, what: string): void => {
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset + length > bytes.length) {
+    if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > size) {
       throw new ElfError('ELF_TRUNCATED', `${file}: ${what} at offset ${offset} lies outside the file`, {
         file,
         offset,
@@ -92,11 +124,24 @@ export function readElf(bytes: Uint8Array, file = '<bytes>'): ElfInfo | undefine
       });
     }
   };
-  const u16 = (o: number) => view.getUint16(o, le);
-  const u32 = (o: number) => view.getUint32(o, le);
+  // Reads go through `chunk`: only the headers, notes, dynamic section and its strings are
+  // fetched, never the whole object (a 100 MB library costs a few KiB).
+  let view = new DataView(ident.buffer, ident.byteOffset, ident.byteLength);
+  let base = 0;
+  const chunk = (offset: number, length: number, what: string): Uint8Array => {
+    need(offset, length, what);
+    const b = src.read(offset, length);
+    if (b.length < length)
+      throw new ElfError('ELF_TRUNCATED', `${file}: ${what} cut short`, { file, offset, what });
+    view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    base = offset;
+    return b;
+  };
+  const u16 = (o: number) => view.getUint16(o - base, le);
+  const u32 = (o: number) => view.getUint32(o - base, le);
   const addr = (o: number): number => {
     if (!is64) return u32(o);
-    const v = view.getBigUint64(o, le);
+    const v = view.getBigUint64(o - base, le);
     return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
   };
   if (is64) need(0, 64, 'ELF header');
@@ -120,9 +165,9 @@ export function readElf(bytes: Uint8Array, file = '<bytes>'): ElfInfo | undefine
     filesz: number;
   }
   const segments: Segment[] = [];
+  if (phnum > 0) chunk(phoff, (phnum - 1) * phentsize + (is64 ? 56 : 32), 'program headers');
   for (let i = 0; i < phnum; i++) {
     const at = phoff + i * phentsize;
-    need(at, is64 ? 56 : 32, `program header ${i}`);
     segments.push(
       is64
         ? { type: u32(at), offset: addr(at + 8), vaddr: addr(at + 16), filesz: addr(at + 32) }
@@ -134,14 +179,18 @@ export function readElf(bytes: Uint8Array, file = '<bytes>'): ElfInfo | undefine
   const interp = segments.find((s) => s.type === PT_INTERP);
   if (interp) {
     need(interp.offset, interp.filesz, 'PT_INTERP');
-    interpreter = cString(bytes, interp.offset, interp.offset + interp.filesz);
+    interpreter = cString(
+      src.read(interp.offset, Math.min(interp.filesz, 4096)),
+      0,
+      Math.min(interp.filesz, 4096),
+    );
   }
 
   let buildId: string | undefined;
   for (const note of segments.filter((s) => s.type === PT_NOTE)) {
-    need(note.offset, note.filesz, 'PT_NOTE');
+    const bytes = chunk(note.offset, Math.min(note.filesz, MAX_NOTES), 'PT_NOTE');
     let at = note.offset;
-    const end = note.offset + note.filesz;
+    const end = note.offset + Math.min(note.filesz, MAX_NOTES);
     while (at + 12 <= end && buildId === undefined) {
       const namesz = u32(at);
       const descsz = u32(at + 4);
@@ -149,8 +198,12 @@ export function readElf(bytes: Uint8Array, file = '<bytes>'): ElfInfo | undefine
       const nameAt = at + 12;
       const descAt = nameAt + align4(namesz);
       if (descAt + descsz > end) break;
-      if (ntype === NT_GNU_BUILD_ID && namesz === 4 && cString(bytes, nameAt, nameAt + namesz) === 'GNU') {
-        buildId = Buffer.from(bytes.subarray(descAt, descAt + descsz)).toString('hex');
+      if (
+        ntype === NT_GNU_BUILD_ID &&
+        namesz === 4 &&
+        cString(bytes, nameAt - base, nameAt - base + namesz) === 'GNU'
+      ) {
+        buildId = Buffer.from(bytes.subarray(descAt - base, descAt - base + descsz)).toString('hex');
       }
       at = descAt + align4(descsz);
     }
@@ -162,15 +215,15 @@ export function readElf(bytes: Uint8Array, file = '<bytes>'): ElfInfo | undefine
   let runpath: string[] = [];
   const dyn = segments.find((s) => s.type === PT_DYNAMIC);
   if (dyn) {
-    need(dyn.offset, dyn.filesz, 'PT_DYNAMIC');
     const entsize = is64 ? 16 : 8;
     const count = Math.min(Math.floor(dyn.filesz / entsize), MAX_DYN);
+    chunk(dyn.offset, count * entsize, 'PT_DYNAMIC');
     const entries: Array<[number, number]> = [];
     let strtab: number | undefined;
     let strsz: number | undefined;
     for (let i = 0; i < count; i++) {
       const at = dyn.offset + i * entsize;
-      const tag = is64 ? Number(view.getBigInt64(at, le)) : view.getInt32(at, le);
+      const tag = is64 ? Number(view.getBigInt64(at - base, le)) : view.getInt32(at - base, le);
       const val = addr(at + (is64 ? 8 : 4));
       if (tag === DT_NULL) break;
       if (tag === DT_STRTAB) strtab = val;
@@ -200,6 +253,7 @@ export function readElf(bytes: Uint8Array, file = '<bytes>'): ElfInfo | undefine
         load.offset + load.filesz,
       );
       need(strOff, strEnd - strOff, 'DT_STRTAB');
+      const strings = src.read(strOff, strEnd - strOff);
       for (const [tag, val] of entries) {
         if (strOff + val >= strEnd) {
           throw new ElfError('ELF_BAD_DYNAMIC', `${file}: dynamic string ${val} past the string table`, {
@@ -208,7 +262,7 @@ export function readElf(bytes: Uint8Array, file = '<bytes>'): ElfInfo | undefine
             offset: val,
           });
         }
-        const s = cString(bytes, strOff + val, strEnd);
+        const s = cString(strings, val, strEnd - strOff);
         if (tag === DT_NEEDED) needed.push(s);
         else if (tag === DT_SONAME) soname = s;
         else if (tag === DT_RPATH) rpath = s.split(':').filter(Boolean);

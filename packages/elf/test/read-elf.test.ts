@@ -1,7 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  closeSync,
   existsSync,
+  fstatSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   realpathSync,
@@ -11,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isElf, readElf } from '../src/index.ts';
+import { fdSource, isElf, readElf } from '../src/index.ts';
 
 const haveReadelf = spawnSync('readelf', ['--version']).status === 0;
 const haveCc = spawnSync('cc', ['--version']).status === 0;
@@ -63,6 +66,13 @@ describe.skipIf(!haveReadelf)('readElf against binutils readelf on this machine'
       expect(info?.runpath).toEqual(want.runpath);
       expect(info?.interpreter).toBe(want.interp);
       expect(info?.buildId).toBe(want.buildId);
+      // Reading only the needed ranges from the file gives the same answer.
+      const fd = openSync(path, 'r');
+      try {
+        expect(readElf(fdSource(fd, fstatSync(fd).size), path)).toEqual(info);
+      } finally {
+        closeSync(fd);
+      }
     });
   }
 });
