@@ -50,6 +50,10 @@ export interface BuildPlan {
   readonly buildDeps: readonly string[];
   /** The host architecture every emitted package carries. */
   readonly architecture: string;
+  /** Strip ELF files after the debug split; default true (recipe `strip`). */
+  readonly strip?: boolean;
+  /** Which objcopy/strip split and strip ELF files; default `llvm` (recipe `toolchain`). */
+  readonly toolchain?: 'llvm' | 'gnu';
   /** `-b/--build-release`, default 1. */
   readonly buildRelease?: number;
 }

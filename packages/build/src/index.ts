@@ -8,6 +8,7 @@ export {
   collectInstallRoot,
   OUTSIDE_USR,
 } from './collect.js';
+export { debugScript, type StripTarget } from './debug-script.js';
 export { defaultPackages, mergePackages } from './default-packages.js';
 export { type Emission, type EmittedPackage, emitPackages, stoneFileName } from './emit.js';
 export { summarizeFailure } from './failure-summary.js';

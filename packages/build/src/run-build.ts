@@ -1,11 +1,13 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { access, copyFile, link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Bind, runInContainer } from '@serpent/container';
+import { fdSource, readElf } from '@serpent/elf';
 import { analyzeFiles } from './analyze.js';
 import { BuildError } from './build-error.js';
 import type { BuildPlan } from './build-plan.js';
 import { collectInstallRoot } from './collect.js';
+import { debugScript } from './debug-script.js';
 import { type Emission, emitPackages } from './emit.js';
 import { summarizeFailure } from './failure-summary.js';
 import { type FetchEvent, type FetchedUpstream, fetchUpstreams, git } from './fetch-upstreams.js';
@@ -119,82 +121,116 @@ export async function runBuild(plan: BuildPlan, opts: BuildOptions): Promise<Bui
     { host: dirs.scripts, guest: GUEST.scripts },
   ];
   const timings: PhaseTiming[] = [];
+  let phaseNo = 0;
+  /** One phase: its script in a fresh container, its own log and timing; throws on failure. */
+  const runPhase = async (
+    name: string,
+    script: string,
+    target: string,
+    cwd: string,
+  ): Promise<PhaseTiming> => {
+    const stem = `${target.replaceAll('/', '-')}-${phaseNo++}-${name}`;
+    await writeFile(join(dirs.scripts, `${stem}.sh`), script);
+    const log = join(dirs.logs, `${stem}.log`);
+    emit({ type: 'phase-start', target, phase: name, log });
+    const out = createWriteStream(log);
+    const started = performance.now();
+    const onChunk = (c: Buffer) => {
+      out.write(c);
+      emit({ type: 'phase-output', target, phase: name, chunk: c.toString('utf8') });
+    };
+    let result: Awaited<ReturnType<typeof runInContainer>>;
+    try {
+      result = await runInContainer(
+        {
+          root: opts.root === 'host' ? 'host' : opts.root.path,
+          binds,
+          networking: plan.networking,
+          hostname: 'boulder',
+        },
+        {
+          argv: ['/bin/sh', `${GUEST.scripts}/${stem}.sh`],
+          env: { HOME: `${GUEST.build}/${target}`, PATH: '/usr/bin:/usr/sbin', TERM: 'dumb' },
+          cwd,
+          onStdout: onChunk,
+          onStderr: onChunk,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        },
+      );
+    } finally {
+      await closeStream(out);
+    }
+    const timing = { target, phase: name, ms: performance.now() - started, status: result.status, log };
+    timings.push(timing);
+    emit({ type: 'phase-end', ...timing });
+    if (result.status !== 0) {
+      const summary = summarizeFailure(await readFile(log, 'utf8'));
+      const how =
+        result.status === null ? `stopped by signal ${result.signal}` : `failed with status ${result.status}`;
+      throw new BuildError(
+        'BUILD_PHASE_FAILED',
+        `${name} phase of ${plan.name} (${target}) ${how} after ${(timing.ms / 1000).toFixed(1)} s:\n  ${summary.lines.join('\n  ')}\nfull log: ${log}`,
+        {
+          hint: summary.hint,
+          details: {
+            recipe: plan.name,
+            target,
+            phase: name,
+            status: result.status,
+            signal: result.signal,
+            log,
+            summary: summary.lines,
+          },
+        },
+      );
+    }
+    return timing;
+  };
+
   const workDir = workDirOf(fetched);
   for (const target of plan.targets) {
-    const tdir = target.target.replaceAll('/', '-');
     const buildRoot = `${GUEST.build}/${target.target}`;
     await mkdir(join(dirs.build, target.target), { recursive: true });
-    const phases = [{ name: 'prepare', script: prepareScript(fetched, GUEST.source) }, ...target.phases];
-    for (const [i, phase] of phases.entries()) {
-      if (!phase.script.trim()) continue;
-      const file = `${tdir}-${i}-${phase.name}.sh`;
-      await writeFile(join(dirs.scripts, file), phase.script);
-      const log = join(dirs.logs, `${tdir}-${i}-${phase.name}.log`);
-      const cwd =
-        phase.name !== 'prepare' && workDir && (await exists(join(dirs.build, target.target, workDir)))
-          ? `${buildRoot}/${workDir}`
-          : buildRoot;
-      emit({ type: 'phase-start', target: target.target, phase: phase.name, log });
-      const out = createWriteStream(log);
-      const started = performance.now();
-      const onChunk = (c: Buffer) => {
-        out.write(c);
-        emit({ type: 'phase-output', target: target.target, phase: phase.name, chunk: c.toString('utf8') });
-      };
-      let result: Awaited<ReturnType<typeof runInContainer>>;
-      try {
-        result = await runInContainer(
-          {
-            root: opts.root === 'host' ? 'host' : opts.root.path,
-            binds,
-            networking: plan.networking,
-            hostname: 'boulder',
-          },
-          {
-            argv: ['/bin/sh', `${GUEST.scripts}/${file}`],
-            env: { HOME: buildRoot, PATH: '/usr/bin:/usr/sbin', TERM: 'dumb' },
-            cwd,
-            onStdout: onChunk,
-            onStderr: onChunk,
-            ...(opts.signal ? { signal: opts.signal } : {}),
-          },
-        );
-      } finally {
-        await closeStream(out);
-      }
-      const timing = {
-        target: target.target,
-        phase: phase.name,
-        ms: performance.now() - started,
-        status: result.status,
-        log,
-      };
-      timings.push(timing);
-      emit({ type: 'phase-end', ...timing });
-      if (result.status !== 0) {
-        const summary = summarizeFailure(await readFile(log, 'utf8'));
-        const how =
-          result.status === null
-            ? `stopped by signal ${result.signal}`
-            : `failed with status ${result.status}`;
-        throw new BuildError(
-          'BUILD_PHASE_FAILED',
-          `${phase.name} phase of ${plan.name} (${target.target}) ${how} after ${(timing.ms / 1000).toFixed(1)} s:\n  ${summary.lines.join('\n  ')}\nfull log: ${log}`,
-          {
-            hint: summary.hint,
-            details: {
-              recipe: plan.name,
-              target: target.target,
-              phase: phase.name,
-              status: result.status,
-              signal: result.signal,
-              log,
-              summary: summary.lines,
-            },
-          },
-        );
-      }
+    await runPhase('prepare', prepareScript(fetched, GUEST.source), target.target, buildRoot);
+    // The work dir exists once prepare has unpacked the first upstream.
+    const cwd =
+      workDir && (await exists(join(dirs.build, target.target, workDir)))
+        ? `${buildRoot}/${workDir}`
+        : buildRoot;
+    for (const phase of target.phases) {
+      if (phase.script.trim()) await runPhase(phase.name, phase.script, target.target, cwd);
     }
+  }
+
+  // Debug split and strip run in the container too: the build root's tools, not the host's.
+  const before = await collectInstallRoot(dirs.install);
+  const elfs = before.files.flatMap((f) => {
+    if (f.type !== 'regular' || f.size < 52 || /\/debug\/.*\.debug$/.test(f.path)) return [];
+    const fd = openSync(f.hostPath, 'r');
+    try {
+      const elf = readElf(fdSource(fd, f.size), f.path);
+      return elf?.buildId ? [{ guestPath: `${GUEST.install}${f.path}`, path: f.path, elf }] : [];
+    } catch {
+      return []; // analysis reports malformed objects; splitting skips them
+    } finally {
+      closeSync(fd);
+    }
+  });
+  if (elfs.length > 0) {
+    const script = debugScript(elfs, {
+      installRoot: GUEST.install,
+      toolchain: plan.toolchain ?? 'llvm',
+      strip: plan.strip ?? true,
+    });
+    const timing = await runPhase('strip', script, plan.targets.at(-1)!.target, GUEST.install);
+    const log = await readFile(timing.log, 'utf8');
+    const warnings = log.split('\n').filter((l) => l.startsWith('warning: '));
+    if (warnings.length > 0)
+      emit({
+        type: 'warning',
+        message: `${warnings.length} debug split/strip step(s) failed`,
+        paths: warnings,
+      });
   }
 
   t0 = performance.now();

@@ -84,6 +84,7 @@ function plan(upstream: { uri: string; hash: string }, build: string): BuildPlan
     rules,
     buildDeps: ['pkgconfig(zlib)', 'binary(gcc)'],
     architecture: 'x86_64',
+    toolchain: 'gnu',
   };
 }
 
@@ -109,11 +110,25 @@ describe.skipIf(!probe.ok)('runBuild in host mode', () => {
     });
     expect(readdirSync(out).sort()).toEqual([
       'greet-1.0-3-1-x86_64.stone',
+      'greet-dbginfo-1.0-3-1-x86_64.stone',
       'greet-devel-1.0-3-1-x86_64.stone',
       'manifest.x86_64.bin',
       'manifest.x86_64.jsonc',
     ]);
-    expect(result.timings.map((t) => t.phase)).toEqual(['prepare', 'build', 'install']);
+    expect(result.timings.map((t) => t.phase)).toEqual(['prepare', 'build', 'install', 'strip']);
+    // Debug info split off by build-id and linked back; the installed binary stripped.
+    const sections = execFileSync('readelf', ['-SW', join(result.workDir, 'install/usr/bin/greet')], {
+      encoding: 'utf8',
+    });
+    expect(sections).toContain('.gnu_debuglink');
+    expect(sections).not.toContain('.symtab');
+    const dbg = await StoneReader.open(join(out, 'greet-dbginfo-1.0-3-1-x86_64.stone'));
+    const dbgTargets = (await dbg.layout()).map((l) => l.target);
+    await dbg.close();
+    expect(dbgTargets.length).toBe(2); // the program and the library
+    expect(dbgTargets.every((t) => /^lib\/debug\/\.build-id\/[0-9a-f]{2}\/[0-9a-f]+\.debug$/.test(t))).toBe(
+      true,
+    );
     for (const t of result.timings) expect(existsSync(t.log)).toBe(true);
     expect(events.find((e) => e.type === 'warning')).toMatchObject({ paths: ['/etc/greet.conf'] });
 
@@ -156,6 +171,7 @@ describe.skipIf(!probe.ok)('runBuild in host mode', () => {
     const manifest = await StoneReader.open(join(out, 'manifest.x86_64.bin'));
     const metas = await manifest.metas();
     await manifest.close();
+    // -dbginfo stays out of the manifests.
     expect(metas.map((m) => [m.name, m.buildRelease])).toEqual([
       ['greet', 0],
       ['greet-devel', 0],
