@@ -16,7 +16,8 @@ export interface Bind {
 export interface ContainerSpec {
   /**
    * `'host'`: an empty root with the host's `/usr` and `/etc` bind-mounted read-only (the
-   * bootstrap mode); or the path of a complete root filesystem, bind-mounted read-only as `/`.
+   * bootstrap mode); or the path of a complete root filesystem, bind-mounted read-only as `/`
+   * (mount points for the binds are created in it first).
    */
   readonly root: 'host' | string;
   readonly binds?: readonly Bind[];
@@ -73,8 +74,8 @@ function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): strin
       `for l in bin sbin lib lib64 lib32; do [ -e /usr/$l ] && ln -s usr/$l ${R}/$l; done; true`,
     );
   } else {
-    lines.push(`m --rbind ${q(spec.root)} ${R}`, `ro ${R}`);
-    // Mount points must exist in the read-only root; a real root has them.
+    // Mount points are created in the root before it turns read-only (below).
+    lines.push(`m --rbind ${q(spec.root)} ${R}`);
   }
   lines.push(
     `mkdir -p ${R}/proc ${R}/dev ${R}/tmp 2>/dev/null; true`,
@@ -86,6 +87,8 @@ function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): strin
     lines.push(`bind ${q(b.host)} ${R}${q(b.guest)}`);
     if (!b.writable) lines.push(`ro ${R}${q(b.guest)}`);
   }
+  // Last, so the mount points above could still be made: the root itself is read-only too.
+  lines.push(`ro ${R}`);
   if (!spec.networking) lines.push('command -v ip >/dev/null && ip link set lo up 2>/dev/null; true');
   if (spec.hostname) lines.push(`hostname ${q(spec.hostname)} 2>/dev/null; true`);
   const env = Object.entries(opts.env ?? {}).map(([k, v]) => q(`${k}=${v}`));

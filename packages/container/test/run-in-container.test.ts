@@ -1,4 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -96,5 +106,50 @@ describe.skipIf(!probe.ok)('runInContainer (host root)', () => {
     await expect(sh('true', { binds: [{ host: join(dir, 'nope'), guest: '/x' }] })).rejects.toMatchObject({
       code: 'CONTAINER_SETUP_FAILED',
     });
+  });
+});
+
+describe.skipIf(!probe.ok)('runInContainer (a root filesystem)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'container-rootfs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs in the given root, read-only except for the writable binds', async () => {
+    // A small real root: a few of this machine's programs and the libraries ldd says they need.
+    const root = join(dir, 'root');
+    mkdirSync(join(root, 'usr'), { recursive: true });
+    const programs = ['/bin/sh', '/usr/bin/env', '/usr/bin/cat', '/usr/bin/touch'].map((p) =>
+      realpathSync(p),
+    );
+    const libs = programs.flatMap((p) =>
+      [...execFileSync('ldd', [p], { encoding: 'utf8' }).matchAll(/(\/\S+)/g)].map((m) => m[1]!),
+    );
+    for (const f of [...programs, ...libs]) execFileSync('cp', ['--parents', '-L', f, root]);
+    execFileSync('cp', ['-L', realpathSync('/bin/sh'), join(root, 'usr/bin/sh')]);
+    for (const l of ['bin', 'lib', 'lib64']) {
+      if (existsSync(join(root, l)) && !existsSync(join(root, 'usr', l)))
+        execFileSync('mv', [join(root, l), join(root, 'usr', l)]);
+      if (existsSync(join(root, 'usr', l))) symlinkSync(`usr/${l}`, join(root, l));
+    }
+    writeFileSync(join(root, 'marker'), 'this root');
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    let text = '';
+    const r = await runInContainer(
+      { root, binds: [{ host: out, guest: '/mason/install', writable: true }] },
+      {
+        argv: [
+          '/bin/sh',
+          '-c',
+          'cat /marker; touch /x 2>/dev/null || echo ROOT-RO; echo ok > /mason/install/y',
+        ],
+        env: { PATH: '/usr/bin' },
+        onStdout: (c) => (text += c),
+      },
+    );
+    expect(r.status).toBe(0);
+    expect(text).toContain('this root');
+    expect(text).toContain('ROOT-RO');
+    expect(readFileSync(join(out, 'y'), 'utf8')).toBe('ok\n');
+    expect(existsSync(join(root, 'x'))).toBe(false);
   });
 });
