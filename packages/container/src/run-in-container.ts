@@ -59,8 +59,10 @@ function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): strin
     'm() { out=$(mount "$@" 2>&1) || fail "mount $*: $out"; }',
     // A bind mount keeps the flags the host mount has locked (nosuid, nodev ...) and a
     // read-only remount inside a user namespace must repeat them, or the kernel says EPERM.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
     'ro() { f=$(findmnt -no OPTIONS -T "$1" | tr , "\\n" | grep -xE "nosuid|nodev|noexec" | paste -sd, -); m -o "remount,bind,ro${f:+,$f}" "$1"; }',
     // A file is bound onto a file, a directory onto a directory.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
     'bind() { if [ -d "$1" ]; then mkdir -p "$2"; else mkdir -p "${2%/*}" && : > "$2"; fi || fail "cannot create $2"; m --rbind "$1" "$2"; }',
     'm --make-rprivate /',
   ];
