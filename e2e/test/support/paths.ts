@@ -1,0 +1,30 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+/** `../shared` beside the checkout: the real fixtures (never copied into the repo). */
+export const SHARED = join(REPO, '..', 'shared');
+export const HAVE_SHARED = existsSync(join(SHARED, 'fixtures'));
+export const NO_SHARED = 'the ../shared folder with the real fixtures is not beside this checkout';
+export const MOSS = join(REPO, 'tools', 'moss', 'bin', 'moss.js');
+export const MOSS_BUILT = existsSync(join(REPO, 'tools', 'moss', 'dist', 'main.js'));
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `moss` binary with the pinned Node, as a user would. */
+export function moss(args: readonly string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+  const r = spawnSync(process.execPath, [MOSS, ...args], {
+    cwd: opts.cwd ?? REPO,
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}

@@ -1,0 +1,133 @@
+import {
+  COMPRESSION_NAMES,
+  FILE_TYPE_NAMES,
+  formatDependency,
+  type LayoutEntry,
+  PAYLOAD_KIND_NAMES,
+  type PackageMeta,
+  type PayloadInfo,
+} from '@serpent/stone';
+
+/** What `moss inspect` shows of one stone. */
+export interface InspectView {
+  readonly file: string;
+  readonly size: number;
+  readonly fileType: number;
+  readonly version: number;
+  readonly payloads: readonly PayloadInfo[];
+  readonly metas: readonly PackageMeta[];
+  readonly layout: readonly LayoutEntry[];
+  readonly uniqueFiles: number;
+  readonly contentBytes: number | undefined;
+  /** Set when content was verified (`--verify`): number of files checked. */
+  readonly verifiedFiles?: number;
+}
+
+const num = (n: number) => n.toLocaleString('en-US');
+const bytes = (n: number) =>
+  n < 1024
+    ? `${n} B`
+    : n < 1024 * 1024
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+function table(rows: string[][], indent = '  '): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map(
+    (r) =>
+      indent +
+      r
+        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+  );
+}
+
+function metaBlock(m: PackageMeta): string[] {
+  const rows: [string, string][] = [
+    ['Name', m.name],
+    ['Version', m.version],
+    ['Release', String(m.release)],
+    ['Build release', String(m.buildRelease)],
+    ['Architecture', m.architecture],
+    ['Summary', m.summary],
+    ['Description', m.description.replace(/\n/g, ' ')],
+    ['Homepage', m.homepage],
+    ['Source ID', m.sourceId],
+    ['Licenses', m.licenses.join(', ')],
+  ];
+  if (m.packageUri !== undefined) rows.push(['Package URI', m.packageUri]);
+  if (m.packageHash !== undefined) rows.push(['Package SHA-256', m.packageHash]);
+  if (m.packageSize !== undefined) rows.push(['Package size', `${num(m.packageSize)} bytes`]);
+  const out = table(rows.map(([k, v]) => [k, v]));
+  const list = (title: string, items: readonly string[]) => {
+    out.push(`  ${title} (${items.length})`);
+    for (const i of items) out.push(`    - ${i}`);
+  };
+  list('Dependencies', m.depends.map(formatDependency));
+  list('Providers', [`name(${m.name})`, ...m.provides.map(formatDependency)]);
+  if (m.conflicts.length > 0) list('Conflicts', m.conflicts.map(formatDependency));
+  if (m.buildDepends !== undefined) list('Build dependencies', m.buildDepends.map(formatDependency));
+  return out;
+}
+
+function layoutLine(e: LayoutEntry): string {
+  const mode = (e.mode & 0o7777).toString(8).padStart(4, '0');
+  const path = `/usr/${e.target}`;
+  switch (e.type) {
+    case 'regular':
+      return `    ${path}  [regular ${mode}] ${e.hash}`;
+    case 'symlink':
+      return `    ${path} -> ${e.source}  [symlink]`;
+    default:
+      return `    ${path}  [${e.type} ${mode}]`;
+  }
+}
+
+/** The human-readable report of `moss inspect` (without colour). */
+export function renderInspect(v: InspectView, opts: { files: boolean; limit: number }): string[] {
+  const out: string[] = [];
+  out.push(`${v.file}: ${FILE_TYPE_NAMES[v.fileType]} stone, format v${v.version}, ${num(v.size)} bytes`);
+  out.push('');
+  v.metas.forEach((m, i) => {
+    if (v.metas.length > 1) out.push(`Package ${i + 1} of ${v.metas.length}`);
+    out.push(...metaBlock(m));
+    out.push('');
+  });
+  out.push('Payloads');
+  out.push(
+    ...table([
+      ['#', 'kind', 'compression', 'stored', 'plain', 'records', 'checksum (XXH3-64)'],
+      ...v.payloads.map((p) => [
+        String(p.index),
+        PAYLOAD_KIND_NAMES[p.kind] ?? String(p.kind),
+        COMPRESSION_NAMES[p.compression] ?? String(p.compression),
+        bytes(p.storedSize),
+        bytes(p.plainSize),
+        p.kind === 2 ? '-' : num(p.numRecords),
+        p.checksum,
+      ]),
+    ]),
+  );
+  if (v.layout.length > 0 || v.fileType === 1) {
+    out.push('');
+    const counts = new Map<string, number>();
+    for (const e of v.layout) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+    const kinds = [...counts].map(([k, n]) => `${num(n)} ${k}`).join(', ');
+    const content =
+      v.contentBytes === undefined
+        ? 'no content'
+        : `${bytes(v.contentBytes)} in ${num(v.uniqueFiles)} unique files`;
+    out.push(`Layout: ${num(v.layout.length)} entries${kinds ? ` (${kinds})` : ''}, ${content}`);
+    const shown = opts.files ? v.layout : v.layout.slice(0, opts.limit);
+    for (const e of shown) out.push(layoutLine(e));
+    if (shown.length < v.layout.length) {
+      out.push(`    … ${num(v.layout.length - shown.length)} more (--files shows all)`);
+    }
+  }
+  if (v.verifiedFiles !== undefined) {
+    out.push('');
+    out.push(`Verified: every payload checksum and all ${num(v.verifiedFiles)} file contents match`);
+  }
+  return out;
+}
