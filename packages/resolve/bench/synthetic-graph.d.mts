@@ -1,0 +1,7 @@
+import type { Candidate } from '../src/candidate.js';
+
+export function syntheticGraph(options?: {
+  packages?: number;
+  providers?: number;
+  seed?: number;
+}): Candidate[];
