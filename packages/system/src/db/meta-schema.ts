@@ -1,0 +1,84 @@
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+/** The meta DB tables, column for column as the original moss (Diesel) defines them. */
+export interface MetaSchema {
+  meta: {
+    package: string;
+    name: string;
+    version_identifier: string;
+    source_release: number;
+    build_release: number;
+    architecture: string;
+    summary: string;
+    description: string;
+    source_id: string;
+    homepage: string;
+    uri: string | null;
+    hash: string | null;
+    download_size: number | null;
+  };
+  meta_licenses: { package: string; license: string };
+  meta_dependencies: { package: string; dependency: string };
+  meta_providers: { package: string; provider: string };
+  meta_conflicts: { package: string; conflict: string };
+}
+
+/** The child tables and their value column; each has PK (package, value) and cascades. */
+export const META_CHILDREN = [
+  ['meta_licenses', 'license'],
+  ['meta_dependencies', 'dependency'],
+  ['meta_providers', 'provider'],
+  ['meta_conflicts', 'conflict'],
+] as const;
+
+/**
+ * `IF NOT EXISTS` everywhere, so a meta DB written by the original moss (same tables, Diesel's
+ * bookkeeping beside them) is adopted as it is rather than failing on "table already exists".
+ */
+export const META_MIGRATIONS: Record<string, Migration> = {
+  // Named after the original's Diesel migration directory.
+  '20240303165811_create_meta': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('meta')
+        .ifNotExists()
+        .addColumn('package', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('version_identifier', 'text', (c) => c.notNull())
+        .addColumn('source_release', 'integer', (c) => c.notNull())
+        .addColumn('build_release', 'integer', (c) => c.notNull())
+        .addColumn('architecture', 'text', (c) => c.notNull())
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('source_id', 'text', (c) => c.notNull())
+        .addColumn('homepage', 'text', (c) => c.notNull())
+        .addColumn('uri', 'text')
+        .addColumn('hash', 'text')
+        .addColumn('download_size', 'bigint')
+        .execute();
+      for (const [table, column] of META_CHILDREN) {
+        await db.schema
+          .createTable(table)
+          .ifNotExists()
+          .addColumn('package', 'text', (c) => c.notNull().references('meta.package').onDelete('cascade'))
+          .addColumn(column, 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${table}_pk`, ['package', column] as never)
+          .execute();
+      }
+    },
+  },
+  // The original has no index: every provider lookup scanned ~10,000 rows in a real repository.
+  // (The PK of meta_providers starts with `package`, so it cannot serve a lookup by provider.)
+  '20261123000000_provider_index': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex('meta_providers_provider')
+        .ifNotExists()
+        .on('meta_providers')
+        .column('provider')
+        .execute();
+      await db.schema.createIndex('meta_name').ifNotExists().on('meta').column('name').execute();
+    },
+  },
+};

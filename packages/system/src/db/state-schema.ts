@@ -1,0 +1,47 @@
+import { type Kysely, sql } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+/** The state DB tables, column for column as the original moss defines them. */
+export interface StateSchema {
+  state: {
+    id: number;
+    type: string;
+    created: number;
+    summary: string | null;
+    description: string | null;
+  };
+  state_selections: {
+    state_id: number;
+    package_id: string;
+    explicit: number;
+    reason: string | null;
+  };
+}
+
+export const STATE_MIGRATIONS: Record<string, Migration> = {
+  // Named after the original's Diesel migration directory; IF NOT EXISTS adopts its files.
+  // AUTOINCREMENT keeps ids from ever being reused after states are removed: an archived tree
+  // under .moss/root/<id> must never be mistaken for a newer state.
+  '20240304201550_create_state': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('state')
+        .ifNotExists()
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('created', 'bigint', (c) => c.notNull().defaultTo(sql`(unixepoch())`))
+        .addColumn('summary', 'text')
+        .addColumn('description', 'text')
+        .execute();
+      await db.schema
+        .createTable('state_selections')
+        .ifNotExists()
+        .addColumn('state_id', 'integer', (c) => c.notNull().references('state.id').onDelete('cascade'))
+        .addColumn('package_id', 'text', (c) => c.notNull())
+        .addColumn('explicit', 'boolean', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addPrimaryKeyConstraint('state_selections_pk', ['state_id', 'package_id'] as never)
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,221 @@
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, readlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { type VfsInput, type VfsTree, blit, buildTree } from '@serpent/vfs';
+import { exchangePaths } from '../fs/exchange-paths.js';
+import { fsyncDir, writeFileAtomic } from '../fs/atomic-write.js';
+import { syncFilesystem } from '../fs/sync-filesystem.js';
+import type { Installation } from './installation.js';
+import type { Selection } from '../db/state-db.js';
+import { clearJournal, type Journal, writeJournal } from './journal.js';
+import { runStateTriggers } from './run-state-triggers.js';
+import { type EventSink, phase } from './transaction-event.js';
+import { TransactionError } from './transaction-error.js';
+
+/** `name version-release`, how packages are named to people in conflicts and summaries. */
+export function packageLabel(inst: Installation, id: string): string {
+  const p = inst.dbs.install.getPackage(id);
+  return p ? `${p.meta.name} ${p.meta.version}-${p.meta.release}` : id;
+}
+
+/**
+ * The tree of a set of selections, from the layout DB. Pure past the query; every conflict
+ * between packages is thrown here, before anything is written.
+ */
+export function buildStateTree(inst: Installation, selections: readonly Selection[]): VfsTree {
+  const ids = selections.map((s) => s.packageId);
+  const layouts = inst.dbs.layout.layoutsOf(ids);
+  const inputs: VfsInput[] = [];
+  for (const id of ids) {
+    const entries = layouts.get(id);
+    if (entries === undefined) {
+      throw new TransactionError('TX_PACKAGE_UNKNOWN', `package ${packageLabel(inst, id)} has no layout in ${inst.layout.layoutDb}`, {
+        hint: 'run `moss state verify --repair`, or install the package again',
+        details: { package: id },
+      });
+    }
+    const pkg = packageLabel(inst, id);
+    for (const entry of entries) inputs.push({ pkg, entry });
+  }
+  return buildTree(inputs);
+}
+
+/** `/bin → usr/bin` and friends, each replaced atomically only when wrong (as the original). */
+const ROOT_LINKS: ReadonlyArray<readonly [string, string]> = [
+  ['bin', 'usr/bin'],
+  ['sbin', 'usr/sbin'],
+  ['lib', 'usr/lib'],
+  ['lib64', 'usr/lib'],
+  ['lib32', 'usr/lib32'],
+];
+function ensureRootLinks(root: string): void {
+  for (const [name, target] of ROOT_LINKS) {
+    const p = join(root, name);
+    let current: string | undefined;
+    try {
+      current = readlinkSync(p);
+    } catch {
+      // missing, or not a symlink
+    }
+    if (current === target) continue;
+    // A real directory (a host root) is never replaced.
+    if (existsSync(p) && !lstatSync(p).isSymbolicLink()) continue;
+    const next = `${p}.next`;
+    rmSync(next, { force: true });
+    symlinkSync(target, next);
+    renameSync(next, p);
+  }
+}
+
+/**
+ * Completes a transaction whose swap has happened: archives the tree that was live (now in
+ * staging) as its state's root, records the new state, runs system triggers and drops the
+ * journal. Idempotent, so recovery after a crash anywhere in here just calls it again.
+ */
+export async function finishSwap(inst: Installation, j: Journal, onEvent?: EventSink): Promise<void> {
+  const L = inst.layout;
+  if (existsSync(L.stagingUsr)) {
+    if (j.kind === 'repair' || j.previousId === j.targetId) {
+      rmSync(L.stagingUsr, { recursive: true, force: true });
+    } else if (j.previousId !== null) {
+      const dest = L.stateUsr(j.previousId);
+      if (existsSync(dest)) rmSync(dest, { recursive: true, force: true });
+      mkdirSync(dirname(dest), { recursive: true });
+      renameSync(L.stagingUsr, dest);
+    } else if (readdirSync(L.stagingUsr).length === 0) {
+      rmdirSync(L.stagingUsr);
+    } else {
+      // A /usr that moss did not make (first install over an existing system): kept, not lost.
+      const dest = join(L.rootsDir, `unmanaged-${j.startedAt}`, 'usr');
+      mkdirSync(dirname(dest), { recursive: true });
+      renameSync(L.stagingUsr, dest);
+      onEvent?.({ type: 'warning', message: `the previous /usr was not made by moss; it is kept in ${dest}` });
+    }
+    fsyncDir(L.staging);
+  }
+  if (j.kind === 'activate') {
+    // The target's archive dir is empty now that its usr is live.
+    const dir = dirname(L.stateUsr(j.targetId));
+    if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+  }
+  if (j.kind === 'new-state' && inst.dbs.state.getState(j.targetId) === undefined) {
+    await phase(onEvent, 'record', () =>
+      inst.dbs.state.addState({
+        id: j.targetId,
+        ...(j.summary === undefined ? {} : { summary: j.summary }),
+        selections: (j.selections ?? []).map((s) => ({ packageId: s.packageId, explicit: s.explicit, ...(s.reason ? { reason: s.reason } : {}) })),
+        created: new Date(j.startedAt),
+      }),
+    );
+  }
+  ensureRootLinks(L.root);
+  if (!j.skipTriggers) {
+    await phase(onEvent, 'system-triggers', () => runStateTriggers(inst, 'system', L.usr, onEvent));
+  }
+  clearJournal(L.journal);
+}
+
+export interface ApplyOptions {
+  readonly kind: 'new-state' | 'repair';
+  readonly selections: readonly Selection[];
+  readonly summary?: string;
+  readonly onEvent?: EventSink;
+  /** A tree built beforehand (conflicts already checked); built from the selections otherwise. */
+  readonly tree?: VfsTree;
+}
+
+/**
+ * Makes `selections` the live `/usr`: blit a complete new tree into staging, run the
+ * transaction triggers against it in a namespace, flush the filesystem, then swap it with the
+ * live `/usr` in one `renameat2(RENAME_EXCHANGE)`. The journal is written before anything
+ * outside `.moss` changes and names the staged tree by inode, so a crash at any moment is
+ * settled on the next open: before the swap it rolls back, after it it completes.
+ * Returns the id of the state now live.
+ */
+export async function applyState(inst: Installation, options: ApplyOptions): Promise<number> {
+  const { onEvent } = options;
+  const L = inst.layout;
+  const previousId = inst.activeStateId() ?? null;
+  const targetId = options.kind === 'repair' ? previousId! : inst.nextStateId();
+  const tree = options.tree ?? (await phase(onEvent, 'build', () => buildStateTree(inst, options.selections)));
+  const journal: Journal = {
+    version: 1,
+    kind: options.kind,
+    targetId,
+    previousId,
+    ...(options.summary === undefined ? {} : { summary: options.summary }),
+    selections: options.selections,
+    startedAt: Date.now(),
+  };
+  writeJournal(L.journal, journal);
+  rmSync(L.staging, { recursive: true, force: true });
+  mkdirSync(L.staging, { recursive: true });
+  await phase(onEvent, 'blit', () =>
+    blit(tree, L.stagingUsr, {
+      store: inst.store.assetsDir,
+      onProgress: (p) => onEvent?.({ type: 'blit-progress', done: p.done, total: p.total }),
+    }),
+  );
+  writeFileAtomic(join(L.stagingUsr, '.stateID'), `${targetId}\n`);
+  await phase(onEvent, 'triggers', () => runStateTriggers(inst, 'transaction', L.stagingUsr, onEvent, tree));
+  await phase(onEvent, 'sync', () => syncFilesystem(L.staging));
+  const swapping: Journal = { ...journal, stagedInode: statSync(L.stagingUsr).ino };
+  writeJournal(L.journal, swapping);
+  await phase(onEvent, 'swap', () => {
+    if (!existsSync(L.usr)) mkdirSync(L.usr, { mode: 0o755 });
+    exchangePaths(L.stagingUsr, L.usr);
+    fsyncDir(L.root);
+  });
+  await finishSwap(inst, swapping, onEvent);
+  return targetId;
+}
+
+/**
+ * Makes an archived state live again (rollback): its tree is moved into staging and swapped in;
+ * nothing is re-blitted. Only system triggers run, as the tree already had its transaction
+ * triggers when it was made.
+ */
+export async function activateState(
+  inst: Installation,
+  id: number,
+  options: { onEvent?: EventSink; skipTriggers?: boolean } = {},
+): Promise<{ previousId: number | null }> {
+  const { onEvent } = options;
+  const L = inst.layout;
+  if (inst.dbs.state.getState(id) === undefined) {
+    throw new TransactionError('TX_STATE_UNKNOWN', `there is no state ${id} in ${L.root}`, {
+      hint: '`moss state list` shows the states there are',
+      details: { state: id },
+    });
+  }
+  const previousId = inst.activeStateId() ?? null;
+  if (previousId === id) {
+    throw new TransactionError('TX_STATE_ACTIVE', `state ${id} is already the active state`, { details: { state: id } });
+  }
+  const archived = L.stateUsr(id);
+  if (!existsSync(archived)) {
+    throw new TransactionError('TX_STATE_TREE_MISSING', `the tree of state ${id} (${archived}) is missing`, {
+      hint: '`moss state verify --repair` rebuilds archived trees from the store',
+      details: { state: id, path: archived },
+    });
+  }
+  const journal: Journal = {
+    version: 1,
+    kind: 'activate',
+    targetId: id,
+    previousId,
+    startedAt: Date.now(),
+    stagedInode: statSync(archived).ino,
+    ...(options.skipTriggers ? { skipTriggers: true } : {}),
+  };
+  rmSync(L.staging, { recursive: true, force: true });
+  mkdirSync(L.staging, { recursive: true });
+  writeJournal(L.journal, journal);
+  renameSync(archived, L.stagingUsr);
+  await phase(onEvent, 'swap', () => {
+    if (!existsSync(L.usr)) mkdirSync(L.usr, { mode: 0o755 });
+    exchangePaths(L.stagingUsr, L.usr);
+    fsyncDir(L.root);
+  });
+  await finishSwap(inst, journal, onEvent);
+  return { previousId };
+}

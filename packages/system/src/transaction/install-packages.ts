@@ -1,0 +1,141 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type Candidate, type InstallPlan, resolveInstall } from '@serpent/resolve';
+import { createHash } from 'node:crypto';
+import { type PackageMeta, StoneReader } from '@serpent/stone';
+import { applyState } from './apply-state.js';
+import type { Installation } from './installation.js';
+import { installedPackages } from './installed-packages.js';
+import { type EventSink, phase } from './transaction-event.js';
+
+/** A local `.stone` offered for installation. */
+export interface LocalStone {
+  readonly path: string;
+  /** SHA-256 of the file: the package id, as moss ids repository packages. */
+  readonly id: string;
+  readonly size: number;
+  readonly meta: PackageMeta;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Reads the metadata (only the Meta payload) and SHA-256 of local stones. */
+export async function readLocalStones(paths: readonly string[]): Promise<LocalStone[]> {
+  return Promise.all(
+    paths.map(async (p) => {
+      const path = resolve(p);
+      const stone = await StoneReader.open(path);
+      try {
+        const [meta, id, st] = await Promise.all([stone.meta(), sha256File(path), stat(path)]);
+        return { path, id, size: st.size, meta: { ...meta, packageUri: path, packageHash: id, packageSize: st.size } };
+      } finally {
+        await stone.close();
+      }
+    }),
+  );
+}
+
+export interface InstallRequest {
+  /** Local stone files to install (explicitly: an installed package of the same name is replaced). */
+  readonly stones?: readonly LocalStone[];
+  /** Names or providers (`nano`, `binary(nano)`, `soname(libz.so.1(x86_64))`). */
+  readonly names?: readonly string[];
+  /** Packages from repositories (issue: repositories); resolved with the local stones. */
+  readonly candidates?: readonly Candidate[];
+}
+
+export interface PreparedInstall {
+  readonly plan: InstallPlan;
+  /** Installed packages a given stone of the same name replaces. */
+  readonly replaced: { readonly name: string; readonly from: string; readonly to: string }[];
+  readonly stones: ReadonlyMap<string, LocalStone>;
+}
+
+/** Resolves an install without changing anything: what the summary and the prompt show. */
+export function planInstall(inst: Installation, request: InstallRequest): PreparedInstall {
+  const stones = new Map((request.stones ?? []).map((s) => [s.id, s]));
+  const byName = new Map([...stones.values()].map((s) => [s.meta.name, s]));
+  const installed = installedPackages(inst);
+  // A stone named on the command line is what the user wants, even when another release of it
+  // is installed (moss would answer "already installed"): that release leaves the selection.
+  const replaced = installed.filter((p) => byName.has(p.meta.name) && byName.get(p.meta.name)!.id !== p.id);
+  const kept = installed.filter((p) => !replaced.includes(p));
+  const candidates: Candidate[] = [
+    ...[...stones.values()].map((s): Candidate => ({ id: s.id, meta: s.meta, source: { kind: 'local' } })),
+    ...(request.candidates ?? []),
+  ];
+  const plan = resolveInstall({
+    request: [...[...stones.values()].map((s) => `name(${s.meta.name})`), ...(request.names ?? [])],
+    installed: kept,
+    candidates,
+  });
+  return {
+    plan,
+    replaced: replaced.map((p) => ({
+      name: p.meta.name,
+      from: `${p.meta.version}-${p.meta.release}`,
+      to: `${byName.get(p.meta.name)!.meta.version}-${byName.get(p.meta.name)!.meta.release}`,
+    })),
+    stones,
+  };
+}
+
+/**
+ * Installs a prepared plan: every new package is precached (its assets verified into the
+ * store, its metadata and layout into the databases), then the new state is applied.
+ * `fetch` turns repository candidates into local stone paths (the repository layer's job).
+ */
+export async function commitInstall(
+  inst: Installation,
+  prepared: PreparedInstall,
+  options: { onEvent?: EventSink; fetch?: (c: readonly Candidate[]) => Promise<Map<string, string>>; summary?: string } = {},
+): Promise<number> {
+  const { onEvent } = options;
+  const needed = prepared.plan.install.filter((c) => inst.dbs.layout.layoutsOf([c.id]).get(c.id) === undefined);
+  const remote = needed.filter((c) => !prepared.stones.has(c.id));
+  const fetched = remote.length > 0 && options.fetch ? await options.fetch(remote) : new Map<string, string>();
+  await phase(onEvent, 'precache', async () => {
+    const paths = needed.map((c) => prepared.stones.get(c.id)?.path ?? fetched.get(c.id));
+    const missing = needed.filter((_, i) => paths[i] === undefined);
+    if (missing.length > 0) {
+      const { TransactionError } = await import('./transaction-error.js');
+      throw new TransactionError('TX_STONE_UNAVAILABLE', `no stone file for ${missing.map((c) => c.meta.name).join(', ')}`, {
+        hint: 'add a repository that has them (`moss repo add`), or name their .stone files',
+      });
+    }
+    const total = needed.length;
+    let done = 0;
+    const results = await inst.store.precacheMany(paths as string[], {
+      onProgress: (e) => {
+        if (e.type === 'done') done++;
+        if (e.type !== 'start') {
+          onEvent?.({
+            type: 'precache-progress',
+            stonesDone: done,
+            stones: total,
+            bytesDone: e.type === 'progress' ? e.bytesDone : 0,
+            bytes: e.type === 'progress' ? e.bytes : 0,
+          });
+        }
+      },
+    });
+    const metaOf = (c: Candidate, i: number): PackageMeta => {
+      const local = prepared.stones.get(c.id);
+      if (local) return local.meta;
+      return { ...results[i]!.meta, ...(c.meta as Partial<PackageMeta>), packageUri: (c.meta as PackageMeta).packageUri ?? paths[i]! } as PackageMeta;
+    };
+    inst.dbs.install.addPackages(needed.map((c, i) => ({ id: c.id, meta: metaOf(c, i) })));
+    inst.dbs.layout.addLayoutsBatch(needed.map((c, i) => ({ packageId: c.id, entries: results[i]!.layout })));
+  });
+  return applyState(inst, {
+    kind: 'new-state',
+    summary: options.summary ?? 'Install',
+    selections: prepared.plan.selections.map((s) => ({ packageId: s.id, explicit: s.explicit, ...(s.reason ? { reason: s.reason } : {}) })),
+    ...(onEvent ? { onEvent } : {}),
+  });
+}

@@ -1,0 +1,88 @@
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { openStore, type Store } from '@serpent/store';
+import { openSystemDbs, type SystemDbs } from '../db/system-dbs.js';
+import { acquireRootLock, type RootLock } from '../lock/root-lock.js';
+import { type RootLayout, rootLayout } from '../root/root-layout.js';
+import { recoverInterrupted } from './recover.js';
+import { readStateId } from './state-id.js';
+import type { EventSink } from './transaction-event.js';
+import { TransactionError } from './transaction-error.js';
+
+/** An opened root: its lock held, databases open, any interrupted transaction settled. */
+export interface Installation {
+  readonly root: string;
+  readonly layout: RootLayout;
+  readonly dbs: SystemDbs;
+  readonly store: Store;
+  /** The live state, from `/usr/.stateID`. */
+  activeStateId(): number | undefined;
+  /** The id the next state will get: ids are never reused, not even those of pruned states. */
+  nextStateId(): number;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  readonly onEvent?: EventSink;
+  /** Wait for another moss holding the root (default) or fail at once with SYSTEM_LOCKED. */
+  readonly wait?: boolean;
+  /** The command line, recorded in the lock so a second process can say who holds it. */
+  readonly command?: string;
+}
+
+/**
+ * Opens a root for changes: creates `.moss`, takes the exclusive lock (waiting and saying who
+ * holds it), opens the three databases and the store, then finishes or rolls back whatever
+ * transaction a crash interrupted, so every command starts from a root that is on exactly one
+ * state. Read-only commands use the same path: it is cheap (one flock, three SQLite opens).
+ */
+export async function openInstallation(rootDir: string, options: OpenOptions = {}): Promise<Installation> {
+  const root = resolve(rootDir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new TransactionError('TX_ROOT_INVALID', `the root ${root} does not exist or is not a directory`, {
+      hint: 'create it first (`mkdir -p ROOT`), or pass the right directory with -D',
+      details: { root },
+    });
+  }
+  const layout = rootLayout(root);
+  for (const d of [layout.moss, layout.dbDir, layout.rootsDir, layout.cacheDir]) mkdirSync(d, { recursive: true });
+  const tag = `${layout.cacheDir}/CACHEDIR.TAG`;
+  if (!existsSync(tag)) writeFileSync(tag, 'Signature: 8a477f597d28d172789f06886806bc55\n# moss download cache\n');
+  const lock: RootLock = await acquireRootLock(root, {
+    wait: options.wait ?? true,
+    ...(options.command === undefined ? {} : { command: options.command }),
+    onWait: (holder) =>
+      options.onEvent?.({
+        type: 'waiting-for-lock',
+        ...(holder ? { pid: holder.pid, command: holder.command } : {}),
+      }),
+  });
+  let dbs: SystemDbs | undefined;
+  try {
+    dbs = await openSystemDbs(root);
+    const store = await openStore(root);
+    const inst: Installation = {
+      root,
+      layout,
+      dbs,
+      store,
+      activeStateId: () => readStateId(layout.usr),
+      nextStateId() {
+        let max = Math.max(dbs!.state.maxStateId(), readStateId(layout.usr) ?? 0);
+        for (const name of readdirSync(layout.rootsDir)) if (/^\d+$/.test(name)) max = Math.max(max, Number(name));
+        return max + 1;
+      },
+      async close() {
+        await dbs!.close();
+        lock.release();
+      },
+    };
+    await recoverInterrupted(inst, options.onEvent);
+    await store.cleanTemp();
+    return inst;
+  } catch (err) {
+    await dbs?.close();
+    lock.release();
+    throw err;
+  }
+}

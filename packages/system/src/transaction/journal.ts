@@ -1,0 +1,63 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fsyncDir, writeFileAtomic } from '../fs/atomic-write.js';
+import type { Selection } from '../db/state-db.js';
+import { TransactionError } from './transaction-error.js';
+
+
+/**
+ * The transaction in flight, written before anything outside `.moss` can change and removed
+ * once the new state is recorded. Recovery never trusts the journal's idea of how far things
+ * got: it reads `/usr/.stateID`, which the swap itself flips, so it is right whatever moment
+ * the process died at.
+ */
+export interface Journal {
+  readonly version: 1;
+  /** `new-state`: a staged tree built from selections; `activate`: an archived tree brought back. */
+  readonly kind: 'new-state' | 'activate' | 'repair';
+  /** The state the transaction makes live. */
+  readonly targetId: number;
+  /** The state live when it started (none on a fresh root). */
+  readonly previousId: number | null;
+  /** For `new-state`: the state to record once live. */
+  readonly summary?: string;
+  readonly selections?: readonly Selection[];
+  readonly startedAt: number;
+  /**
+   * Inode of the tree to be swapped in, written once it is complete. After a crash, `/usr`
+   * having this inode is the proof that the swap happened.
+   */
+  readonly stagedInode?: number;
+  /** `state activate --skip-triggers`. */
+  readonly skipTriggers?: boolean;
+}
+
+export function readJournal(path: string): Journal | undefined {
+  if (!existsSync(path)) return undefined;
+  let j: Journal;
+  try {
+    j = JSON.parse(readFileSync(path, 'utf8')) as Journal;
+  } catch (cause) {
+    throw new TransactionError('TX_JOURNAL_INVALID', `the transaction journal ${path} cannot be read`, {
+      cause,
+      hint: 'it is written atomically, so this means outside damage; inspect it, then delete it and run `moss state verify --repair`',
+      details: { path },
+    });
+  }
+  if (j.version !== 1 || typeof j.targetId !== 'number') {
+    throw new TransactionError('TX_JOURNAL_INVALID', `the transaction journal ${path} is not one this moss wrote`, {
+      details: { path },
+      hint: 'inspect it, then delete it and run `moss state verify --repair`',
+    });
+  }
+  return j;
+}
+
+export function writeJournal(path: string, journal: Journal): void {
+  writeFileAtomic(path, `${JSON.stringify(journal, null, 1)}\n`);
+}
+
+export function clearJournal(path: string): void {
+  rmSync(path, { force: true });
+  fsyncDir(dirname(path));
+}

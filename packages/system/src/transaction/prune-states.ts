@@ -1,0 +1,104 @@
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Installation } from './installation.js';
+import { type EventSink, phase } from './transaction-event.js';
+import { TransactionError } from './transaction-error.js';
+
+export interface PrunePlan {
+  /** States to remove, oldest first. */
+  readonly states: readonly { readonly id: number; readonly summary?: string; readonly created: Date }[];
+}
+
+export interface PruneResult {
+  readonly statesRemoved: number;
+  readonly packagesRemoved: number;
+  readonly assetsRemoved: number;
+  readonly downloadsRemoved: number;
+  /** Bytes given back to the filesystem: assets and downloads whose last link went. */
+  readonly bytesFreed: number;
+}
+
+/**
+ * The states `state prune --keep N` removes: every state but the active one, oldest first,
+ * beyond the newest `keep - 1` (the active state counts towards `keep`, as in the original).
+ * With `ids`, exactly those (`state remove`); the active state is refused.
+ */
+export function planPrune(inst: Installation, options: { keep?: number; ids?: readonly number[] }): PrunePlan {
+  const active = inst.activeStateId();
+  const all = inst.dbs.state.listStates();
+  if (options.ids) {
+    for (const id of options.ids) {
+      if (id === active) {
+        throw new TransactionError('TX_STATE_ACTIVE', `state ${id} is the active state and cannot be removed`, {
+          hint: 'activate another state first (`moss state activate ID`)',
+          details: { state: id },
+        });
+      }
+      if (!all.some((s) => s.id === id)) {
+        throw new TransactionError('TX_STATE_UNKNOWN', `there is no state ${id}`, { hint: '`moss state list` shows the states there are' });
+      }
+    }
+    return { states: all.filter((s) => options.ids!.includes(s.id)).sort((a, b) => a.id - b.id) };
+  }
+  const keep = Math.max(1, options.keep ?? 10);
+  const others = all.filter((s) => s.id !== active).sort((a, b) => a.id - b.id);
+  return { states: others.slice(0, Math.max(0, others.length - (keep - 1))) };
+}
+
+function fileSize(path: string): number {
+  try {
+    const st = statSync(path);
+    return st.nlink <= 1 ? st.size : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Removes the planned states: their rows and archived trees, then every package no remaining
+ * state selects (meta and layout rows), every asset no remaining layout uses and every cached
+ * download of a package no longer known. Reports what it freed. The database rows go first, so
+ * a crash half-way leaves only unreferenced files, which the next prune removes.
+ */
+export async function commitPrune(inst: Installation, plan: PrunePlan, options: { onEvent?: EventSink } = {}): Promise<PruneResult> {
+  return phase(options.onEvent, 'prune', async () => {
+    const L = inst.layout;
+    const ids = plan.states.map((s) => s.id);
+    inst.dbs.state.removeStates(ids);
+    let bytesFreed = 0;
+    for (const id of ids) rmSync(join(L.rootsDir, String(id)), { recursive: true, force: true });
+    const stillSelected = new Set<string>();
+    for (const s of inst.dbs.state.listStates()) {
+      for (const sel of inst.dbs.state.getState(s.id)?.selections ?? []) stillSelected.add(sel.packageId);
+    }
+    const dead = inst.dbs.install.listPackages().filter((p) => !stillSelected.has(p.id));
+    const deadLayouts = inst.dbs.layout.packageIds().filter((id) => !stillSelected.has(id));
+    inst.dbs.layout.removeLayouts(deadLayouts);
+    inst.dbs.install.removePackages(dead.map((p) => p.id));
+    const gc = await inst.store.collectGarbage(inst.dbs.layout.referencedHashes());
+    bytesFreed += gc.bytesFreed;
+    // Downloads: keep those of packages still known.
+    const known = new Set(inst.dbs.install.listPackages().flatMap((p) => (p.meta.packageHash ? [p.meta.packageHash] : [])));
+    let downloadsRemoved = 0;
+    const walk = (dir: string) => {
+      if (!existsSync(dir)) return;
+      for (const d of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, d.name);
+        if (d.isDirectory()) walk(p);
+        else if (!known.has(d.name.replace(/\.part$/, ''))) {
+          bytesFreed += fileSize(p);
+          rmSync(p, { force: true });
+          downloadsRemoved++;
+        }
+      }
+    };
+    walk(L.downloadsDir);
+    return {
+      statesRemoved: ids.length,
+      packagesRemoved: new Set([...dead.map((p) => p.id), ...deadLayouts]).size,
+      assetsRemoved: gc.removed,
+      downloadsRemoved,
+      bytesFreed,
+    };
+  });
+}

@@ -1,0 +1,27 @@
+import { SerpentError } from '@serpent/errors';
+
+/** Stable codes of the transaction engine's own failures (never reused once published). */
+export type TransactionErrorCode =
+  | 'TX_ROOT_INVALID'
+  | 'TX_SWAP_FAILED'
+  | 'TX_NO_ACTIVE_STATE'
+  | 'TX_STATE_UNKNOWN'
+  | 'TX_STATE_ACTIVE'
+  | 'TX_STATE_TREE_MISSING'
+  | 'TX_PACKAGE_UNKNOWN'
+  | 'TX_NOT_INSTALLED'
+  | 'TX_STONE_UNAVAILABLE'
+  | 'TX_TRIGGER_FAILED'
+  | 'TX_JOURNAL_INVALID';
+
+export class TransactionError extends SerpentError {
+  override readonly code: TransactionErrorCode;
+  constructor(
+    code: TransactionErrorCode,
+    message: string,
+    options: { hint?: string; cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(code, message, options);
+    this.code = code;
+  }
+}

@@ -1,0 +1,107 @@
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { xxh3_128 } from '@serpent/stone';
+import { applyState, buildStateTree } from './apply-state.js';
+import type { Installation } from './installation.js';
+import { type EventSink, phase } from './transaction-event.js';
+import { TransactionError } from './transaction-error.js';
+
+export type VerifyIssue =
+  | { readonly kind: 'missing-asset' | 'corrupt-asset'; readonly hash: string }
+  | { readonly kind: 'missing-path' | 'altered-path' | 'wrong-type'; readonly state: number; readonly path: string };
+
+export interface VerifyReport {
+  readonly assetsChecked: number;
+  readonly pathsChecked: number;
+  readonly issues: readonly VerifyIssue[];
+}
+
+/**
+ * Checks the store and the live tree. Every asset any state uses is re-hashed (missing and
+ * altered ones reported); every path of the active state must exist with its type, symlinks
+ * with their target, and regular files must still be the store's asset (same inode) or, when
+ * the blit made a copy, hash to the layout's digest. Unlike the original, files are checked,
+ * not just paths: an edited or replaced file is found.
+ */
+export async function verifyState(inst: Installation, options: { onEvent?: EventSink } = {}): Promise<VerifyReport> {
+  const { onEvent } = options;
+  return phase(onEvent, 'verify', async () => {
+    const issues: VerifyIssue[] = [];
+    const expected = inst.dbs.layout.referencedHashes();
+    const store = await inst.store.verify({
+      expected,
+      onProgress: (p) => onEvent?.({ type: 'verify-progress', checked: p.checked, total: p.total }),
+    });
+    for (const hash of store.missing) issues.push({ kind: 'missing-asset', hash });
+    for (const hash of store.corrupt) issues.push({ kind: 'corrupt-asset', hash });
+    let pathsChecked = 0;
+    const active = inst.activeStateId();
+    const state = active === undefined ? undefined : inst.dbs.state.getState(active);
+    if (active !== undefined && state) {
+      const tree = buildStateTree(inst, state.selections);
+      const usr = inst.layout.usr;
+      for (const node of tree.walk()) {
+        pathsChecked++;
+        const p = join(usr, node.path);
+        let st: ReturnType<typeof lstatSync>;
+        try {
+          st = lstatSync(p);
+        } catch {
+          issues.push({ kind: 'missing-path', state: active, path: `/usr/${node.path}` });
+          continue;
+        }
+        const typeOk = node.kind === 'directory' ? st.isDirectory() : node.kind === 'symlink' ? st.isSymbolicLink() : st.isFile();
+        if (!typeOk) {
+          issues.push({ kind: 'wrong-type', state: active, path: `/usr/${node.path}` });
+          continue;
+        }
+        if (node.kind === 'symlink' && readlinkSync(p) !== node.target) {
+          issues.push({ kind: 'altered-path', state: active, path: `/usr/${node.path}` });
+        } else if (node.kind === 'regular') {
+          const asset = inst.store.assetPath(node.hash);
+          const same = existsSync(asset) && statSync(asset).ino === st.ino;
+          if (!same && (await xxh3_128(readFileSync(p))) !== node.hash.padStart(32, "0")) {
+            issues.push({ kind: 'altered-path', state: active, path: `/usr/${node.path}` });
+          }
+        }
+      }
+    }
+    return { assetsChecked: store.checked, pathsChecked, issues };
+  });
+}
+
+/**
+ * Repairs what verify found: corrupt assets are deleted and every affected package is
+ * precached again from its stone (the local file or the cached download it was installed from;
+ * every asset is verified against its digest as it is stored); then, if the live tree has issues or used a repaired
+ * asset, the active state is re-blitted and swapped in under the same id.
+ */
+export async function repairState(inst: Installation, report: VerifyReport, options: { onEvent?: EventSink } = {}): Promise<void> {
+  const badHashes = new Set(report.issues.flatMap((i) => (i.kind === 'missing-asset' || i.kind === 'corrupt-asset' ? [i.hash] : [])));
+  if (badHashes.size > 0) {
+    await inst.store.verify({ expected: badHashes, repair: true });
+    const affected = inst.dbs.install.listPackages().filter((p) => {
+      const entries = inst.dbs.layout.layoutsOf([p.id]).get(p.id) ?? [];
+      return entries.some((e) => e.type === 'regular' && badHashes.has(e.hash));
+    });
+    const sources = affected.map((p) => {
+      const local = p.meta.packageUri && existsSync(p.meta.packageUri) ? p.meta.packageUri : undefined;
+      const hash = p.meta.packageHash;
+      const download = hash ? join(inst.layout.downloadsDir, hash.slice(0, 5), hash.slice(-5), hash) : undefined;
+      const path = local ?? (download && existsSync(download) ? download : undefined);
+      if (path === undefined) {
+        throw new TransactionError('TX_STONE_UNAVAILABLE', `cannot repair ${p.meta.name}: its stone ${p.meta.packageUri ?? '(unknown)'} is gone`, {
+          hint: 'put the .stone back where it was installed from, or reinstall the package from a repository',
+          details: { package: p.id },
+        });
+      }
+      return path;
+    });
+    await inst.store.precacheMany(sources);
+  }
+  const active = inst.activeStateId();
+  const state = active === undefined ? undefined : inst.dbs.state.getState(active);
+  if (state && (badHashes.size > 0 || report.issues.some((i) => 'state' in i))) {
+    await applyState(inst, { kind: 'repair', selections: state.selections, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+  }
+}
