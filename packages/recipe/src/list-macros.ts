@@ -1,0 +1,90 @@
+import { MacroExpander } from './expand-macros.js';
+import { macroLayers, macroTable, tuningTables } from './expand-recipe.js';
+import type { MacroSet } from './load-macros.js';
+import { resolveTuning, type Toolchain } from './resolve-tuning.js';
+
+export interface MacroListing {
+  readonly target: string;
+  readonly toolchain: Toolchain;
+  readonly definitions: ReadonlyArray<{ name: string; value: string; expansion: string; file: string }>;
+  readonly actions: ReadonlyArray<{
+    name: string;
+    description: string;
+    example?: string;
+    command: string;
+    expansion: string;
+    dependencies: readonly string[];
+    file: string;
+  }>;
+  readonly tuning: ReadonlyArray<{
+    group: string;
+    options: readonly string[];
+    default?: string;
+    isDefault: boolean;
+  }>;
+}
+
+/** Values that come from a recipe or a build: listed as themselves. */
+const PER_RECIPE = new Set(['name', 'version', 'release', 'jobs', 'sourcedateepoch', 'workdir']);
+
+/**
+ * Every definition and action visible to `target`, with its raw text, the file that set it
+ * (the last one: later files override) and its expansion for a default build, recipe values
+ * such as `%(name)` left in place.
+ */
+export function listMacros(macros: MacroSet, target = 'x86_64', toolchain: Toolchain = 'llvm'): MacroListing {
+  const layers = macroLayers(macros, target);
+  const tuning = tuningTables(layers);
+  const flags = resolveTuning({ ...tuning, choices: [], toolchain });
+  const table = macroTable(layers, {
+    target,
+    stage: 'none',
+    toolchain,
+    mold: false,
+    compilerCache: false,
+    jobs: 1,
+    sourceDateEpoch: 0,
+    workDir: undefined,
+    name: '',
+    version: '',
+    release: '',
+    flags,
+  });
+  const expander = new MacroExpander(table, PER_RECIPE);
+  const fileOf = (kind: 'definitions' | 'actions', name: string) =>
+    [...layers].reverse().find((l) => l[kind].has(name))?.id ?? '(computed)';
+  const byName = <T>(m: ReadonlyMap<string, T>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
+  return {
+    target,
+    toolchain,
+    definitions: byName(table.definitions).map(([name, value]) => ({
+      name,
+      value: PER_RECIPE.has(name) ? `%(${name})` : value,
+      expansion: expander.expand(`%(${name})`, {
+        file: `${fileOf('definitions', name)}.yaml`,
+        phase: `%(${name})`,
+        line: 1,
+      }),
+      file: fileOf('definitions', name),
+    })),
+    actions: byName(table.actions).map(([name, a]) => ({
+      name,
+      description: a.description,
+      ...(a.example === undefined ? {} : { example: a.example }),
+      command: a.command,
+      expansion: expander.expand(`%${name}`, {
+        file: `${fileOf('actions', name)}.yaml`,
+        phase: `%${name}`,
+        line: 1,
+      }),
+      dependencies: a.dependencies,
+      file: fileOf('actions', name),
+    })),
+    tuning: byName(tuning.groups).map(([group, g]) => ({
+      group,
+      options: [...g.options.keys()],
+      ...(g.default === undefined ? {} : { default: g.default }),
+      isDefault: tuning.defaults.includes(group),
+    })),
+  };
+}

@@ -1,0 +1,50 @@
+import { type CommandIo, processIo, runCli } from '@serpent/cli';
+import { COMMANDS } from './commands/index.js';
+import { GLOBALS } from './globals.js';
+
+/**
+ * The original's shortcuts for recipe verbs. Only the verb position is rewritten (after the
+ * global options), never an argument: the original rewrote the first matching word anywhere,
+ * so a recipe directory named `bump` broke `boulder build bump`.
+ */
+const SHORTCUTS: Record<string, string[]> = {
+  bump: ['recipe', 'bump'],
+  macros: ['recipe', 'macros'],
+  up: ['recipe', 'update'],
+};
+
+function expandShortcut(argv: readonly string[]): string[] {
+  const out = [...argv];
+  let i = 0;
+  while (i < out.length && out[i]!.startsWith('-')) {
+    const flag = out[i]!;
+    i += (flag === '--cache-dir' || flag === '--config-dir') && !flag.includes('=') ? 2 : 1;
+  }
+  const verb = out[i];
+  if (verb !== undefined && SHORTCUTS[verb]) out.splice(i, 1, ...SHORTCUTS[verb]);
+  return out;
+}
+
+/** Runs `boulder` with `argv` (without the program name); resolves the exit status. */
+export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
+  return runCli(expandShortcut(argv), {
+    root: {
+      name: 'boulder',
+      summary: 'build Serpent OS packages from stone.yaml recipes',
+      description:
+        'boulder validates a recipe, expands its phase scripts through the macro system, fetches and\n' +
+        'verifies the upstreams, builds in an isolated namespace and emits .stone packages and\n' +
+        'build manifests.',
+      subcommands: COMMANDS,
+      examples: [
+        ['boulder build --host -o out ./stone.yaml', 'build a recipe against the host’s tools'],
+        ['boulder recipe expand stone.yaml', 'check a recipe and see its expanded scripts'],
+        ['boulder recipe macros cmake', 'what %cmake expands to'],
+        ['boulder recipe bump', 'release + 1, comments kept'],
+        ['boulder help build', 'help for one command'],
+      ],
+    },
+    globals: GLOBALS,
+    io,
+  });
+}

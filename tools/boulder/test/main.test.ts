@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bufferIo } from '@serpent/cli';
+import { afterAll, describe, expect, it } from 'vitest';
+import { planFromRecipe } from '../src/commands/recipe-plan.js';
+import { main } from '../src/main.js';
+
+const work = mkdtempSync(join(tmpdir(), 'boulder-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function boulder(...argv: string[]) {
+  const io = bufferIo();
+  const status = await main(argv, io);
+  return { status, out: io.out(), err: io.err() };
+}
+
+let n = 0;
+function recipeDir(body: string): string {
+  const dir = join(work, `r${n++}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'stone.yaml'), body);
+  return dir;
+}
+
+const tarball = join(work, 'hello-1.0.tar.gz');
+writeFileSync(tarball, 'not really a tarball');
+const sha = createHash('sha256').update(readFileSync(tarball)).digest('hex');
+const RECIPE = `# a comment that must survive
+name        : hello
+version     : "1.0"
+release     : 1
+homepage    : https://example.org
+upstreams   :
+    - ${pathToFileURL(tarball).href} : ${sha}
+summary     : Says hello
+description : Says hello.
+license     : MIT
+builddeps   :
+    - pkgconfig(zlib)
+setup       : |
+    %configure --disable-static
+build       : |
+    %make
+install     : |
+    %make_install
+packages    :
+    - "%(name)-extras":
+        summary: Extras for %(name)
+        paths:
+            - /usr/share/hello/extras
+`;
+
+describe('boulder', () => {
+  it('prints help with commands and examples', async () => {
+    const r = await boulder('--help');
+    expect(r.status).toBe(0);
+    for (const c of ['build', 'recipe', 'profile', 'version']) expect(r.out).toContain(`  ${c} `);
+    expect(r.out).toContain('Examples:');
+    const help = await boulder('help', 'recipe', 'expand');
+    expect(help.status).toBe(0);
+    expect(help.out).toContain('boulder recipe expand - ');
+    expect(help.out).toContain('boulder recipe expand --json recipes/nano');
+  });
+
+  it('exits 2 on a usage error and 1 on a failure, with error and hint lines', async () => {
+    const usage = await boulder('frobnicate');
+    expect(usage.status).toBe(2);
+    expect(usage.err).toMatch(/^error: boulder: no command "frobnicate"\nhint: /);
+    const missing = await boulder('recipe', 'expand', join(work, 'nowhere'));
+    expect(missing.status).toBe(1);
+    expect(missing.err).toContain(`error: cannot read recipe ${join(work, 'nowhere')}`);
+    expect(missing.err).toContain('hint: pass the path of a stone.yaml');
+  });
+
+  it('recipe expand prints every phase and the dependencies the macros add', async () => {
+    const r = await boulder('recipe', 'expand', recipeDir(RECIPE));
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('── x86_64 setup\n#!/bin/sh\nset -e\n');
+    expect(r.out).toContain('--libexecdir="/usr/lib/hello" --disable-static\n');
+    expect(r.out).toContain('make -j "1" install DESTDIR="/mason/install"\n');
+    expect(r.out).toContain('Build dependencies: binary(make) pkgconfig(zlib)\n');
+    expect(r.out).toContain('Added by macros: binary(make)\n');
+  });
+
+  it('recipe expand --json, and a typed error for an unknown macro', async () => {
+    const json = await boulder('recipe', 'expand', '--json', recipeDir(RECIPE));
+    const doc = JSON.parse(json.out) as { jobs: Array<{ target: string; phases: Array<{ name: string }> }> };
+    expect(doc.jobs.map((j) => [j.target, j.phases.map((p) => p.name)])).toEqual([
+      ['x86_64', ['setup', 'build', 'install']],
+    ]);
+    const dir = recipeDir(RECIPE.replace('%make\n', '%make\n    %mkae_install\n'));
+    const bad = await boulder('recipe', 'expand', dir);
+    expect(bad.status).toBe(1);
+    expect(bad.err).toContain(
+      `error: ${join(dir, 'stone.yaml')}:17: build: unknown action macro %mkae_install`,
+    );
+    expect(bad.err).toContain('hint: check the spelling; `boulder recipe macros` lists every macro');
+    const badJson = await boulder('recipe', 'expand', '--json', dir);
+    expect(JSON.parse(badJson.out).error.code).toBe('RECIPE_UNKNOWN_MACRO');
+  });
+
+  it('recipe macros lists actions and definitions; the macros shortcut works', async () => {
+    const r = await boulder('recipe', 'macros');
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/ {2}%cmake_install +Install a built CMake project/);
+    expect(r.out).toMatch(/%\(libdir\) +\/usr\/lib\n/);
+    const one = await boulder('macros', 'meson_build');
+    expect(one.out).toContain('meson compile -v -j "%(jobs)" -C "serpent_builddir"');
+    const json = JSON.parse((await boulder('recipe', 'macros', '--json', '--toolchain', 'gnu')).out) as {
+      definitions: Array<{ name: string; expansion: string }>;
+    };
+    expect(json.definitions.find((d) => d.name === 'cc')?.expansion).toBe('gcc');
+    expect((await boulder('recipe', 'macros', 'nosuch')).status).toBe(2);
+  });
+
+  it('bump and recipe update edit the file in place, comments kept', async () => {
+    const dir = recipeDir(RECIPE);
+    const file = join(dir, 'stone.yaml');
+    expect((await boulder('bump', dir)).status).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(RECIPE.replace('release     : 1', 'release     : 2'));
+    const next = join(work, 'hello-1.1.tar.gz');
+    writeFileSync(next, 'the next release');
+    const nextSha = createHash('sha256').update('the next release').digest('hex');
+    const r = await boulder('recipe', 'update', '--version', '1.1', '-u', pathToFileURL(next).href, dir);
+    expect(r.err).toContain('hashing');
+    expect(r.status).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('# a comment that must survive\n');
+    expect(text).toContain('version     : "1.1"\nrelease     : 3\n');
+    expect(text).toContain(`    - ${pathToFileURL(next).href} : ${nextSha}\n`);
+  });
+
+  it('build stops at an unknown macro before fetching anything', async () => {
+    const dir = recipeDir(RECIPE.replace('%make\n', '%mkae\n'));
+    const out = join(work, 'out-bad-macro');
+    mkdirSync(out);
+    const r = await boulder('build', '--host', '-o', out, '--cache-dir', join(work, 'cache'), dir);
+    expect(r.status).toBe(1);
+    expect(r.err).toContain('build: unknown action macro %mkae');
+    expect(r.out).not.toContain('fetching');
+  });
+
+  it('version', async () => {
+    expect((await boulder('version')).out).toMatch(/^boulder \d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('planFromRecipe', () => {
+  it('turns a recipe into a build plan: expanded phases, upstreams, packages and rules', async () => {
+    const warnings: string[] = [];
+    const plan = await planFromRecipe(join(recipeDir(RECIPE), 'stone.yaml'), {
+      architecture: 'x86_64',
+      buildRelease: 2,
+      jobs: 3,
+      onWarning: (w) => warnings.push(w.message),
+    });
+    expect(warnings).toEqual([]);
+    expect(plan).toMatchObject({
+      name: 'hello',
+      version: '1.0',
+      release: 1,
+      licenses: ['MIT'],
+      buildRelease: 2,
+      toolchain: 'llvm',
+      strip: true,
+      networking: false,
+      buildDeps: ['pkgconfig(zlib)'],
+      upstreams: [{ kind: 'plain', uri: pathToFileURL(tarball).href, hash: sha, stripDirs: 1, unpack: true }],
+    });
+    expect(plan.targets.map((t) => [t.target, t.phases.map((p) => p.name)])).toEqual([
+      ['x86_64', ['setup', 'build', 'install']],
+    ]);
+    expect(plan.targets[0]!.phases[1]!.script).toContain(
+      'cd "/mason/build/x86_64/hello-1.0.tar.gz"\n\nmake -j "3"',
+    );
+    expect(plan.packages.find((p) => p.name === 'hello-extras')).toMatchObject({
+      summary: 'Extras for hello',
+    });
+    expect(plan.rules.at(-1)).toEqual({ pattern: '/usr/share/hello/extras', package: 'hello-extras' });
+    expect(plan.rules.some((r) => r.package === 'hello-devel' && r.pattern === '/usr/include')).toBe(true);
+  });
+
+  it('warns that a workload is not run (no PGO in @serpent/build yet) and builds once', async () => {
+    const warnings: string[] = [];
+    const plan = await planFromRecipe(join(recipeDir(`${RECIPE}workload: ./bench\n`), 'stone.yaml'), {
+      architecture: 'x86_64',
+      buildRelease: 1,
+      onWarning: (w) => warnings.push(w.message),
+    });
+    expect(warnings).toEqual([
+      'the workload (profile-guided optimisation) is not run yet: building without PGO',
+    ]);
+    expect(plan.targets).toHaveLength(1);
+  });
+});
