@@ -13,6 +13,13 @@ export interface CommandIo {
 /** The process's own streams, with a line reader on a TTY stdin. */
 export function processIo(): CommandIo {
   const isTty = process.stderr.isTTY === true;
+  // `moss list installed | head`: a reader that goes away is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   return {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),

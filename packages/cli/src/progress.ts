@@ -1,8 +1,8 @@
 import type { CommandIo } from './command-io.js';
 
 export interface Progress {
-  /** Sets the position (absolute) and optionally the text after the bar. */
-  update(position: number, text?: string): void;
+  /** Sets the position (absolute), optionally the text after the bar and a new total. */
+  update(position: number, text?: string, total?: number): void;
   /** Removes the bar and prints `line` (if any) in its place. */
   done(line?: string): void;
 }
@@ -19,9 +19,10 @@ const FRAME_MS = 100;
 export function progressBar(
   io: CommandIo,
   label: string,
-  total: number,
+  initialTotal: number,
   unit: 'count' | 'bytes' = 'count',
 ): Progress {
+  let total = initialTotal;
   let last = 0;
   let drawn = false;
   const fmt = (n: number) =>
@@ -35,7 +36,8 @@ export function progressBar(
     drawn = true;
   };
   return {
-    update(position, text = '') {
+    update(position, text = '', newTotal) {
+      if (newTotal !== undefined) total = newTotal;
       if (!io.isTty) return;
       const now = Date.now();
       if (now - last < FRAME_MS && position < total) return;

@@ -1,0 +1,52 @@
+import { type Command, confirm, EXIT, formatColumns } from '@serpent/cli';
+import { commitInstall, planInstall, readLocalStones } from '@serpent/system';
+import { withRoot } from './open-root.js';
+
+const label = (m: { name: string; version: string; release: number }) => `${m.name} ${m.version}-${m.release}`;
+
+export const installCommand: Command = {
+  name: 'install',
+  aliases: ['it'],
+  summary: 'Install packages: .stone files, names or providers',
+  synopsis: 'PACKAGE...',
+  description:
+    'Arguments ending in .stone are package files; others are names or providers such as\n' +
+    'binary(nano) or soname(libz.so.1(x86_64)), looked up among those files and the installed\n' +
+    'packages. Dependencies come along. A new /usr is built, its triggers run, and it is swapped\n' +
+    'in atomically as a new state; the previous state stays available (`moss state activate`).',
+  examples: [
+    ['moss -D /tmp/root install ./hello-2.0-3-1-x86_64.stone ./libgreet-1.2-1-1-x86_64.stone -y', 'install two local stones'],
+    ['moss install nano', 'install by name (from repositories)'],
+    ["moss install 'binary(nano)'", 'install whatever provides the nano binary'],
+  ],
+  async run(ctx) {
+    const { args, globals, io } = ctx;
+    if (args.positionals.length === 0) {
+      io.stderr('moss install: nothing to install\nUsage: moss install PACKAGE...\n');
+      return EXIT.usage;
+    }
+    const files = args.positionals.filter((a) => a.endsWith('.stone'));
+    const names = args.positionals.filter((a) => !a.endsWith('.stone'));
+    return withRoot(ctx, async (inst, r) => {
+      const stones = await readLocalStones(files);
+      const prepared = planInstall(inst, { stones, names });
+      const { plan } = prepared;
+      if (plan.install.length === 0 && prepared.replaced.length === 0) {
+        io.stdout(`The following package(s) are already installed:\n${formatColumns(plan.alreadyInstalled.map((p) => label(p.meta)), io.columns)}`);
+        return EXIT.ok;
+      }
+      if (globals.json !== true) {
+        io.stdout(`The following package(s) will be installed:\n${formatColumns(plan.install.map((c) => label(c.meta)), io.columns)}`);
+        if (prepared.replaced.length > 0) {
+          io.stdout(`Replacing:\n${prepared.replaced.map((x) => `  ${x.name} ${x.from} → ${x.to}\n`).join('')}`);
+        }
+        io.stdout('\n');
+      }
+      await confirm(io, 'Do you wish to continue?', globals['yes-all'] === true);
+      const id = await commitInstall(inst, prepared, { onEvent: r.onEvent });
+      if (globals.json === true) io.stdout(`${JSON.stringify({ state: id, installed: plan.install.map((c) => c.id) })}\n`);
+      else io.stdout(`State ${id} is active: ${plan.install.length} package(s) installed\n`);
+      return EXIT.ok;
+    });
+  },
+};
