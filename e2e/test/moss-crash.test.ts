@@ -29,8 +29,12 @@ beforeAll(async () => {
 });
 
 const active = () => Number(readFileSync(join(root, 'usr/.stateID'), 'utf8'));
-const stateIds = () => (JSON.parse(moss(['-D', root, 'state', 'list', '--json']).stdout) as { id: number }[]).map((s) => s.id);
-const installed = () => (JSON.parse(moss(['-D', root, 'list', 'installed', '--json']).stdout) as { name: string }[]).map((p) => p.name);
+const stateIds = () =>
+  (JSON.parse(moss(['-D', root, 'state', 'list', '--json']).stdout) as { id: number }[]).map((s) => s.id);
+const installed = () =>
+  (JSON.parse(moss(['-D', root, 'list', 'installed', '--json']).stdout) as { name: string }[]).map(
+    (p) => p.name,
+  );
 
 /** Checks that the root is consistently on one state and returns which. */
 function settle(): number {
@@ -41,7 +45,8 @@ function settle(): number {
   const id = active();
   expect(JSON.parse(r.stdout).id).toBe(id);
   // No phantom: every recorded state has a tree (archived or live), the live one is recorded.
-  for (const s of stateIds()) expect(s === id || existsSync(join(root, '.moss/root', String(s), 'usr'))).toBe(true);
+  for (const s of stateIds())
+    expect(s === id || existsSync(join(root, '.moss/root', String(s), 'usr'))).toBe(true);
   expect(stateIds()).toContain(id);
   expect(existsSync(join(root, '.moss/root/staging/usr'))).toBe(false);
   const v = moss(['-D', root, 'state', 'verify']);
@@ -107,7 +112,13 @@ describe.skipIf(skip !== undefined)('kill -9 during a transaction', () => {
     for (const delay of [150, 400, 700, 1000, 1400, 2000]) {
       const before = active();
       const hasBig = installed().includes('big');
-      const child = spawn(process.execPath, [MOSS, '-D', root, ...(hasBig ? ['remove', 'big'] : ['install', big]), '-y']);
+      const child = spawn(process.execPath, [
+        MOSS,
+        '-D',
+        root,
+        ...(hasBig ? ['remove', 'big'] : ['install', big]),
+        '-y',
+      ]);
       const timer = setTimeout(() => child.kill('SIGKILL'), delay);
       await new Promise((res) => child.on('exit', res));
       clearTimeout(timer);
@@ -117,4 +128,3 @@ describe.skipIf(skip !== undefined)('kill -9 during a transaction', () => {
     }
   });
 });
-

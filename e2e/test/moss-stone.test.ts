@@ -1,4 +1,14 @@
-import { copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,7 +27,10 @@ function fixtures(): { file: string; expected: string }[] {
   for (const dir of [STONES, join(STONES, 'synthetic')]) {
     for (const name of readdirSync(dir)) {
       if (name.endsWith('.json')) continue;
-      const expected = [join(dir, `${name.replace(/\.stone$/, '')}.expected.json`), join(dir, `${name}.expected.json`)].find(existsSync);
+      const expected = [
+        join(dir, `${name.replace(/\.stone$/, '')}.expected.json`),
+        join(dir, `${name}.expected.json`),
+      ].find(existsSync);
       if (expected) out.push({ file: join(dir, name), expected });
     }
   }
@@ -47,7 +60,7 @@ describe.skipIf(skip !== undefined)('moss inspect', () => {
   it('names the file and the problem for a damaged stone, with status 1', () => {
     const bad = join(work, 'damaged.stone');
     const bytes = readFileSync(BASH);
-    bytes[bytes.length - 100] ^= 0xff;
+    bytes[bytes.length - 100]! ^= 0xff;
     writeFileSync(bad, bytes);
     const r = moss(['inspect', '--verify', bad]);
     expect(r.status).toBe(1);
@@ -78,7 +91,7 @@ describe.skipIf(skip !== undefined)('moss extract', () => {
     const dir = join(work, 'bad');
     const bad = join(work, 'bad.stone');
     const bytes = readFileSync(BASH);
-    bytes[bytes.length - 100] ^= 0xff;
+    bytes[bytes.length - 100]! ^= 0xff;
     writeFileSync(bad, bytes);
     const r = moss(['extract', bad, '-o', dir]);
     expect(r.status).toBe(1);

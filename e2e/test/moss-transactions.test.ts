@@ -1,10 +1,21 @@
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mossAssetName } from '@serpent/stone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_SHARED, MOSS, MOSS_BUILT, moss, NO_SHARED, SHARED } from './support/paths.js';
+import { HAVE_SHARED, MOSS, MOSS_BUILT, moss, SHARED } from './support/paths.js';
 import { makeStone, manyFiles } from './support/stones.js';
 
 const skip = !MOSS_BUILT ? 'tools/moss is not built' : undefined;
@@ -27,9 +38,15 @@ beforeAll(async () => {
   S.hello = await makeStone(stones, {
     name: 'hello',
     depends: ['soname(libgreet.so.1(x86_64))'],
-    files: { 'bin/hello': { content: '#!/bin/sh\necho hello\n', mode: 0o755 }, 'share/doc/hello/README': 'hello\n' },
+    files: {
+      'bin/hello': { content: '#!/bin/sh\necho hello\n', mode: 0o755 },
+      'share/doc/hello/README': 'hello\n',
+    },
   });
-  S.clash = await makeStone(stones, { name: 'clash', files: { 'share/greet/greeting': 'a different greeting\n' } });
+  S.clash = await makeStone(stones, {
+    name: 'clash',
+    files: { 'share/greet/greeting': 'a different greeting\n' },
+  });
   S.orphanUser = await makeStone(stones, { name: 'needs-missing', depends: ['binary(nowhere-to-be-found)'] });
   S.big = await makeStone(stones, { name: 'big', files: manyFiles('share/big', 3000) });
 });
@@ -46,13 +63,10 @@ function activeState(root: string): number | undefined {
 }
 function assetOf(root: string, hashHex: string): string {
   const x = mossAssetName(hashHex);
-  return x.length >= 10 ? join(root, '.moss/assets/v2', x.slice(0, 2), x.slice(2, 4), x.slice(4, 6), x) : join(root, '.moss/assets/v2', x);
+  return x.length >= 10
+    ? join(root, '.moss/assets/v2', x.slice(0, 2), x.slice(2, 4), x.slice(4, 6), x)
+    : join(root, '.moss/assets/v2', x);
 }
-function layoutHash(root: string, path: string): string {
-  const r = m(root, 'info', '--files', '--json', path.split('/')[0]!);
-  return r.stdout;
-}
-
 describe.skipIf(skip !== undefined)('moss install, remove, rollback', () => {
   it('installs stones with their dependencies as hard links into the store, with their modes', () => {
     const root = newRoot('basic');
@@ -66,7 +80,9 @@ describe.skipIf(skip !== undefined)('moss install, remove, rollback', () => {
     expect(readlinkSync(join(root, 'usr/lib/libgreet.so'))).toBe('libgreet.so.1');
     expect(readlinkSync(join(root, 'bin'))).toBe('usr/bin');
     // Every regular file is the store's asset itself (one inode), found through `moss info -f`.
-    const info = JSON.parse(m(root, 'info', '-f', '--json', 'hello', 'libgreet').stdout) as { files: string[] }[];
+    const info = JSON.parse(m(root, 'info', '-f', '--json', 'hello', 'libgreet').stdout) as {
+      files: string[];
+    }[];
     let linked = 0;
     for (const pkg of info) {
       for (const f of pkg.files) {
@@ -77,7 +93,10 @@ describe.skipIf(skip !== undefined)('moss install, remove, rollback', () => {
       }
     }
     expect(linked).toBe(4);
-    const list = JSON.parse(m(root, 'list', 'installed', '--json').stdout) as { name: string; explicit: boolean }[];
+    const list = JSON.parse(m(root, 'list', 'installed', '--json').stdout) as {
+      name: string;
+      explicit: boolean;
+    }[];
     expect(list.map((p) => [p.name, p.explicit])).toEqual([
       ['hello', true],
       ['libgreet', true],
@@ -101,7 +120,11 @@ describe.skipIf(skip !== undefined)('moss install, remove, rollback', () => {
     expect(activeState(root)).toBe(1);
     expect(readFileSync(join(root, 'usr/bin/hello'), 'utf8')).toContain('echo hello');
     expect(statSync(join(root, 'usr')).ino).toBe(before);
-    const states = JSON.parse(m(root, 'state', 'list', '--json').stdout) as { id: number; active: boolean; summary: string }[];
+    const states = JSON.parse(m(root, 'state', 'list', '--json').stdout) as {
+      id: number;
+      active: boolean;
+      summary: string;
+    }[];
     expect(states.map((s) => [s.id, s.summary, s.active])).toEqual([
       [2, 'Remove', false],
       [1, 'Install', true],
@@ -172,7 +195,9 @@ describe.skipIf(skip !== undefined)('moss state prune and verify', () => {
     expect(r.stdout).toMatch(/[1-9][0-9.]* MiB freed|0\.[1-9]\d* MiB freed/);
     expect(countFiles(join(root, '.moss/assets/v2'))).toBe(assetsBefore - 3000);
     expect(readdirSync(join(root, '.moss/root')).filter((d) => /^\d+$/.test(d))).toEqual([]);
-    expect(JSON.parse(m(root, 'state', 'list', '--json').stdout).map((s: { id: number }) => s.id)).toEqual([3]);
+    expect(JSON.parse(m(root, 'state', 'list', '--json').stdout).map((s: { id: number }) => s.id)).toEqual([
+      3,
+    ]);
     expect(m(root, 'state', 'verify').stdout).toContain('No issues found');
   });
 
@@ -216,7 +241,9 @@ describe.skipIf(skip !== undefined)('moss state prune and verify', () => {
 describe.skipIf(skip !== undefined)('the root lock', () => {
   it('makes a second moss wait for the first and say who holds the root', async () => {
     const root = newRoot('lock');
-    const first = spawn(process.execPath, [MOSS, '-D', root, 'install', S.big!, '-y', '--json'], { env: { ...process.env, NO_COLOR: '1' } });
+    const first = spawn(process.execPath, [MOSS, '-D', root, 'install', S.big!, '-y', '--json'], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let out = '';
     await new Promise<void>((res) => {
       first.stderr.on('data', (d: Buffer) => {
@@ -227,14 +254,16 @@ describe.skipIf(skip !== undefined)('the root lock', () => {
     const second = moss(['-D', root, 'state', 'list']);
     await new Promise((res) => first.on('exit', res));
     expect(second.status).toBe(0);
-    expect(second.stderr).toMatch(new RegExp(`Waiting: another process holds this root \\(pid ${first.pid}: moss .*install`));
+    expect(second.stderr).toMatch(
+      new RegExp(`Waiting: another process holds this root \\(pid ${first.pid}: moss .*install`),
+    );
     expect(second.stdout).toContain('State #1');
   });
 });
 
 function countFiles(dir: string): number {
   let n = 0;
-  for (const d of readdirSync(dir, { withFileTypes: true })) n += d.isDirectory() ? countFiles(join(dir, d.name)) : 1;
+  for (const d of readdirSync(dir, { withFileTypes: true }))
+    n += d.isDirectory() ? countFiles(join(dir, d.name)) : 1;
   return n;
 }
-void layoutHash;

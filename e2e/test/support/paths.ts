@@ -18,7 +18,10 @@ export interface Run {
 }
 
 /** Runs the real `moss` binary with the pinned Node, as a user would. */
-export function moss(args: readonly string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+export function moss(
+  args: readonly string[],
+  opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+): Run {
   const r = spawnSync(process.execPath, [MOSS, ...args], {
     cwd: opts.cwd ?? REPO,
     input: opts.input ?? '',

@@ -14,7 +14,8 @@ export interface StoneSpec {
   readonly dirs?: readonly string[];
 }
 
-const deps = (list: readonly string[] | undefined): Dependency[] => (list ?? []).map((d) => parseDependency(d));
+const deps = (list: readonly string[] | undefined): Dependency[] =>
+  (list ?? []).map((d) => parseDependency(d)!);
 
 /** Writes a real .stone with @serpent/stone (level 3: these are small) and returns its path. */
 export async function makeStone(dir: string, spec: StoneSpec): Promise<string> {
@@ -22,11 +23,19 @@ export async function makeStone(dir: string, spec: StoneSpec): Promise<string> {
   const release = spec.release ?? 1;
   const entries: StoneEntryInput[] = [];
   for (const [target, f] of Object.entries(spec.files ?? {})) {
-    if (typeof f === 'string') entries.push({ type: 'regular', target, mode: 0o644, content: new TextEncoder().encode(f) });
+    if (typeof f === 'string')
+      entries.push({ type: 'regular', target, mode: 0o644, content: new TextEncoder().encode(f) });
     else if (f.path) entries.push({ type: 'regular', target, mode: f.mode, content: { path: f.path } });
-    else entries.push({ type: 'regular', target, mode: f.mode, content: new TextEncoder().encode(f.content ?? '') });
+    else
+      entries.push({
+        type: 'regular',
+        target,
+        mode: f.mode,
+        content: new TextEncoder().encode(f.content ?? ''),
+      });
   }
-  for (const [target, source] of Object.entries(spec.symlinks ?? {})) entries.push({ type: 'symlink', target, source });
+  for (const [target, source] of Object.entries(spec.symlinks ?? {}))
+    entries.push({ type: 'symlink', target, source });
   for (const target of spec.dirs ?? []) entries.push({ type: 'directory', target, mode: 0o755 });
   const file = join(dir, `${spec.name}-${version}-${release}-1-x86_64.stone`);
   await writePackage(file, {

@@ -20,11 +20,22 @@ export {
   readLockHolder,
   rootLockPath,
 } from './lock/root-lock.js';
+export {
+  type RefreshEvent,
+  type RepositoryCandidate,
+  type RepositoryStatus,
+  refreshRepositories,
+  repositoryCandidates,
+  repositoryFetcher,
+  repositoryStatus,
+} from './repositories/repository-state.js';
 export { type RootLayout, rootLayout } from './root/root-layout.js';
 export { SystemError, type SystemErrorCode } from './system-error.js';
 export { activateState, applyState, buildStateTree, finishSwap } from './transaction/apply-state.js';
 export {
   commitInstall,
+  commitPackages,
+  type Fetcher,
   type InstallRequest,
   type LocalStone,
   type PreparedInstall,
@@ -37,6 +48,7 @@ export { type Journal, readJournal } from './transaction/journal.js';
 export { commitPrune, type PrunePlan, type PruneResult, planPrune } from './transaction/prune-states.js';
 export { commitRemove, planRemove } from './transaction/remove-packages.js';
 export { readStateId } from './transaction/state-id.js';
+export { commitSync, planSync, syncIsEmpty } from './transaction/sync-packages.js';
 export { TransactionError, type TransactionErrorCode } from './transaction/transaction-error.js';
 export type { EventSink, TransactionEvent, TransactionPhase } from './transaction/transaction-event.js';
 export { repairState, type VerifyIssue, type VerifyReport, verifyState } from './transaction/verify-state.js';

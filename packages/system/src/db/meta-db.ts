@@ -198,6 +198,28 @@ export class MetaDb {
     return this.getPackages(ids);
   }
 
+  /** Every `meta_info` fact (a repository's index URI, hash, fetch time, HTTP validators). */
+  info(): Record<string, string> {
+    const rows = this.#h.raw.prepare('SELECT key, value FROM meta_info ORDER BY key').all() as {
+      key: string;
+      value: string;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  /**
+   * Replaces every package and the `meta_info` facts in one transaction: a repository refresh
+   * either lands whole or not at all.
+   */
+  replaceAllWithInfo(packages: readonly StoredPackage[], info: Readonly<Record<string, string>>): void {
+    writeTransaction(this.#h, 'refreshing a repository', () => {
+      this.replaceAll(packages);
+      this.#h.raw.prepare('DELETE FROM meta_info').run();
+      const put = this.#h.raw.prepare('INSERT INTO meta_info (key, value) VALUES (?, ?)');
+      for (const [k, v] of Object.entries(info)) put.run(k, v);
+    });
+  }
+
   close(): Promise<void> {
     return closeSqlite(this.#h);
   }

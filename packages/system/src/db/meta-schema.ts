@@ -22,6 +22,8 @@ export interface MetaSchema {
   meta_dependencies: { package: string; dependency: string };
   meta_providers: { package: string; provider: string };
   meta_conflicts: { package: string; conflict: string };
+  /** Facts about the data itself (a repository's index URI, SHA-256, fetch time, HTTP validators). */
+  meta_info: { key: string; value: string };
 }
 
 /** The child tables and their value column; each has PK (package, value) and cascades. */
@@ -79,6 +81,18 @@ export const META_MIGRATIONS: Record<string, Migration> = {
         .column('provider')
         .execute();
       await db.schema.createIndex('meta_name').ifNotExists().on('meta').column('name').execute();
+    },
+  },
+  // A repository's meta DB records where its rows came from and when, so `repo list` can say
+  // how fresh an index is and `repo update` can ask the server only for a newer one.
+  '20261123000100_meta_info': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('meta_info')
+        .ifNotExists()
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
     },
   },
 };

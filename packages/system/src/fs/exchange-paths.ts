@@ -8,7 +8,13 @@ const AT_FDCWD = -100;
 const RENAME_EXCHANGE = 2;
 const SYS_renameat2_x86_64 = 316;
 
-type Renameat2 = (olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number) => number;
+type Renameat2 = (
+  olddirfd: number,
+  oldpath: string,
+  newdirfd: number,
+  newpath: string,
+  flags: number,
+) => number;
 let bound: { renameat2: Renameat2; errno: () => number } | undefined;
 
 function bind() {
@@ -29,7 +35,15 @@ function bind() {
   return bound;
 }
 
-const ERRNO_NAMES: Record<number, string> = { 2: 'ENOENT', 18: 'EXDEV', 22: 'EINVAL', 38: 'ENOSYS', 1: 'EPERM', 13: 'EACCES', 16: 'EBUSY' };
+const ERRNO_NAMES: Record<number, string> = {
+  2: 'ENOENT',
+  18: 'EXDEV',
+  22: 'EINVAL',
+  38: 'ENOSYS',
+  1: 'EPERM',
+  13: 'EACCES',
+  16: 'EBUSY',
+};
 
 /**
  * Atomically exchanges two paths with `renameat2(RENAME_EXCHANGE)`: after it, each name points

@@ -1,15 +1,26 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, readlinkSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type VfsInput, type VfsTree, blit, buildTree } from '@serpent/vfs';
-import { exchangePaths } from '../fs/exchange-paths.js';
+import { blit, buildTree, type VfsInput, type VfsTree } from '@serpent/vfs';
+import type { Selection } from '../db/state-db.js';
 import { fsyncDir, writeFileAtomic } from '../fs/atomic-write.js';
+import { exchangePaths } from '../fs/exchange-paths.js';
 import { syncFilesystem } from '../fs/sync-filesystem.js';
 import type { Installation } from './installation.js';
-import type { Selection } from '../db/state-db.js';
 import { clearJournal, type Journal, writeJournal } from './journal.js';
 import { runStateTriggers } from './run-state-triggers.js';
-import { type EventSink, phase } from './transaction-event.js';
 import { TransactionError } from './transaction-error.js';
+import { type EventSink, phase } from './transaction-event.js';
 
 /** `name version-release`, how packages are named to people in conflicts and summaries. */
 export function packageLabel(inst: Installation, id: string): string {
@@ -28,10 +39,14 @@ export function buildStateTree(inst: Installation, selections: readonly Selectio
   for (const id of ids) {
     const entries = layouts.get(id);
     if (entries === undefined) {
-      throw new TransactionError('TX_PACKAGE_UNKNOWN', `package ${packageLabel(inst, id)} has no layout in ${inst.layout.layoutDb}`, {
-        hint: 'run `moss state verify --repair`, or install the package again',
-        details: { package: id },
-      });
+      throw new TransactionError(
+        'TX_PACKAGE_UNKNOWN',
+        `package ${packageLabel(inst, id)} has no layout in ${inst.layout.layoutDb}`,
+        {
+          hint: 'run `moss state verify --repair`, or install the package again',
+          details: { package: id },
+        },
+      );
     }
     const pkg = packageLabel(inst, id);
     for (const entry of entries) inputs.push({ pkg, entry });
@@ -88,7 +103,10 @@ export async function finishSwap(inst: Installation, j: Journal, onEvent?: Event
       const dest = join(L.rootsDir, `unmanaged-${j.startedAt}`, 'usr');
       mkdirSync(dirname(dest), { recursive: true });
       renameSync(L.stagingUsr, dest);
-      onEvent?.({ type: 'warning', message: `the previous /usr was not made by moss; it is kept in ${dest}` });
+      onEvent?.({
+        type: 'warning',
+        message: `the previous /usr was not made by moss; it is kept in ${dest}`,
+      });
     }
     fsyncDir(L.staging);
   }
@@ -102,7 +120,11 @@ export async function finishSwap(inst: Installation, j: Journal, onEvent?: Event
       inst.dbs.state.addState({
         id: j.targetId,
         ...(j.summary === undefined ? {} : { summary: j.summary }),
-        selections: (j.selections ?? []).map((s) => ({ packageId: s.packageId, explicit: s.explicit, ...(s.reason ? { reason: s.reason } : {}) })),
+        selections: (j.selections ?? []).map((s) => ({
+          packageId: s.packageId,
+          explicit: s.explicit,
+          ...(s.reason ? { reason: s.reason } : {}),
+        })),
         created: new Date(j.startedAt),
       }),
     );
@@ -136,7 +158,8 @@ export async function applyState(inst: Installation, options: ApplyOptions): Pro
   const L = inst.layout;
   const previousId = inst.activeStateId() ?? null;
   const targetId = options.kind === 'repair' ? previousId! : inst.nextStateId();
-  const tree = options.tree ?? (await phase(onEvent, 'build', () => buildStateTree(inst, options.selections)));
+  const tree =
+    options.tree ?? (await phase(onEvent, 'build', () => buildStateTree(inst, options.selections)));
   const journal: Journal = {
     version: 1,
     kind: options.kind,
@@ -189,7 +212,9 @@ export async function activateState(
   }
   const previousId = inst.activeStateId() ?? null;
   if (previousId === id) {
-    throw new TransactionError('TX_STATE_ACTIVE', `state ${id} is already the active state`, { details: { state: id } });
+    throw new TransactionError('TX_STATE_ACTIVE', `state ${id} is already the active state`, {
+      details: { state: id },
+    });
   }
   const archived = L.stateUsr(id);
   if (!existsSync(archived)) {

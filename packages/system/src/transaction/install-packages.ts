@@ -1,12 +1,18 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Candidate, type InstallPlan, resolveInstall } from '@serpent/resolve';
-import { createHash } from 'node:crypto';
+import {
+  type Candidate,
+  type InstallPlan,
+  type Selection as ResolvedSelection,
+  resolveInstall,
+} from '@serpent/resolve';
 import { type PackageMeta, StoneReader } from '@serpent/stone';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
+import { TransactionError } from './transaction-error.js';
 import { type EventSink, phase } from './transaction-event.js';
 
 /** A local `.stone` offered for installation. */
@@ -32,7 +38,12 @@ export async function readLocalStones(paths: readonly string[]): Promise<LocalSt
       const stone = await StoneReader.open(path);
       try {
         const [meta, id, st] = await Promise.all([stone.meta(), sha256File(path), stat(path)]);
-        return { path, id, size: st.size, meta: { ...meta, packageUri: path, packageHash: id, packageSize: st.size } };
+        return {
+          path,
+          id,
+          size: st.size,
+          meta: { ...meta, packageUri: path, packageHash: id, packageSize: st.size },
+        };
       } finally {
         await stone.close();
       }
@@ -86,31 +97,67 @@ export function planInstall(inst: Installation, request: InstallRequest): Prepar
 }
 
 /**
- * Installs a prepared plan: every new package is precached (its assets verified into the
- * store, its metadata and layout into the databases), then the new state is applied.
- * `fetch` turns repository candidates into local stone paths (the repository layer's job).
+ * Installs a prepared plan: every new package is fetched if it comes from a repository,
+ * precached (its assets verified into the store, its metadata and layout into the databases),
+ * then the new state is applied.
  */
 export async function commitInstall(
   inst: Installation,
   prepared: PreparedInstall,
-  options: { onEvent?: EventSink; fetch?: (c: readonly Candidate[]) => Promise<Map<string, string>>; summary?: string } = {},
+  options: { onEvent?: EventSink; fetch?: Fetcher; summary?: string } = {},
 ): Promise<number> {
-  const { onEvent } = options;
-  const needed = prepared.plan.install.filter((c) => inst.dbs.layout.layoutsOf([c.id]).get(c.id) === undefined);
-  const remote = needed.filter((c) => !prepared.stones.has(c.id));
-  const fetched = remote.length > 0 && options.fetch ? await options.fetch(remote) : new Map<string, string>();
-  await phase(onEvent, 'precache', async () => {
-    const paths = needed.map((c) => prepared.stones.get(c.id)?.path ?? fetched.get(c.id));
-    const missing = needed.filter((_, i) => paths[i] === undefined);
-    if (missing.length > 0) {
-      const { TransactionError } = await import('./transaction-error.js');
-      throw new TransactionError('TX_STONE_UNAVAILABLE', `no stone file for ${missing.map((c) => c.meta.name).join(', ')}`, {
-        hint: 'add a repository that has them (`moss repo add`), or name their .stone files',
-      });
+  return commitPackages(inst, {
+    install: prepared.plan.install,
+    selections: prepared.plan.selections,
+    stones: prepared.stones,
+    summary: options.summary ?? 'Install',
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+}
+
+/** Turns repository candidates into verified local stone paths (id → path). */
+export type Fetcher = (candidates: readonly Candidate[]) => Promise<Map<string, string>>;
+
+/**
+ * The common end of install and sync: make sure every package of `install` is in the store and
+ * the databases, then apply `selections` as a new state.
+ */
+export async function commitPackages(
+  inst: Installation,
+  input: {
+    install: readonly Candidate[];
+    selections: readonly ResolvedSelection[];
+    stones?: ReadonlyMap<string, LocalStone>;
+    summary: string;
+    fetch?: Fetcher;
+    onEvent?: EventSink;
+  },
+): Promise<number> {
+  const { onEvent } = input;
+  const stones = input.stones ?? new Map<string, LocalStone>();
+  const known = inst.dbs.layout.layoutsOf(input.install.map((c) => c.id));
+  const needed = input.install.filter((c) => !known.has(c.id));
+  const remote = needed.filter((c) => !stones.has(c.id));
+  let fetched = new Map<string, string>();
+  if (remote.length > 0) {
+    if (!input.fetch) {
+      throw new TransactionError(
+        'TX_STONE_UNAVAILABLE',
+        `no stone file for ${remote.map((c) => c.meta.name).join(', ')}`,
+        {
+          hint: 'add a repository that has them (`moss repo add`), or name their .stone files',
+        },
+      );
     }
+    const fetch = input.fetch;
+    fetched = await phase(onEvent, 'fetch', () => fetch(remote));
+  }
+  await phase(onEvent, 'precache', async () => {
+    const paths = needed.map((c) => stones.get(c.id)?.path ?? fetched.get(c.id)!);
     const total = needed.length;
     let done = 0;
-    const results = await inst.store.precacheMany(paths as string[], {
+    const results = await inst.store.precacheMany(paths, {
       onProgress: (e) => {
         if (e.type === 'done') done++;
         if (e.type !== 'start') {
@@ -125,17 +172,23 @@ export async function commitInstall(
       },
     });
     const metaOf = (c: Candidate, i: number): PackageMeta => {
-      const local = prepared.stones.get(c.id);
+      const local = stones.get(c.id);
       if (local) return local.meta;
-      return { ...results[i]!.meta, ...(c.meta as Partial<PackageMeta>), packageUri: (c.meta as PackageMeta).packageUri ?? paths[i]! } as PackageMeta;
+      // The install DB keeps a repository package's absolute URL, as the original does.
+      const url = (c as { url?: string }).url;
+      return { ...results[i]!.meta, ...(c.meta as PackageMeta), ...(url ? { packageUri: url } : {}) };
     };
     inst.dbs.install.addPackages(needed.map((c, i) => ({ id: c.id, meta: metaOf(c, i) })));
     inst.dbs.layout.addLayoutsBatch(needed.map((c, i) => ({ packageId: c.id, entries: results[i]!.layout })));
   });
   return applyState(inst, {
     kind: 'new-state',
-    summary: options.summary ?? 'Install',
-    selections: prepared.plan.selections.map((s) => ({ packageId: s.id, explicit: s.explicit, ...(s.reason ? { reason: s.reason } : {}) })),
+    summary: input.summary,
+    selections: input.selections.map((s) => ({
+      packageId: s.id,
+      explicit: s.explicit,
+      ...(s.reason ? { reason: s.reason } : {}),
+    })),
     ...(onEvent ? { onEvent } : {}),
   });
 }

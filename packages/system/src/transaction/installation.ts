@@ -6,8 +6,8 @@ import { acquireRootLock, type RootLock } from '../lock/root-lock.js';
 import { type RootLayout, rootLayout } from '../root/root-layout.js';
 import { recoverInterrupted } from './recover.js';
 import { readStateId } from './state-id.js';
-import type { EventSink } from './transaction-event.js';
 import { TransactionError } from './transaction-error.js';
+import type { EventSink } from './transaction-event.js';
 
 /** An opened root: its lock held, databases open, any interrupted transaction settled. */
 export interface Installation {
@@ -45,9 +45,11 @@ export async function openInstallation(rootDir: string, options: OpenOptions = {
     });
   }
   const layout = rootLayout(root);
-  for (const d of [layout.moss, layout.dbDir, layout.rootsDir, layout.cacheDir]) mkdirSync(d, { recursive: true });
+  for (const d of [layout.moss, layout.dbDir, layout.rootsDir, layout.cacheDir])
+    mkdirSync(d, { recursive: true });
   const tag = `${layout.cacheDir}/CACHEDIR.TAG`;
-  if (!existsSync(tag)) writeFileSync(tag, 'Signature: 8a477f597d28d172789f06886806bc55\n# moss download cache\n');
+  if (!existsSync(tag))
+    writeFileSync(tag, 'Signature: 8a477f597d28d172789f06886806bc55\n# moss download cache\n');
   const lock: RootLock = await acquireRootLock(root, {
     wait: options.wait ?? true,
     ...(options.command === undefined ? {} : { command: options.command }),
@@ -69,7 +71,8 @@ export async function openInstallation(rootDir: string, options: OpenOptions = {
       activeStateId: () => readStateId(layout.usr),
       nextStateId() {
         let max = Math.max(dbs!.state.maxStateId(), readStateId(layout.usr) ?? 0);
-        for (const name of readdirSync(layout.rootsDir)) if (/^\d+$/.test(name)) max = Math.max(max, Number(name));
+        for (const name of readdirSync(layout.rootsDir))
+          if (/^\d+$/.test(name)) max = Math.max(max, Number(name));
         return max + 1;
       },
       async close() {

@@ -7,9 +7,13 @@ export function installedPackages(inst: Installation): InstalledPackage[] {
   if (id === undefined) return [];
   const state = inst.dbs.state.getState(id);
   if (state === undefined) return [];
-  const metas = new Map(inst.dbs.install.getPackages(state.selections.map((s) => s.packageId)).map((p) => [p.id, p.meta]));
+  const metas = new Map(
+    inst.dbs.install.getPackages(state.selections.map((s) => s.packageId)).map((p) => [p.id, p.meta]),
+  );
   return state.selections.flatMap((s) => {
     const meta = metas.get(s.packageId);
-    return meta ? [{ id: s.packageId, explicit: s.explicit, ...(s.reason ? { reason: s.reason } : {}), meta }] : [];
+    return meta
+      ? [{ id: s.packageId, explicit: s.explicit, ...(s.reason ? { reason: s.reason } : {}), meta }]
+      : [];
   });
 }

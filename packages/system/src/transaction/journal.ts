@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncDir, writeFileAtomic } from '../fs/atomic-write.js';
 import type { Selection } from '../db/state-db.js';
+import { fsyncDir, writeFileAtomic } from '../fs/atomic-write.js';
 import { TransactionError } from './transaction-error.js';
-
 
 /**
  * The transaction in flight, written before anything outside `.moss` can change and removed
@@ -45,10 +44,14 @@ export function readJournal(path: string): Journal | undefined {
     });
   }
   if (j.version !== 1 || typeof j.targetId !== 'number') {
-    throw new TransactionError('TX_JOURNAL_INVALID', `the transaction journal ${path} is not one this moss wrote`, {
-      details: { path },
-      hint: 'inspect it, then delete it and run `moss state verify --repair`',
-    });
+    throw new TransactionError(
+      'TX_JOURNAL_INVALID',
+      `the transaction journal ${path} is not one this moss wrote`,
+      {
+        details: { path },
+        hint: 'inspect it, then delete it and run `moss state verify --repair`',
+      },
+    );
   }
   return j;
 }

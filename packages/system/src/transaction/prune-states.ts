@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Installation } from './installation.js';
-import { type EventSink, phase } from './transaction-event.js';
 import { TransactionError } from './transaction-error.js';
+import { type EventSink, phase } from './transaction-event.js';
 
 export interface PrunePlan {
   /** States to remove, oldest first. */
@@ -23,19 +23,28 @@ export interface PruneResult {
  * beyond the newest `keep - 1` (the active state counts towards `keep`, as in the original).
  * With `ids`, exactly those (`state remove`); the active state is refused.
  */
-export function planPrune(inst: Installation, options: { keep?: number; ids?: readonly number[] }): PrunePlan {
+export function planPrune(
+  inst: Installation,
+  options: { keep?: number; ids?: readonly number[] },
+): PrunePlan {
   const active = inst.activeStateId();
   const all = inst.dbs.state.listStates();
   if (options.ids) {
     for (const id of options.ids) {
       if (id === active) {
-        throw new TransactionError('TX_STATE_ACTIVE', `state ${id} is the active state and cannot be removed`, {
-          hint: 'activate another state first (`moss state activate ID`)',
-          details: { state: id },
-        });
+        throw new TransactionError(
+          'TX_STATE_ACTIVE',
+          `state ${id} is the active state and cannot be removed`,
+          {
+            hint: 'activate another state first (`moss state activate ID`)',
+            details: { state: id },
+          },
+        );
       }
       if (!all.some((s) => s.id === id)) {
-        throw new TransactionError('TX_STATE_UNKNOWN', `there is no state ${id}`, { hint: '`moss state list` shows the states there are' });
+        throw new TransactionError('TX_STATE_UNKNOWN', `there is no state ${id}`, {
+          hint: '`moss state list` shows the states there are',
+        });
       }
     }
     return { states: all.filter((s) => options.ids!.includes(s.id)).sort((a, b) => a.id - b.id) };
@@ -60,7 +69,11 @@ function fileSize(path: string): number {
  * download of a package no longer known. Reports what it freed. The database rows go first, so
  * a crash half-way leaves only unreferenced files, which the next prune removes.
  */
-export async function commitPrune(inst: Installation, plan: PrunePlan, options: { onEvent?: EventSink } = {}): Promise<PruneResult> {
+export async function commitPrune(
+  inst: Installation,
+  plan: PrunePlan,
+  options: { onEvent?: EventSink } = {},
+): Promise<PruneResult> {
   return phase(options.onEvent, 'prune', async () => {
     const L = inst.layout;
     const ids = plan.states.map((s) => s.id);
@@ -78,7 +91,9 @@ export async function commitPrune(inst: Installation, plan: PrunePlan, options: 
     const gc = await inst.store.collectGarbage(inst.dbs.layout.referencedHashes());
     bytesFreed += gc.bytesFreed;
     // Downloads: keep those of packages still known.
-    const known = new Set(inst.dbs.install.listPackages().flatMap((p) => (p.meta.packageHash ? [p.meta.packageHash] : [])));
+    const known = new Set(
+      inst.dbs.install.listPackages().flatMap((p) => (p.meta.packageHash ? [p.meta.packageHash] : [])),
+    );
     let downloadsRemoved = 0;
     const walk = (dir: string) => {
       if (!existsSync(dir)) return;

@@ -2,8 +2,8 @@ import { type RemovePlan, resolveRemove } from '@serpent/resolve';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
-import type { EventSink } from './transaction-event.js';
 import { TransactionError } from './transaction-error.js';
+import type { EventSink } from './transaction-event.js';
 
 /** Resolves a removal (with reverse dependencies and orphans) without changing anything. */
 export function planRemove(inst: Installation, names: readonly string[]): RemovePlan {
@@ -17,11 +17,19 @@ export function planRemove(inst: Installation, names: readonly string[]): Remove
 }
 
 /** Applies a removal: a new state of the remaining selections, re-blitted and swapped in. */
-export async function commitRemove(inst: Installation, plan: RemovePlan, options: { onEvent?: EventSink } = {}): Promise<number> {
+export async function commitRemove(
+  inst: Installation,
+  plan: RemovePlan,
+  options: { onEvent?: EventSink } = {},
+): Promise<number> {
   return applyState(inst, {
     kind: 'new-state',
     summary: 'Remove',
-    selections: plan.selections.map((s) => ({ packageId: s.id, explicit: s.explicit, ...(s.reason ? { reason: s.reason } : {}) })),
+    selections: plan.selections.map((s) => ({
+      packageId: s.id,
+      explicit: s.explicit,
+      ...(s.reason ? { reason: s.reason } : {}),
+    })),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
 }

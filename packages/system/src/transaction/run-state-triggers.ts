@@ -1,10 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectCommands, loadTriggers, runTriggerCommands, type TriggerPath, triggerFailureError } from '@serpent/triggers';
+import {
+  collectCommands,
+  loadTriggers,
+  runTriggerCommands,
+  type TriggerPath,
+  triggerFailureError,
+} from '@serpent/triggers';
 import type { VfsTree } from '@serpent/vfs';
 import type { Installation } from './installation.js';
-import type { EventSink } from './transaction-event.js';
 import { TransactionError } from './transaction-error.js';
+import type { EventSink } from './transaction-event.js';
 
 function treePaths(tree: VfsTree): TriggerPath[] {
   const out: TriggerPath[] = [];
@@ -32,7 +38,10 @@ export async function runStateTriggers(
   if (!existsSync(dir)) return;
   const loaded = await loadTriggers([dir]);
   for (const w of loaded.warnings) {
-    onEvent?.({ type: 'warning', message: `trigger file ${w.file}${w.line ? `:${w.line}` : ''} left out: ${w.message}` });
+    onEvent?.({
+      type: 'warning',
+      message: `trigger file left out: ${w.message}`,
+    });
   }
   const wanted = loaded.triggers.filter((t) => t.scope === scope);
   if (wanted.length === 0) return;
@@ -46,7 +55,12 @@ export async function runStateTriggers(
       if (e.type === 'start' && e.command.kind === 'run') {
         onEvent?.({ type: 'trigger', trigger: e.command.trigger, scope, argv: e.command.argv });
       } else if (e.type === 'output') {
-        onEvent?.({ type: 'trigger-output', trigger: e.command.trigger, stream: e.stream, text: e.chunk.toString('utf8') });
+        onEvent?.({
+          type: 'trigger-output',
+          trigger: e.command.trigger,
+          stream: e.stream,
+          text: e.chunk.toString('utf8'),
+        });
       }
     },
   });
@@ -56,10 +70,14 @@ export async function runStateTriggers(
     onEvent?.({ type: 'warning', message: failure.message });
     return;
   }
-  throw new TransactionError('TX_TRIGGER_FAILED', `a transaction trigger failed, so nothing was changed: ${failure.message}`, {
-    cause: failure,
-    hint: 'the trigger output above says why; the system is still on its previous state',
-  });
+  throw new TransactionError(
+    'TX_TRIGGER_FAILED',
+    `a transaction trigger failed, so nothing was changed: ${failure.message}`,
+    {
+      cause: failure,
+      hint: 'the trigger output above says why; the system is still on its previous state',
+    },
+  );
 }
 
 /** Every path of a live tree, for system triggers when no VFS tree is at hand (rollback, recovery). */

@@ -2,6 +2,7 @@
 export type TransactionPhase =
   | 'recover'
   | 'resolve'
+  | 'fetch'
   | 'precache'
   | 'build'
   | 'blit'
@@ -21,7 +22,11 @@ export type TransactionEvent =
   | { readonly type: 'phase-start'; readonly phase: TransactionPhase }
   | { readonly type: 'phase-end'; readonly phase: TransactionPhase; readonly ms: number }
   | { readonly type: 'waiting-for-lock'; readonly pid?: number; readonly command?: string }
-  | { readonly type: 'recovered'; readonly outcome: 'rolled-back' | 'completed'; readonly stateId: number | null }
+  | {
+      readonly type: 'recovered';
+      readonly outcome: 'rolled-back' | 'completed';
+      readonly stateId: number | null;
+    }
   | {
       readonly type: 'precache-progress';
       readonly stonesDone: number;
@@ -29,16 +34,37 @@ export type TransactionEvent =
       readonly bytesDone: number;
       readonly bytes: number;
     }
+  | {
+      readonly type: 'fetch-progress';
+      readonly packagesDone: number;
+      readonly packages: number;
+      readonly bytesDone: number;
+      readonly bytes: number;
+    }
   | { readonly type: 'blit-progress'; readonly done: number; readonly total: number }
-  | { readonly type: 'trigger'; readonly trigger: string; readonly scope: 'transaction' | 'system'; readonly argv: readonly string[] }
-  | { readonly type: 'trigger-output'; readonly trigger: string; readonly stream: 'stdout' | 'stderr'; readonly text: string }
+  | {
+      readonly type: 'trigger';
+      readonly trigger: string;
+      readonly scope: 'transaction' | 'system';
+      readonly argv: readonly string[];
+    }
+  | {
+      readonly type: 'trigger-output';
+      readonly trigger: string;
+      readonly stream: 'stdout' | 'stderr';
+      readonly text: string;
+    }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'verify-progress'; readonly checked: number; readonly total: number };
 
 export type EventSink = (event: TransactionEvent) => void;
 
 /** Runs `fn` as a timed phase. */
-export async function phase<T>(onEvent: EventSink | undefined, name: TransactionPhase, fn: () => Promise<T> | T): Promise<T> {
+export async function phase<T>(
+  onEvent: EventSink | undefined,
+  name: TransactionPhase,
+  fn: () => Promise<T> | T,
+): Promise<T> {
   onEvent?.({ type: 'phase-start', phase: name });
   const t0 = performance.now();
   const r = await fn();

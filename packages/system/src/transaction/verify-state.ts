@@ -3,12 +3,16 @@ import { join } from 'node:path';
 import { xxh3_128 } from '@serpent/stone';
 import { applyState, buildStateTree } from './apply-state.js';
 import type { Installation } from './installation.js';
-import { type EventSink, phase } from './transaction-event.js';
 import { TransactionError } from './transaction-error.js';
+import { type EventSink, phase } from './transaction-event.js';
 
 export type VerifyIssue =
   | { readonly kind: 'missing-asset' | 'corrupt-asset'; readonly hash: string }
-  | { readonly kind: 'missing-path' | 'altered-path' | 'wrong-type'; readonly state: number; readonly path: string };
+  | {
+      readonly kind: 'missing-path' | 'altered-path' | 'wrong-type';
+      readonly state: number;
+      readonly path: string;
+    };
 
 export interface VerifyReport {
   readonly assetsChecked: number;
@@ -23,7 +27,10 @@ export interface VerifyReport {
  * the blit made a copy, hash to the layout's digest. Unlike the original, files are checked,
  * not just paths: an edited or replaced file is found.
  */
-export async function verifyState(inst: Installation, options: { onEvent?: EventSink } = {}): Promise<VerifyReport> {
+export async function verifyState(
+  inst: Installation,
+  options: { onEvent?: EventSink } = {},
+): Promise<VerifyReport> {
   const { onEvent } = options;
   return phase(onEvent, 'verify', async () => {
     const issues: VerifyIssue[] = [];
@@ -50,7 +57,12 @@ export async function verifyState(inst: Installation, options: { onEvent?: Event
           issues.push({ kind: 'missing-path', state: active, path: `/usr/${node.path}` });
           continue;
         }
-        const typeOk = node.kind === 'directory' ? st.isDirectory() : node.kind === 'symlink' ? st.isSymbolicLink() : st.isFile();
+        const typeOk =
+          node.kind === 'directory'
+            ? st.isDirectory()
+            : node.kind === 'symlink'
+              ? st.isSymbolicLink()
+              : st.isFile();
         if (!typeOk) {
           issues.push({ kind: 'wrong-type', state: active, path: `/usr/${node.path}` });
           continue;
@@ -60,7 +72,7 @@ export async function verifyState(inst: Installation, options: { onEvent?: Event
         } else if (node.kind === 'regular') {
           const asset = inst.store.assetPath(node.hash);
           const same = existsSync(asset) && statSync(asset).ino === st.ino;
-          if (!same && (await xxh3_128(readFileSync(p))) !== node.hash.padStart(32, "0")) {
+          if (!same && (await xxh3_128(readFileSync(p))) !== node.hash.padStart(32, '0')) {
             issues.push({ kind: 'altered-path', state: active, path: `/usr/${node.path}` });
           }
         }
@@ -76,8 +88,14 @@ export async function verifyState(inst: Installation, options: { onEvent?: Event
  * every asset is verified against its digest as it is stored); then, if the live tree has issues or used a repaired
  * asset, the active state is re-blitted and swapped in under the same id.
  */
-export async function repairState(inst: Installation, report: VerifyReport, options: { onEvent?: EventSink } = {}): Promise<void> {
-  const badHashes = new Set(report.issues.flatMap((i) => (i.kind === 'missing-asset' || i.kind === 'corrupt-asset' ? [i.hash] : [])));
+export async function repairState(
+  inst: Installation,
+  report: VerifyReport,
+  options: { onEvent?: EventSink } = {},
+): Promise<void> {
+  const badHashes = new Set(
+    report.issues.flatMap((i) => (i.kind === 'missing-asset' || i.kind === 'corrupt-asset' ? [i.hash] : [])),
+  );
   if (badHashes.size > 0) {
     await inst.store.verify({ expected: badHashes, repair: true });
     const affected = inst.dbs.install.listPackages().filter((p) => {
@@ -87,13 +105,19 @@ export async function repairState(inst: Installation, report: VerifyReport, opti
     const sources = affected.map((p) => {
       const local = p.meta.packageUri && existsSync(p.meta.packageUri) ? p.meta.packageUri : undefined;
       const hash = p.meta.packageHash;
-      const download = hash ? join(inst.layout.downloadsDir, hash.slice(0, 5), hash.slice(-5), hash) : undefined;
+      const download = hash
+        ? join(inst.layout.downloadsDir, hash.slice(0, 5), hash.slice(-5), hash)
+        : undefined;
       const path = local ?? (download && existsSync(download) ? download : undefined);
       if (path === undefined) {
-        throw new TransactionError('TX_STONE_UNAVAILABLE', `cannot repair ${p.meta.name}: its stone ${p.meta.packageUri ?? '(unknown)'} is gone`, {
-          hint: 'put the .stone back where it was installed from, or reinstall the package from a repository',
-          details: { package: p.id },
-        });
+        throw new TransactionError(
+          'TX_STONE_UNAVAILABLE',
+          `cannot repair ${p.meta.name}: its stone ${p.meta.packageUri ?? '(unknown)'} is gone`,
+          {
+            hint: 'put the .stone back where it was installed from, or reinstall the package from a repository',
+            details: { package: p.id },
+          },
+        );
       }
       return path;
     });
@@ -102,6 +126,10 @@ export async function repairState(inst: Installation, report: VerifyReport, opti
   const active = inst.activeStateId();
   const state = active === undefined ? undefined : inst.dbs.state.getState(active);
   if (state && (badHashes.size > 0 || report.issues.some((i) => 'state' in i))) {
-    await applyState(inst, { kind: 'repair', selections: state.selections, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    await applyState(inst, {
+      kind: 'repair',
+      selections: state.selections,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
   }
 }

@@ -1,19 +1,27 @@
 import type { Command } from '@serpent/cli';
 import { extractCommand } from './extract.js';
+import { indexCommand } from './index-dir.js';
 import { infoCommand } from './info.js';
 import { inspectCommand } from './inspect.js';
 import { installCommand } from './install.js';
 import { listCommand } from './list.js';
 import { removeCommand } from './remove.js';
+import { repoCommand } from './repo.js';
+import { searchCommand } from './search.js';
 import { stateCommand } from './state.js';
+import { syncCommand } from './sync.js';
 import { versionCommand } from './version.js';
 
 /** Every moss verb, in the order `moss --help` lists them. */
 export const COMMANDS: Command[] = [
   installCommand,
   removeCommand,
+  syncCommand,
   listCommand,
+  searchCommand,
   infoCommand,
+  repoCommand,
+  indexCommand,
   stateCommand,
   inspectCommand,
   extractCommand,

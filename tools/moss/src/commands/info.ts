@@ -1,7 +1,8 @@
 import { type Command, EXIT } from '@serpent/cli';
-import { formatDependency } from '@serpent/stone';
-import { installedPackages } from '@serpent/system';
-import { withRoot } from './open-root.js';
+import { type Dependency, formatDependency, type PackageMeta } from '@serpent/stone';
+import { installedPackages, repositoryCandidates } from '@serpent/system';
+import { bestByName } from './list.js';
+import { rootOf, withRoot } from './open-root.js';
 
 export const infoCommand: Command = {
   name: 'info',
@@ -21,27 +22,43 @@ export const infoCommand: Command = {
     }
     return withRoot(ctx, async (inst) => {
       const installed = installedPackages(inst);
+      let available: Awaited<ReturnType<typeof repositoryCandidates>> | undefined;
       const out: unknown[] = [];
       for (const q of args.positionals) {
         const want = q.includes('(') ? q : `name(${q})`;
-        const hit = installed.find((p) => p.meta.name === q || [`name(${p.meta.name})`, ...p.meta.provides.map(formatDependency)].includes(want));
+        const provides = (p: { meta: { name: string; provides: readonly Dependency[] } }) =>
+          p.meta.name === q ||
+          [`name(${p.meta.name})`, ...p.meta.provides.map(formatDependency)].includes(want);
+        const hit = installed.find(provides);
         const stored = hit ? inst.dbs.install.getPackage(hit.id) : undefined;
-        if (!hit || !stored) {
-          io.stderr(`error: no installed package provides ${q}\n`);
+        // Not installed: the best candidate the repositories offer.
+        if (!hit) available ??= bestByName(await repositoryCandidates(rootOf(ctx)));
+        const offer = hit ? undefined : available?.find(provides);
+        const m = stored?.meta ?? (offer?.meta as PackageMeta | undefined);
+        if (m === undefined) {
+          io.stderr(
+            `error: no installed or available package provides ${q}\nhint: \`moss search WORD\` finds packages; \`moss repo update\` refreshes the indexes\n`,
+          );
           return EXIT.failure;
         }
-        const m = stored.meta;
-        const files = args.flags.files
-          ? (inst.dbs.layout.layoutsOf([hit.id]).get(hit.id) ?? [])
-              .filter((e) => e.type !== 'directory')
-              .map((e) => `/usr/${e.target}${e.type === 'regular' ? ` (${e.hash})` : e.type === 'symlink' ? ` -> ${e.source}` : ''}`)
-          : undefined;
+        const status = hit
+          ? `Installed${hit.explicit ? '' : ' (as a dependency)'}`
+          : `Not installed (available from ${offer!.repo})`;
+        const files =
+          args.flags.files && hit
+            ? (inst.dbs.layout.layoutsOf([hit.id]).get(hit.id) ?? [])
+                .filter((e) => e.type !== 'directory')
+                .map(
+                  (e) =>
+                    `/usr/${e.target}${e.type === 'regular' ? ` (${e.hash})` : e.type === 'symlink' ? ` -> ${e.source}` : ''}`,
+                )
+            : undefined;
         if (globals.json === true) {
           out.push({
-            id: hit.id,
+            id: hit?.id ?? offer!.id,
             name: m.name,
-            status: 'installed',
-            explicit: hit.explicit,
+            status: hit ? 'installed' : 'available',
+            ...(hit ? { explicit: hit.explicit } : { repository: offer!.repo }),
             version: m.version,
             release: m.release,
             buildRelease: m.buildRelease,
@@ -57,7 +74,7 @@ export const infoCommand: Command = {
         }
         const row = (k: string, v: string) => io.stdout(`${k.padEnd(18)}${v}\n`);
         row('Name', m.name);
-        row('Status', `Installed${hit.explicit ? '' : ' (as a dependency)'}`);
+        row('Status', status);
         row('Version', m.version);
         row('Release number', String(m.release));
         if (m.buildRelease > 1) row('Build release', String(m.buildRelease));
@@ -68,7 +85,8 @@ export const infoCommand: Command = {
         io.stdout('Dependencies\n');
         for (const d of m.depends.map(formatDependency).sort()) io.stdout(`    - ${d}\n`);
         io.stdout('Providers\n');
-        for (const d of [`name(${m.name})`, ...m.provides.map(formatDependency)].sort()) io.stdout(`    - ${d}\n`);
+        for (const d of [`name(${m.name})`, ...m.provides.map(formatDependency)].sort())
+          io.stdout(`    - ${d}\n`);
         if (files) {
           io.stdout('Files\n');
           for (const f of files) io.stdout(`    ${f}\n`);

@@ -1,8 +1,15 @@
 import { type Command, confirm, EXIT, formatColumns } from '@serpent/cli';
-import { commitInstall, planInstall, readLocalStones } from '@serpent/system';
-import { withRoot } from './open-root.js';
+import {
+  commitInstall,
+  planInstall,
+  readLocalStones,
+  repositoryCandidates,
+  repositoryFetcher,
+} from '@serpent/system';
+import { rootOf, withRoot } from './open-root.js';
 
-const label = (m: { name: string; version: string; release: number }) => `${m.name} ${m.version}-${m.release}`;
+const label = (m: { name: string; version: string; release: number }) =>
+  `${m.name} ${m.version}-${m.release}`;
 
 export const installCommand: Command = {
   name: 'install',
@@ -11,11 +18,15 @@ export const installCommand: Command = {
   synopsis: 'PACKAGE...',
   description:
     'Arguments ending in .stone are package files; others are names or providers such as\n' +
-    'binary(nano) or soname(libz.so.1(x86_64)), looked up among those files and the installed\n' +
-    'packages. Dependencies come along. A new /usr is built, its triggers run, and it is swapped\n' +
+    'binary(nano) or soname(libz.so.1(x86_64)), looked up among those files, the installed\n' +
+    'packages and the enabled repositories (highest priority, then newest release). Downloads are\n' +
+    'parallel and SHA-256 checked. Dependencies come along. A new /usr is built, its triggers run, and it is swapped\n' +
     'in atomically as a new state; the previous state stays available (`moss state activate`).',
   examples: [
-    ['moss -D /tmp/root install ./hello-2.0-3-1-x86_64.stone ./libgreet-1.2-1-1-x86_64.stone -y', 'install two local stones'],
+    [
+      'moss -D /tmp/root install ./hello-2.0-3-1-x86_64.stone ./libgreet-1.2-1-1-x86_64.stone -y',
+      'install two local stones',
+    ],
     ['moss install nano', 'install by name (from repositories)'],
     ["moss install 'binary(nano)'", 'install whatever provides the nano binary'],
   ],
@@ -29,22 +40,40 @@ export const installCommand: Command = {
     const names = args.positionals.filter((a) => !a.endsWith('.stone'));
     return withRoot(ctx, async (inst, r) => {
       const stones = await readLocalStones(files);
-      const prepared = planInstall(inst, { stones, names });
+      // Repositories are read only when a name or provider has to be looked up.
+      const candidates = names.length > 0 ? await repositoryCandidates(rootOf(ctx)) : [];
+      const prepared = planInstall(inst, { stones, names, candidates });
       const { plan } = prepared;
       if (plan.install.length === 0 && prepared.replaced.length === 0) {
-        io.stdout(`The following package(s) are already installed:\n${formatColumns(plan.alreadyInstalled.map((p) => label(p.meta)), io.columns)}`);
+        io.stdout(
+          `The following package(s) are already installed:\n${formatColumns(
+            plan.alreadyInstalled.map((p) => label(p.meta)),
+            io.columns,
+          )}`,
+        );
         return EXIT.ok;
       }
       if (globals.json !== true) {
-        io.stdout(`The following package(s) will be installed:\n${formatColumns(plan.install.map((c) => label(c.meta)), io.columns)}`);
+        io.stdout(
+          `The following package(s) will be installed:\n${formatColumns(
+            plan.install.map((c) => label(c.meta)),
+            io.columns,
+          )}`,
+        );
         if (prepared.replaced.length > 0) {
-          io.stdout(`Replacing:\n${prepared.replaced.map((x) => `  ${x.name} ${x.from} → ${x.to}\n`).join('')}`);
+          io.stdout(
+            `Replacing:\n${prepared.replaced.map((x) => `  ${x.name} ${x.from} → ${x.to}\n`).join('')}`,
+          );
         }
         io.stdout('\n');
       }
       await confirm(io, 'Do you wish to continue?', globals['yes-all'] === true);
-      const id = await commitInstall(inst, prepared, { onEvent: r.onEvent });
-      if (globals.json === true) io.stdout(`${JSON.stringify({ state: id, installed: plan.install.map((c) => c.id) })}\n`);
+      const id = await commitInstall(inst, prepared, {
+        onEvent: r.onEvent,
+        fetch: repositoryFetcher(inst, r.onEvent),
+      });
+      if (globals.json === true)
+        io.stdout(`${JSON.stringify({ state: id, installed: plan.install.map((c) => c.id) })}\n`);
       else io.stdout(`State ${id} is active: ${plan.install.length} package(s) installed\n`);
       return EXIT.ok;
     });

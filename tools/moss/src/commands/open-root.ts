@@ -16,7 +16,10 @@ export async function withRoot<T>(
   ctx: CommandContext,
   fn: (inst: Installation, r: ReturnType<typeof transactionRenderer>) => Promise<T>,
 ): Promise<T> {
-  const r = transactionRenderer(ctx.io, { json: ctx.globals.json === true, verbose: ctx.globals.verbose === true });
+  const r = transactionRenderer(ctx.io, {
+    json: ctx.globals.json === true,
+    verbose: ctx.globals.verbose === true,
+  });
   // Fault injection for the crash tests (e2e/test/moss-crash.test.ts): SIGKILL this very
   // process at an exact step, e.g. MOSS_FAULT_KILL_AT=phase-end:swap. A real kill -9, at a
   // point a timer could only hit by luck.

@@ -26,13 +26,16 @@ export const removeCommand: Command = {
         io.stdout('The following package(s) will be removed:\n');
         for (const x of plan.remove) {
           const m = x.package.meta;
-          io.stdout(`  ${m.name} ${m.version}-${m.release}${x.reason === 'requested' ? '' : `  (${x.reason}: ${x.because})`}\n`);
+          io.stdout(
+            `  ${m.name} ${m.version}-${m.release}${x.reason === 'requested' ? '' : `  (${x.reason}: ${x.because})`}\n`,
+          );
         }
         io.stdout('\n');
       }
       await confirm(io, 'Do you wish to continue?', globals['yes-all'] === true);
       const id = await commitRemove(inst, plan, { onEvent: r.onEvent });
-      if (globals.json === true) io.stdout(`${JSON.stringify({ state: id, removed: plan.remove.map((x) => x.package.id) })}\n`);
+      if (globals.json === true)
+        io.stdout(`${JSON.stringify({ state: id, removed: plan.remove.map((x) => x.package.id) })}\n`);
       else io.stdout(`State ${id} is active: ${plan.remove.length} package(s) removed\n`);
       return EXIT.ok;
     });

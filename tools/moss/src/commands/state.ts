@@ -1,6 +1,13 @@
 import { type Command, type CommandContext, confirm, EXIT, flagInt } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import { activateState, commitPrune, type Installation, planPrune, repairState, verifyState } from '@serpent/system';
+import {
+  activateState,
+  commitPrune,
+  type Installation,
+  planPrune,
+  repairState,
+  verifyState,
+} from '@serpent/system';
 import { withRoot } from './open-root.js';
 
 function stateJson(inst: Installation, id: number) {
@@ -37,7 +44,14 @@ const list: Command = {
         .listStates()
         .map((s) => s.id)
         .sort((a, b) => b - a);
-      if (ctx.globals.json === true) ctx.io.stdout(`${JSON.stringify(ids.map((id) => stateJson(inst, id)), null, 2)}\n`);
+      if (ctx.globals.json === true)
+        ctx.io.stdout(
+          `${JSON.stringify(
+            ids.map((id) => stateJson(inst, id)),
+            null,
+            2,
+          )}\n`,
+        );
       else for (const id of ids) printState(ctx, inst, id);
       return EXIT.ok;
     });
@@ -50,7 +64,8 @@ const active: Command = {
   async run(ctx) {
     return withRoot(ctx, async (inst) => {
       const id = inst.activeStateId();
-      if (ctx.globals.json === true) ctx.io.stdout(`${JSON.stringify(id === undefined ? null : stateJson(inst, id), null, 2)}\n`);
+      if (ctx.globals.json === true)
+        ctx.io.stdout(`${JSON.stringify(id === undefined ? null : stateJson(inst, id), null, 2)}\n`);
       else if (id === undefined) ctx.io.stdout('No state is active in this root\n');
       else printState(ctx, inst, id);
       return EXIT.ok;
@@ -60,7 +75,10 @@ const active: Command = {
 
 function stateId(text: string | undefined, command: string): number {
   if (text === undefined || !/^\d+$/.test(text)) {
-    throw new UsageError(`${command}: a state id (a number) is needed${text ? `, not "${text}"` : ''}`, '`moss state list` shows them');
+    throw new UsageError(
+      `${command}: a state id (a number) is needed${text ? `, not "${text}"` : ''}`,
+      '`moss state list` shows them',
+    );
   }
   return Number(text);
 }
@@ -78,7 +96,8 @@ const activate: Command = {
         onEvent: r.onEvent,
         skipTriggers: ctx.args.flags['skip-triggers'] === true,
       });
-      if (ctx.globals.json === true) ctx.io.stdout(`${JSON.stringify({ active: id, archived: previousId })}\n`);
+      if (ctx.globals.json === true)
+        ctx.io.stdout(`${JSON.stringify({ active: id, archived: previousId })}\n`);
       else ctx.io.stdout(`State ${id} activated${previousId !== null ? ` (${previousId} archived)` : ''}\n`);
       return EXIT.ok;
     });
@@ -93,7 +112,9 @@ async function prune(ctx: CommandContext, opts: { keep?: number; ids?: number[] 
       return EXIT.ok;
     }
     if (ctx.globals.json !== true) {
-      ctx.io.stdout(`The following state(s) will be removed:\n${plan.states.map((s) => `  State ${s.id} - ${s.summary ?? 'system transaction'}\n`).join('')}\n`);
+      ctx.io.stdout(
+        `The following state(s) will be removed:\n${plan.states.map((s) => `  State ${s.id} - ${s.summary ?? 'system transaction'}\n`).join('')}\n`,
+      );
     }
     await confirm(ctx.io, 'Do you wish to continue?', ctx.globals['yes-all'] === true);
     const res = await commitPrune(inst, plan, { onEvent: r.onEvent });
@@ -109,7 +130,14 @@ async function prune(ctx: CommandContext, opts: { keep?: number; ids?: number[] 
 const pruneCommand: Command = {
   name: 'prune',
   summary: 'Remove old states and whatever only they used; reports the space freed',
-  flags: { keep: { short: 'k', value: true, placeholder: 'N', description: 'States to keep, the active one included (default 10)' } },
+  flags: {
+    keep: {
+      short: 'k',
+      value: true,
+      placeholder: 'N',
+      description: 'States to keep, the active one included (default 10)',
+    },
+  },
   examples: [['moss state prune --keep 2', 'keep the active state and the one before it']],
   async run(ctx) {
     const keep = flagInt(ctx.args, 'keep', 10, 'moss state prune');
@@ -124,7 +152,11 @@ const remove: Command = {
   synopsis: 'ID...',
   examples: [['moss state remove 2 3', 'remove states 2 and 3']],
   async run(ctx) {
-    if (ctx.args.positionals.length === 0) throw new UsageError('moss state remove: which states?', 'give state ids, e.g. `moss state remove 2 3`');
+    if (ctx.args.positionals.length === 0)
+      throw new UsageError(
+        'moss state remove: which states?',
+        'give state ids, e.g. `moss state remove 2 3`',
+      );
     return prune(ctx, { ids: ctx.args.positionals.map((p) => stateId(p, 'moss state remove')) });
   },
 };
@@ -132,7 +164,9 @@ const remove: Command = {
 const verify: Command = {
   name: 'verify',
   summary: 'Re-hash the store and check the live /usr; --repair fixes what is wrong',
-  flags: { repair: { description: 'Restore missing or altered assets and files (re-blits the active state)' } },
+  flags: {
+    repair: { description: 'Restore missing or altered assets and files (re-blits the active state)' },
+  },
   examples: [
     ['moss state verify', 'report problems only'],
     ['moss state verify --repair -y', 'and fix them'],
@@ -146,7 +180,8 @@ const verify: Command = {
         if (report.issues.length === 0) ctx.io.stdout('No issues found\n');
         else {
           ctx.io.stdout(`Found ${report.issues.length} issue(s)\n`);
-          for (const i of report.issues) ctx.io.stdout(` × ${i.kind}: ${'hash' in i ? i.hash : `${i.path} (state ${i.state})`}\n`);
+          for (const i of report.issues)
+            ctx.io.stdout(` × ${i.kind}: ${'hash' in i ? i.hash : `${i.path} (state ${i.state})`}\n`);
         }
       }
       if (report.issues.length === 0) return EXIT.ok;
@@ -154,7 +189,11 @@ const verify: Command = {
         if (ctx.globals.json !== true) ctx.io.stdout('Run `moss state verify --repair` to fix them\n');
         return EXIT.failure;
       }
-      await confirm(ctx.io, 'Fixing issues changes the system. Do you wish to continue?', ctx.globals['yes-all'] === true);
+      await confirm(
+        ctx.io,
+        'Fixing issues changes the system. Do you wish to continue?',
+        ctx.globals['yes-all'] === true,
+      );
       await repairState(inst, report, { onEvent: r.onEvent });
       const again = await verifyState(inst);
       if (again.issues.length > 0) {

@@ -39,7 +39,8 @@ export function transactionRenderer(io: CommandIo, options: { json: boolean; ver
         if (LABEL[e.phase]) bar = progressBar(io, LABEL[e.phase]!, 1);
         break;
       case 'precache-progress':
-        if (bar && e.bytes > 0) bar.update(e.stonesDone, `stones, ${(e.bytesDone / 1048576).toFixed(1)} MiB`, e.stones);
+        if (bar && e.bytes > 0)
+          bar.update(e.stonesDone, `stones, ${(e.bytesDone / 1048576).toFixed(1)} MiB`, e.stones);
         break;
       case 'blit-progress':
         blitTotal = e.total;
@@ -49,14 +50,17 @@ export function transactionRenderer(io: CommandIo, options: { json: boolean; ver
         bar?.done();
         bar = undefined;
         if (e.phase === 'blit' && blitTotal > 0) {
-          io.stderr(`${blitTotal.toLocaleString('en-US')} entries blitted in ${(e.ms / 1000).toFixed(2)}s (${Math.round(blitTotal / Math.max(e.ms, 1)).toLocaleString('en-US')}k / s)\n`);
+          io.stderr(
+            `${blitTotal.toLocaleString('en-US')} entries blitted in ${(e.ms / 1000).toFixed(2)}s (${Math.round(blitTotal / Math.max(e.ms, 1)).toLocaleString('en-US')}k / s)\n`,
+          );
         } else if (options.verbose) io.stderr(`${e.phase} done in ${e.ms} ms\n`);
         break;
       case 'trigger':
         io.stderr(`Trigger ${e.trigger} (${e.scope}): ${e.argv.join(' ')}\n`);
         break;
       case 'trigger-output':
-        if (options.verbose || e.stream === 'stderr') io.stderr(e.text.replace(/^/gm, `  [${e.trigger}] `).replace(/ {2}\[[^\]]*\] $/, ''));
+        if (options.verbose || e.stream === 'stderr')
+          io.stderr(e.text.replace(/^/gm, `  [${e.trigger}] `).replace(/ {2}\[[^\]]*\] $/, ''));
         break;
       case 'warning':
         io.stderr(`warning: ${e.message}\n`);

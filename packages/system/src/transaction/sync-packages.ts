@@ -1,0 +1,45 @@
+import { type Candidate, resolveSync, type SyncPlan } from '@serpent/resolve';
+import { commitPackages, type Fetcher } from './install-packages.js';
+import type { Installation } from './installation.js';
+import { installedPackages } from './installed-packages.js';
+import { TransactionError } from './transaction-error.js';
+import type { EventSink } from './transaction-event.js';
+
+/** What `moss sync` would do: every installed package moved to what the repositories offer. */
+export function planSync(
+  inst: Installation,
+  candidates: readonly Candidate[],
+  options: { upgradeOnly?: boolean } = {},
+): SyncPlan {
+  const installed = installedPackages(inst);
+  if (installed.length === 0) {
+    throw new TransactionError(
+      'TX_NO_ACTIVE_STATE',
+      `nothing is installed in ${inst.root}, so there is nothing to sync`,
+      {
+        hint: '`moss install NAME` installs packages',
+      },
+    );
+  }
+  return resolveSync({ installed, candidates, ...(options.upgradeOnly ? { upgradeOnly: true } : {}) });
+}
+
+/** True when the plan changes nothing. */
+export function syncIsEmpty(plan: SyncPlan): boolean {
+  return plan.install.length === 0 && plan.remove.length === 0;
+}
+
+/** Applies a sync in one transaction: fetch and precache what is new, then the new state. */
+export function commitSync(
+  inst: Installation,
+  plan: SyncPlan,
+  options: { fetch?: Fetcher; onEvent?: EventSink } = {},
+): Promise<number> {
+  return commitPackages(inst, {
+    install: plan.install,
+    selections: plan.selections,
+    summary: 'Sync',
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+}
