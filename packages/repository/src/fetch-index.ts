@@ -1,0 +1,142 @@
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256, xxh3_64 } from '@serpent/stone';
+import { syncDir } from './atomic-write.js';
+import { readIndex } from './read-index.js';
+import { checkRepositoryUri } from './repository-config.js';
+import { RepositoryError } from './repository-error.js';
+import { withRetries } from './retry.js';
+import { TransferAborted, TransferFailure, transfer } from './transfer.js';
+import type { FetchedIndex, FetchIndexOptions, IndexedPackage, Repository } from './types.js';
+import { INDEX_NAME } from './write-index.js';
+
+/**
+ * The original's cache directory of a repository: `<root>/.moss/repo/<h>`, where h is the
+ * XXH3-64 of `<client>-<uri>` in hex without leading zeros (`format!("{:02x}", …)` in the
+ * original's `repository::manager::cache_dir`), so the same URI gets a separate directory per
+ * client (`moss`, `boulder`). `uri` must be in its normal form (`new URL(uri).href`, which is
+ * what the original's `Url` prints).
+ */
+export async function repositoryCacheDir(root: string, uri: string, client = 'moss'): Promise<string> {
+  const hex = (await xxh3_64(new TextEncoder().encode(`${client}-${uri}`))).replace(/^0+(?=..)/, '');
+  return join(root, '.moss', 'repo', hex);
+}
+
+/** A package's absolute URL: its index PackageURI resolved against the index URI (URL join). */
+export function packageUrl(indexUri: string, packageUri: string): string {
+  return new URL(packageUri, indexUri).href;
+}
+
+/**
+ * Downloads a repository's index into `<repoDir>/stone.index`. The bytes go to a temporary
+ * file, are fsynced and parsed, and only then renamed over the previous index, so a failed
+ * or garbled fetch leaves the last good index in place (the original overwrote it in place).
+ */
+export async function fetchIndex(
+  repo: Pick<Repository, 'id' | 'uri'>,
+  repoDir: string,
+  opts: FetchIndexOptions = {},
+): Promise<FetchedIndex> {
+  const uri = checkRepositoryUri(repo.uri, { repo: repo.id });
+  const url = new URL(uri);
+  await mkdir(repoDir, { recursive: true });
+  const dest = join(repoDir, INDEX_NAME);
+  const part = `${dest}.part`;
+  // Conditional only when the cached copy is usable: a 304 must have something to stand for.
+  const cached =
+    opts.previous !== undefined && url.protocol !== 'file:'
+      ? await readIndex(dest).catch(() => undefined)
+      : undefined;
+  const validators =
+    cached === undefined
+      ? {}
+      : { ifNoneMatch: opts.previous?.etag, ifModifiedSince: opts.previous?.lastModified };
+  let received = 0;
+  let total: number | undefined;
+  const result = await withRetries(
+    () => {
+      received = 0;
+      return transfer(url, part, {
+        idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
+        signal: opts.signal,
+        ...validators,
+        onLength: (n) => {
+          total = n;
+        },
+        onBytes: (n) => {
+          received += n;
+          opts.onEvent?.({ type: 'progress', url: uri, bytes: received, total });
+        },
+      });
+    },
+    {
+      retries: opts.retries ?? 3,
+      delayMs: opts.retryDelayMs ?? 250,
+      signal: opts.signal,
+      onRetry: (attempt, delayMs, f) =>
+        opts.onEvent?.({ type: 'retry', url: uri, attempt, delayMs, reason: f.message }),
+    },
+  ).catch(async (err: unknown) => {
+    await rm(part, { force: true });
+    if (err instanceof TransferAborted) {
+      throw new RepositoryError('REPO_ABORTED', `fetching the index of ${repo.id} was cancelled`, {
+        repo: repo.id,
+        url: uri,
+      });
+    }
+    if (err instanceof TransferFailure) {
+      throw new RepositoryError(
+        'REPO_FETCH_FAILED',
+        `cannot fetch the index of ${repo.id} from ${uri}: ${err.message}`,
+        {
+          repo: repo.id,
+          url: uri,
+          reason: err.message,
+          ...(err.status === undefined ? {} : { status: err.status }),
+        },
+        err,
+      );
+    }
+    throw new RepositoryError(
+      'REPO_IO',
+      `cannot store the index of ${repo.id} in ${repoDir}: ${(err as Error).message}`,
+      { repo: repo.id, dir: repoDir },
+      err,
+    );
+  });
+  if (result.notModified && cached !== undefined) {
+    await rm(part, { force: true });
+    const bytes = await readFile(dest);
+    return {
+      path: dest,
+      uri,
+      packages: cached,
+      bytes: bytes.length,
+      sha256: sha256(bytes),
+      fetchedAt: new Date(),
+      notModified: true,
+      etag: result.etag,
+      lastModified: result.lastModified,
+    };
+  }
+  let packages: IndexedPackage[];
+  try {
+    packages = await readIndex(part, `${uri} (repository ${repo.id})`);
+  } catch (err) {
+    await rm(part, { force: true });
+    throw err;
+  }
+  await rename(part, dest);
+  await syncDir(repoDir);
+  return {
+    path: dest,
+    uri,
+    packages,
+    bytes: result.bytes,
+    sha256: result.sha256,
+    fetchedAt: new Date(),
+    notModified: false,
+    etag: result.etag,
+    lastModified: result.lastModified,
+  };
+}

@@ -1,0 +1,54 @@
+import { SerpentError } from '@serpent/errors';
+
+/**
+ * Stable codes of every failure this package reports. Published codes are never reused.
+ * Each error names the file, repository, package or URL it is about in `details`.
+ */
+export type RepositoryErrorCode =
+  | 'REPO_IO'
+  | 'REPO_INDEX_DUPLICATE_RELEASE'
+  | 'REPO_INDEX_INVALID'
+  | 'REPO_CONFIG_INVALID'
+  | 'REPO_BAD_ID'
+  | 'REPO_BAD_URI'
+  | 'REPO_NOT_FOUND'
+  | 'REPO_VENDOR_CONFIG'
+  | 'REPO_FETCH_FAILED'
+  | 'REPO_HASH_MISMATCH'
+  | 'REPO_SIZE_MISMATCH'
+  | 'REPO_ABORTED';
+
+const HINTS: Partial<Record<RepositoryErrorCode, string>> = {
+  REPO_INDEX_DUPLICATE_RELEASE:
+    'two stones of one package carry the same release; remove one or bump the release of the newer build',
+  REPO_INDEX_INVALID: 'the index is damaged or not a repository index; run `moss repo update` or rebuild it',
+  REPO_CONFIG_INVALID: 'fix or remove the named YAML file',
+  REPO_BAD_ID: 'use letters, digits and `-` in repository names',
+  REPO_BAD_URI: 'give a file://, http:// or https:// URI of a stone.index',
+  REPO_NOT_FOUND: 'see `moss repo list` for the configured repositories',
+  REPO_VENDOR_CONFIG:
+    'the repository comes from a vendor file under usr/share; disable it with `moss repo disable` instead',
+  REPO_FETCH_FAILED: 'check the network and the repository URI, then retry',
+  REPO_HASH_MISMATCH:
+    'the download is not what the repository index promises; run `moss repo update` and retry, or report it to the repository owner',
+  REPO_SIZE_MISMATCH:
+    'the download is not what the repository index promises; run `moss repo update` and retry',
+};
+
+export class RepositoryError extends SerpentError {
+  override readonly code: RepositoryErrorCode;
+  constructor(
+    code: RepositoryErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    cause?: unknown,
+    hint: string | undefined = HINTS[code],
+  ) {
+    super(code, message, {
+      ...(hint === undefined ? {} : { hint }),
+      details,
+      ...(cause === undefined ? {} : { cause }),
+    });
+    this.code = code;
+  }
+}

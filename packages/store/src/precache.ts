@@ -1,0 +1,246 @@
+import type { IndexEntry, LayoutEntry, PackageMeta, StoneReader } from '@serpent/stone';
+import { StoneError, withStone } from '@serpent/stone';
+import { ASSET_MODE, assetModes } from './asset-mode.js';
+import { type AssetOutcome, AssetSink } from './asset-sink.js';
+import { mapLimit } from './limiter.js';
+import type { PrecacheOptions, PrecacheResult, PrecacheSummary } from './store.js';
+import { StoreError } from './store-error.js';
+import { type StoreState, syncDir } from './store-state.js';
+
+/** Progress is reported at most once per this many content bytes (and once at the end). */
+const PROGRESS_STEP = 4 * 1024 * 1024;
+/** Presence checks (one lstat each) run at once; the thread pool has 4 threads by default. */
+const PROBE_CONCURRENCY = 16;
+
+/** Streams one stone's content into the store. See Store.precache. */
+export async function precacheStone(
+  state: StoreState,
+  stonePath: string,
+  opts: PrecacheOptions = {},
+): Promise<PrecacheResult> {
+  throwIfAborted(opts.signal, stonePath);
+  state.running++;
+  try {
+    return await withStone(stonePath, (stone) => precacheOpen(state, stone, stonePath, opts));
+  } catch (err) {
+    throw asStoreError(err, stonePath);
+  } finally {
+    state.running--;
+  }
+}
+
+async function precacheOpen(
+  state: StoreState,
+  stone: StoneReader,
+  stonePath: string,
+  opts: PrecacheOptions,
+): Promise<PrecacheResult> {
+  const meta: PackageMeta = await stone.meta();
+  const layout: LayoutEntry[] = await stone.layout();
+  const index: IndexEntry[] = await stone.index();
+  const sizes = new Map<string, number>();
+  for (const e of index) sizes.set(e.digest, e.end - e.start);
+  // A layout row whose content the stone does not carry could never be blitted; refuse the
+  // package now rather than after the state is half-made.
+  for (const e of layout) {
+    if (e.type === 'regular' && !sizes.has(e.hash)) {
+      throw new StoneError(
+        'STONE_MISSING_CONTENT',
+        stonePath,
+        `/usr/${e.target} has content ${e.hash}, which the index does not hold`,
+        { path: e.target, digest: e.hash },
+      );
+    }
+  }
+  const contentBytes = index.reduce((n, e) => n + (e.end - e.start), 0);
+  const emit = opts.onProgress;
+  emit?.({ type: 'start', stone: stonePath, assets: index.length, bytes: contentBytes });
+
+  const digests = [...sizes.keys()];
+  const found = await mapLimit(digests, PROBE_CONCURRENCY, (d) => state.probe(d, sizes.get(d) as number));
+  const missing = new Set(digests.filter((_, i) => !found[i]));
+
+  let summary: PrecacheSummary;
+  if (missing.size === 0) {
+    summary = {
+      assets: index.length,
+      assetsAdded: 0,
+      assetsSkipped: index.length,
+      bytesWritten: 0,
+      contentBytes,
+      contentSkipped: true,
+    };
+  } else {
+    summary = await unpackMissing(state, stone, stonePath, index.length, contentBytes, missing, layout, opts);
+  }
+  emit?.({ type: 'done', stone: stonePath, result: summary });
+  return { stone: stonePath, meta, layout, index, ...summary };
+}
+
+async function unpackMissing(
+  state: StoreState,
+  stone: StoneReader,
+  stonePath: string,
+  assets: number,
+  contentBytes: number,
+  missing: ReadonlySet<string>,
+  layout: readonly LayoutEntry[],
+  opts: PrecacheOptions,
+): Promise<PrecacheSummary> {
+  const modes = assetModes(layout);
+  let added = 0;
+  let bytesWritten = 0;
+  const dirs = new Set<string>();
+  let todo = missing;
+  // Pass 1 writes what no concurrent precache is writing. Content another precache claimed is
+  // waited for; in the rare case that it fails (its stone was damaged, or it was cancelled), a
+  // second pass over this stone writes it, without deferring to anyone this time.
+  for (let pass = 1; todo.size > 0; pass++) {
+    const r = await unpackPass(state, stone, stonePath, assets, contentBytes, todo, modes, pass > 1, opts);
+    added += r.outcomes.length;
+    for (const o of r.outcomes) {
+      bytesWritten += o.bytes;
+      if (state.fsync) for (const d of state.dirsToSync(o.path)) dirs.add(d);
+    }
+    todo = r.leftToUs;
+  }
+  // Each name made durable once per precache, whoever created the directory: the database rows
+  // written after this returns must never point at an asset a power loss could take back.
+  // In parallel: 1,500 assets' 3,228 directories took 0.48-0.68 s this way against 0.96-1.23 s
+  // one after another (measured interleaved, 3 runs each).
+  await mapLimit([...dirs], PROBE_CONCURRENCY, syncDir);
+  return {
+    assets,
+    assetsAdded: added,
+    assetsSkipped: assets - added,
+    bytesWritten,
+    contentBytes,
+    contentSkipped: false,
+  };
+}
+
+/** One streaming pass over the content, writing the digests in `todo`. */
+async function unpackPass(
+  state: StoreState,
+  stone: StoneReader,
+  stonePath: string,
+  assets: number,
+  contentBytes: number,
+  todo: ReadonlySet<string>,
+  modes: ReadonlyMap<string, number>,
+  force: boolean,
+  opts: PrecacheOptions,
+): Promise<{ outcomes: AssetOutcome[]; leftToUs: Set<string> }> {
+  const jobs: Promise<AssetOutcome>[] = [];
+  const waits: { digest: string; stored: Promise<boolean> }[] = [];
+  let assetsDone = 0;
+  let bytesDone = 0;
+  let reported = 0;
+  const progress = () => {
+    opts.onProgress?.({
+      type: 'progress',
+      stone: stonePath,
+      bytesDone,
+      bytes: contentBytes,
+      assetsDone,
+      assets,
+    });
+    reported = bytesDone;
+  };
+
+  let failure: unknown;
+  try {
+    await stone.unpackContent(
+      {
+        file(entry) {
+          assetsDone++;
+          const d = entry.digest;
+          if (!todo.has(d) || state.present.has(d)) return undefined;
+          const claimed = state.claims.get(d);
+          if (claimed !== undefined && !force) {
+            waits.push({ digest: d, stored: claimed });
+            return undefined;
+          }
+          // Claimed until the asset is stored or given up; a repeated index entry of this stone
+          // finds the claim (or the asset) and is skipped.
+          let settle!: (stored: boolean) => void;
+          const claim = new Promise<boolean>((resolve) => {
+            settle = resolve;
+          });
+          state.claims.set(d, claim);
+          const release = (stored: boolean) => {
+            if (state.claims.get(d) === claim) state.claims.delete(d);
+            settle(stored);
+          };
+          return new AssetSink(
+            state,
+            d,
+            modes.get(d) ?? ASSET_MODE,
+            (job) => {
+              jobs.push(job);
+              job.then(
+                () => release(true),
+                () => release(false),
+              );
+            },
+            () => release(false),
+          );
+        },
+      },
+      {
+        onChunk(chunk) {
+          bytesDone += chunk.length;
+          if (opts.signal?.aborted) throw aborted(stonePath, opts.signal);
+          if (bytesDone - reported >= PROGRESS_STEP) progress();
+        },
+      },
+    );
+  } catch (err) {
+    failure = err;
+  }
+  // Even on failure, wait for the assets already verified: they are good content, and nothing
+  // may still be writing once this precache has returned or thrown.
+  const settled = await Promise.allSettled(jobs);
+  if (failure !== undefined) throw failure;
+  const outcomes: AssetOutcome[] = [];
+  for (const o of settled) {
+    if (o.status === 'rejected') throw o.reason;
+    outcomes.push(o.value);
+  }
+  const leftToUs = new Set<string>();
+  for (const w of waits) if (!(await w.stored)) leftToUs.add(w.digest);
+  progress();
+  return { outcomes, leftToUs };
+}
+
+function aborted(stone: string, signal: AbortSignal): StoreError {
+  return new StoreError('STORE_ABORTED', `${stone}: precache cancelled`, { stone }, signal.reason);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, stone: string): void {
+  if (signal?.aborted) throw aborted(stone, signal);
+}
+
+/** StoneError → STORE_BAD_STONE naming the stone and entry; filesystem errors → STORE_IO. */
+export function asStoreError(err: unknown, stone: string): StoreError {
+  if (err instanceof StoreError) return err;
+  if (err instanceof StoneError) {
+    return new StoreError(
+      'STORE_BAD_STONE',
+      err.message,
+      { ...err.details, stone, stoneCode: err.code },
+      err,
+    );
+  }
+  const e = err as NodeJS.ErrnoException;
+  return new StoreError(
+    'STORE_IO',
+    `${stone}: ${e.message ?? String(err)}`,
+    {
+      stone,
+      ...(e.path === undefined ? {} : { path: e.path }),
+      ...(e.code === undefined ? {} : { errno: e.code }),
+    },
+    err,
+  );
+}

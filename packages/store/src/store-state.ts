@@ -1,0 +1,108 @@
+import { lstat, open } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { assetRelativePath, normalizeDigest } from './asset-path.js';
+import type { Limiter } from './limiter.js';
+
+/**
+ * What one opened store shares between its concurrent operations: which digests are known to
+ * be present or being written, the directories known to exist, and the write slots.
+ */
+export class StoreState {
+  /** Digests whose asset is known to be complete on disk (found, or written by us). */
+  readonly present = new Set<string>();
+  /**
+   * Digests some precache of this store is writing: the promise says whether the asset ended up
+   * stored (false when that stone's content turned out damaged, or its precache was cancelled).
+   */
+  readonly claims = new Map<string, Promise<boolean>>();
+  /** Precaches running; garbage collection refuses to run alongside them. */
+  running = 0;
+  private readonly dirs = new Set<string>();
+  private seq = 0;
+
+  constructor(
+    readonly assetsDir: string,
+    readonly tempDir: string,
+    readonly fsync: boolean,
+    /** Assets being finished (written, synced, renamed) at once, across every precache. */
+    readonly writeSlots: Limiter,
+  ) {}
+
+  assetPath(hash: string): string {
+    return join(this.assetsDir, assetRelativePath(hash));
+  }
+
+  /**
+   * A fresh temporary name. `<pid>.` comes first so a later run can tell whether the writer is
+   * still alive (see cleanTemp); the digest is last, for whoever looks at a leftover.
+   */
+  tempPath(digest: string): string {
+    return join(this.tempDir, `${process.pid}.${++this.seq}.${digest}`);
+  }
+
+  /**
+   * True when the asset exists as a regular file of the expected size. The size check is free
+   * (the stat is needed anyway) and catches the truncated assets that moss leaves under their
+   * final name when interrupted (moss.md §4.9), so a shared store heals on the next precache.
+   */
+  async probe(digest: string, size: number): Promise<boolean> {
+    if (this.present.has(digest)) return true;
+    try {
+      const st = await lstat(this.assetPath(digest));
+      if (st.isFile() && st.size === size) {
+        this.present.add(digest);
+        return true;
+      }
+      return false;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  /** True when `dir` is known to exist (an asset was renamed into it since the last GC). */
+  knownDir(dir: string): boolean {
+    return this.dirs.has(dir);
+  }
+
+  addDir(dir: string): void {
+    this.dirs.add(dir);
+  }
+
+  /** Forgets cached knowledge of a digest (after verify/GC removed its asset). */
+  forget(digest: string): void {
+    this.present.delete(normalizeDigest(digest));
+  }
+
+  /** Forgets every directory known to exist (GC removes empty ones). */
+  forgetDirs(): void {
+    this.dirs.clear();
+  }
+
+  /**
+   * The directories whose entries a rename into `assetPath` changes or may have created: the
+   * asset's directory and each ancestor up to and including `assetsDir`. Syncing all of them
+   * makes the asset's name durable whoever created the directories.
+   */
+  dirsToSync(assetPath: string): string[] {
+    const out: string[] = [];
+    let dir = dirname(assetPath);
+    while (true) {
+      out.push(dir);
+      const rel = relative(this.assetsDir, dir);
+      if (rel === '' || rel.startsWith('..') || rel.includes(`..${sep}`)) break;
+      dir = dirname(dir);
+    }
+    return out;
+  }
+}
+
+/** fsyncs a directory, so the names created or renamed in it survive a power loss. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
