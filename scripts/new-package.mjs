@@ -15,7 +15,9 @@ if (existsSync(join(dir, 'package.json'))) {
 const up = relative(dir, '.') || '.';
 mkdirSync(join(dir, 'src'), { recursive: true });
 mkdirSync(join(dir, 'test'), { recursive: true });
-const dependencies = Object.fromEntries(deps.map((d) => [d, d.startsWith('@serpent/') ? 'workspace:*' : '*']));
+const dependencies = Object.fromEntries(
+  deps.map((d) => [d, d.startsWith('@serpent/') ? 'workspace:*' : '*']),
+);
 const pkg = {
   name,
   version: '0.1.0',

@@ -23,6 +23,7 @@ const PACKAGES = [
   ['systemd-boot-efi', '/usr/lib/systemd/boot/efi/systemd-bootx64.efi'],
   ['mtools', 'mcopy'],
   ['dosfstools', 'mkfs.vfat'],
+  ['systemd', 'systemd-repart'],
 ];
 
 const has = (probe) =>

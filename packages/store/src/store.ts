@@ -102,8 +102,8 @@ export interface CollectGarbageResult {
  * The content-addressed asset store under `<root>/.moss/assets/v2`, laid out exactly as moss
  * lays it out, so either tool can use a store the other wrote.
  *
- * Asset files have mode 0o444, or 0o555 when a layout entry of the stone that first stored them
- * is executable. The store never changes an asset's mode afterwards; the blit decides per layout
+ * Asset files have the permission bits (never set-id or sticky) of the first layout entry that
+ * stored them. The store never changes an asset's mode afterwards; the blit decides per layout
  * entry whether the asset's mode is good enough to hard-link or a copy is needed.
  */
 export interface Store {

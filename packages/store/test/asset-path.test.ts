@@ -61,7 +61,7 @@ describe('asset modes', () => {
       target: `x/${hash}/${mode}`,
     }) as const;
 
-  it('is read-only, executable when any entry using the content is, never set-id', () => {
+  it('takes the permission bits of the first entry using the content, never set-id', () => {
     const modes = assetModes([
       reg('a', 0o644),
       reg('b', 0o644),
@@ -69,11 +69,11 @@ describe('asset modes', () => {
       reg('c', 0o4755),
       reg('d', 0o600),
     ]);
-    expect(modes.get('a')).toBe(ASSET_MODE);
-    expect(modes.get('b')).toBe(EXECUTABLE_ASSET_MODE);
-    expect(modes.get('c')).toBe(EXECUTABLE_ASSET_MODE);
-    expect(modes.get('d')).toBe(ASSET_MODE);
-    expect(ASSET_MODE).toBe(0o444);
-    expect(EXECUTABLE_ASSET_MODE).toBe(0o555);
+    expect(modes.get('a')).toBe(0o644);
+    expect(modes.get('b')).toBe(0o644);
+    expect(modes.get('c')).toBe(0o755);
+    expect(modes.get('d')).toBe(0o600);
+    expect(ASSET_MODE).toBe(0o644);
+    expect(EXECUTABLE_ASSET_MODE).toBe(0o755);
   });
 });

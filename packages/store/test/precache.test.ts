@@ -65,8 +65,8 @@ describe('precache', () => {
     ].sort();
     expect(await assetsHashToTheirNames(store.assetsDir)).toEqual(expected);
     for (const d of expected) expect(await store.has(d)).toBe(true);
-    expect((await lstat(store.assetPath(await digestOf('#!/bin/sh\necho a\n')))).mode & 0o7777).toBe(0o555);
-    expect((await lstat(store.assetPath(await digestOf('hello')))).mode & 0o7777).toBe(0o444);
+    expect((await lstat(store.assetPath(await digestOf('#!/bin/sh\necho a\n')))).mode & 0o7777).toBe(0o755);
+    expect((await lstat(store.assetPath(await digestOf('hello')))).mode & 0o7777).toBe(0o644);
     expect((await lstat(store.assetPath(EMPTY_DIGEST))).size).toBe(0);
     expect(await filesUnder(store.tempDir)).toEqual([]);
 
@@ -198,8 +198,8 @@ describe('precache', () => {
     try {
       const store = await openStore(join(dir, 'root'));
       await store.precache(path);
-      expect((await lstat(store.assetPath(await digestOf('x')))).mode & 0o777).toBe(0o555);
-      expect((await lstat(store.assetPath(await digestOf('y')))).mode & 0o777).toBe(0o444);
+      expect((await lstat(store.assetPath(await digestOf('x')))).mode & 0o777).toBe(0o755);
+      expect((await lstat(store.assetPath(await digestOf('y')))).mode & 0o777).toBe(0o644);
     } finally {
       process.umask(old);
     }

@@ -9,7 +9,7 @@ import { join, posix } from 'node:path';
 import { formatDependency, parseDependency, writePackage } from '@serpent/stone';
 
 // Bump when the generated shape changes, so stale caches are not reused.
-const CACHE_VERSION = 'v1';
+const CACHE_VERSION = 'v3';
 // Level 1: generation is a one-off cost and the contents are tiny; the level does not change
 // what the install does (it decodes whatever level it is given).
 const LEVEL = 1;
@@ -33,18 +33,26 @@ export function readManifests(recipesDir) {
 // versioned file beside it; the manifests list every path as a file, so this restores them.
 const SONAME = /\.so(\.\d+)*$/;
 
-/**
- * Classifies the listed paths of one recipe: a path that is a prefix of another is a
- * directory, a short library name with a longer versioned sibling is a symlink to it, the
- * rest are regular files. Returns a map path → entry shape (without the replica suffix).
- */
-function classify(allPaths) {
-  const listed = new Set(allPaths);
+/** Every parent directory of every listed path, across all manifests. */
+function parentDirs(paths) {
   const dirs = new Set();
-  const byDir = new Map();
-  for (const p of allPaths) {
+  for (const p of paths) {
     const parts = p.split('/');
     for (let i = 2; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  return dirs;
+}
+
+/**
+ * Classifies the listed paths of one recipe: a path that is a parent of another listed path
+ * (in any manifest: glib2 lists `/usr/lib/gio/modules`, dconf a file in it) is a directory, a
+ * short library name with a longer versioned sibling is a symlink to it, the rest are regular
+ * files. Returns a map path → entry shape (without the replica suffix).
+ */
+function classify(allPaths, dirs) {
+  const listed = new Set(allPaths);
+  const byDir = new Map();
+  for (const p of allPaths) {
     const d = posix.dirname(p);
     if (!byDir.has(d)) byDir.set(d, []);
     byDir.get(d).push(posix.basename(p));
@@ -72,6 +80,11 @@ function classify(allPaths) {
   return kinds;
 }
 
+// Trigger definitions are left out: with generated contents they are not triggers (the engine
+// warns and skips them), and the real ones run tools (glib-compile-schemas, ...) that a
+// generated root does not have. 21 of the 325k files.
+const TRIGGERS = /^\/usr\/share\/moss\/triggers\//;
+
 /** `/usr/lib/x` → `lib/x` (replica 1) or `lib/r3/x` (replica 3): same top-level shape. */
 function replicaTarget(path, r) {
   const rel = path.replace(/^\/usr\//, '');
@@ -89,15 +102,17 @@ const suffixDep = (d, r) => (r === 1 ? d : { kind: d.kind, name: `${d.name}-r${r
  */
 export function planPackages(manifests, minFiles) {
   const base = [];
+  const filesOf = (m) => Object.values(m.packages).flatMap((p) => p.files ?? []);
+  const dirs = parentDirs(manifests.flatMap(({ manifest }) => filesOf(manifest)));
   for (const { recipe, manifest } of manifests) {
-    const kinds = classify(Object.values(manifest.packages).flatMap((p) => p.files ?? []));
+    const kinds = classify(filesOf(manifest), dirs);
     for (const p of Object.values(manifest.packages)) {
       base.push({
         recipe,
         name: p.name,
         version: manifest['source-version'] ?? '1',
         release: Number(manifest['source-release'] ?? 1),
-        files: (p.files ?? []).map((f) => ({ path: f, ...kinds.get(f) })),
+        files: (p.files ?? []).filter((f) => !TRIGGERS.test(f)).map((f) => ({ path: f, ...kinds.get(f) })),
         provides: (p.provides ?? []).map(parseDependency).filter((d) => d !== undefined),
         depends: (p.depends ?? []).map(parseDependency).filter((d) => d !== undefined),
       });

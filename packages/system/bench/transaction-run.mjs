@@ -68,6 +68,7 @@ process.stdout.write(
     totalMs,
     blitEntries,
     maxRssKb: ru.maxRSS,
-    cpuMs: Math.round((ru.userCPUTime + ru.systemCPUTime) / 1000),
+    userMs: Math.round(ru.userCPUTime / 1000),
+    systemMs: Math.round(ru.systemCPUTime / 1000),
   })}\n`,
 );

@@ -1,3 +1,5 @@
+export { type BootConfig, bootConfigPath, readBootConfig, writeBootConfig } from './boot/boot-config.js';
+export { bootStates, syncBootEntries } from './boot/sync-boot-entries.js';
 export { type LayoutDb, openLayoutDb, type PackageLayout } from './db/layout-db.js';
 export { type MetaDb, openMetaDb, type StoredPackage } from './db/meta-db.js';
 export { isNativeLoadError } from './db/sqlite-handle.js';

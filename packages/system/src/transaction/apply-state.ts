@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { blit, buildTree, type VfsInput, type VfsTree } from '@serpent/vfs';
+import { syncBootEntries } from '../boot/sync-boot-entries.js';
 import type { Selection } from '../db/state-db.js';
 import { fsyncDir, writeFileAtomic } from '../fs/atomic-write.js';
 import { exchangePaths } from '../fs/exchange-paths.js';
@@ -134,6 +135,25 @@ export async function finishSwap(inst: Installation, j: Journal, onEvent?: Event
     await phase(onEvent, 'system-triggers', () => runStateTriggers(inst, 'system', L.usr, onEvent));
   }
   clearJournal(L.journal);
+  await refreshBoot(inst, onEvent);
+}
+
+/**
+ * After every change of the active state (and prune): the boot menu follows. The state is
+ * already live and recorded, so a boot failure is a warning that says how to retry, never a
+ * rollback.
+ */
+export async function refreshBoot(inst: Installation, onEvent?: EventSink): Promise<void> {
+  try {
+    const r = await phase(onEvent, 'boot', () => syncBootEntries(inst, onEvent ? { onEvent } : {}));
+    if (r?.status === 'skipped' && r.reason)
+      onEvent?.({ type: 'warning', message: `boot entries not updated: ${r.reason}` });
+  } catch (err) {
+    onEvent?.({
+      type: 'warning',
+      message: `boot entries not updated: ${(err as Error).message}; fix it, then run \`moss boot sync\``,
+    });
+  }
 }
 
 export interface ApplyOptions {

@@ -9,6 +9,7 @@ import {
   resolveInstall,
 } from '@serpent/resolve';
 import { type PackageMeta, StoneReader } from '@serpent/stone';
+import { syncFilesystem } from '../fs/sync-filesystem.js';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
@@ -171,6 +172,9 @@ export async function commitPackages(
         }
       },
     });
+    // The durability barrier of the store (opened without per-asset fsync): every new asset
+    // reaches the disk before a database row refers to it.
+    syncFilesystem(inst.store.assetsDir);
     const metaOf = (c: Candidate, i: number): PackageMeta => {
       const local = stones.get(c.id);
       if (local) return local.meta;

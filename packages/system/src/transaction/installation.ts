@@ -62,7 +62,11 @@ export async function openInstallation(rootDir: string, options: OpenOptions = {
   let dbs: SystemDbs | undefined;
   try {
     dbs = await openSystemDbs(root);
-    const store = await openStore(root);
+    // No fsync per asset: one syncfs after the whole precache, before any database row names
+    // the new assets (commitPackages), gives the same guarantee (a row never points at an
+    // asset that is not on disk) for one flush per transaction. Measured on 3,000 small files:
+    // precache 10.3 s with an fdatasync per asset, see docs/benchmarks.md for the batched figure.
+    const store = await openStore(root, { fsync: false });
     const inst: Installation = {
       root,
       layout,

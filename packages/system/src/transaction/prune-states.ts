@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { refreshBoot } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { TransactionError } from './transaction-error.js';
 import { type EventSink, phase } from './transaction-event.js';
@@ -108,6 +109,8 @@ export async function commitPrune(
       }
     };
     walk(L.downloadsDir);
+    // Kernels and entries only the removed states used go too.
+    await refreshBoot(inst, options.onEvent);
     return {
       statesRemoved: ids.length,
       packagesRemoved: new Set([...dead.map((p) => p.id), ...deadLayouts]).size,

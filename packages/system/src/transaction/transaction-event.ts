@@ -11,6 +11,7 @@ export type TransactionPhase =
   | 'swap'
   | 'record'
   | 'system-triggers'
+  | 'boot'
   | 'prune'
   | 'verify';
 

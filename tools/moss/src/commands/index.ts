@@ -1,4 +1,5 @@
 import type { Command } from '@serpent/cli';
+import { bootCommand } from './boot.js';
 import { extractCommand } from './extract.js';
 import { indexCommand } from './index-dir.js';
 import { infoCommand } from './info.js';
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   repoCommand,
   indexCommand,
   stateCommand,
+  bootCommand,
   inspectCommand,
   extractCommand,
   versionCommand,
