@@ -40,8 +40,15 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
         'transaction, swapped in atomically; every earlier state stays available for rollback.',
       subcommands: COMMANDS,
       examples: [
-        ['moss inspect pkg.stone', 'what a package holds'],
-        ['moss help inspect', 'help for one command'],
+        [
+          'moss -D /tmp/root install ./hello-2.0-3-1-x86_64.stone -y',
+          'install a local stone into a new root',
+        ],
+        ['moss repo add volatile https://example.org/x86_64/stone.index', 'add a repository'],
+        ['moss install nano', 'install by name, with dependencies'],
+        ['moss state list', 'the states, newest first'],
+        ['moss state activate 3', 'roll back to state 3'],
+        ['moss help state prune', 'help for one command'],
       ],
     },
     globals: GLOBALS,
