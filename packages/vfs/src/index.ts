@@ -1,0 +1,17 @@
+export { blit } from './blit.js';
+export { buildTree, EMPTY_FILE_HASH } from './build-tree.js';
+export { mossAssetPath, mossStore } from './moss-store.js';
+export type {
+  AssetSource,
+  BlitOptions,
+  BlitProgress,
+  BlitResult,
+  VfsDirectory,
+  VfsFile,
+  VfsInput,
+  VfsNode,
+  VfsRedirect,
+  VfsSymlink,
+  VfsTree,
+} from './types.js';
+export { VfsError, type VfsErrorCode } from './vfs-error.js';
