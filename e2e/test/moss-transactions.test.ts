@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mossAssetName } from '@serpent/stone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_SHARED, MOSS, MOSS_BUILT, moss, SHARED } from './support/paths.js';
+import { HAVE_SHARED, MOSS, MOSS_BUILT, moss, plainEnv, SHARED } from './support/paths.js';
 import { makeStone, manyFiles } from './support/stones.js';
 
 const skip = !MOSS_BUILT ? 'tools/moss is not built' : undefined;
@@ -242,7 +242,7 @@ describe.skipIf(skip !== undefined)('the root lock', () => {
   it('makes a second moss wait for the first and say who holds the root', async () => {
     const root = newRoot('lock');
     const first = spawn(process.execPath, [MOSS, '-D', root, 'install', S.big!, '-y', '--json'], {
-      env: { ...process.env, NO_COLOR: '1' },
+      env: plainEnv(),
     });
     let out = '';
     await new Promise<void>((res) => {

@@ -11,6 +11,17 @@ export const NO_SHARED = 'the ../shared folder with the real fixtures is not bes
 export const MOSS = join(REPO, 'tools', 'moss', 'bin', 'moss.js');
 export const MOSS_BUILT = existsSync(join(REPO, 'tools', 'moss', 'dist', 'main.js'));
 
+/**
+ * The environment of a spawned tool: plain output (NO_COLOR), and without the FORCE_COLOR that
+ * test runners set, which would both colour the output and make Node warn on stderr that the
+ * two conflict.
+ */
+export function plainEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  delete env.FORCE_COLOR;
+  return env;
+}
+
 export interface Run {
   status: number | null;
   stdout: string;
@@ -26,7 +37,7 @@ export function moss(
     cwd: opts.cwd ?? REPO,
     input: opts.input ?? '',
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    env: plainEnv(opts.env),
     maxBuffer: 256 * 1024 * 1024,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -43,7 +54,7 @@ export function mossAsync(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MOSS, ...args], {
       cwd: opts.cwd ?? REPO,
-      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      env: plainEnv(opts.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
