@@ -13,5 +13,5 @@ export {
 } from './parse-flags.js';
 export { type Progress, progressBar } from './progress.js';
 export { EXIT, renderError } from './render-error.js';
-export { type CliOptions, runCli } from './run-cli.js';
+export { type CliOptions, expandShortcut, runCli } from './run-cli.js';
 export { style } from './style.js';

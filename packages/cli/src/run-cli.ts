@@ -11,6 +11,34 @@ export interface CliOptions {
   /** Options every command accepts, before or after the verb (`-D ROOT`, `--json`, `-y`). */
   readonly globals: FlagSpec;
   readonly io: CommandIo;
+  /**
+   * Words that stand for several in the verb position (`moss li` = `moss list installed`).
+   * Only the verb is rewritten, after the global options: the original tools rewrote the first
+   * matching word anywhere, so `moss install up` tried to install `sync`.
+   */
+  readonly shortcuts?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** `argv` with a shortcut in the verb position replaced by the words it stands for. */
+export function expandShortcut(
+  argv: readonly string[],
+  shortcuts: Readonly<Record<string, readonly string[]>>,
+  globals: FlagSpec,
+): string[] {
+  const out = [...argv];
+  const takesValue = (a: string) => {
+    if (a.includes('=')) return false;
+    const name = a.startsWith('--')
+      ? a.slice(2)
+      : Object.entries(globals).find(([, d]) => d.short === a.slice(1))?.[0];
+    return name !== undefined && globals[name]?.value === true;
+  };
+  let i = 0;
+  while (i < out.length && out[i]!.startsWith('-')) i += takesValue(out[i]!) ? 2 : 1;
+  const verb = out[i];
+  const words = verb === undefined ? undefined : shortcuts[verb];
+  if (words) out.splice(i, 1, ...words);
+  return out;
 }
 
 const HELP: FlagSpec = { help: { short: 'h', description: 'Print this help' } };
@@ -24,8 +52,9 @@ function find(cmd: Command, word: string): Command | undefined {
  * or after the verbs; `--help` at any level prints that level's help; `help VERB...` too. Every
  * error ends here and is rendered once (see renderError), so commands just throw.
  */
-export async function runCli(argv: readonly string[], options: CliOptions): Promise<number> {
+export async function runCli(rawArgv: readonly string[], options: CliOptions): Promise<number> {
   const { root, globals, io } = options;
+  const argv = options.shortcuts ? expandShortcut(rawArgv, options.shortcuts, globals) : rawArgv;
   const tool = root.name;
   const json = argv.includes('--json');
   try {

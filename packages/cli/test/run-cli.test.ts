@@ -1,6 +1,14 @@
 import { SerpentError } from '@serpent/errors';
 import { describe, expect, it } from 'vitest';
-import { bufferIo, type Command, confirm, formatColumns, parseFlags, runCli } from '../src/index.js';
+import {
+  bufferIo,
+  type Command,
+  confirm,
+  expandShortcut,
+  formatColumns,
+  parseFlags,
+  runCli,
+} from '../src/index.js';
 
 const seen: unknown[] = [];
 const root: Command = {
@@ -111,5 +119,20 @@ describe('confirm', () => {
 describe('formatColumns', () => {
   it('fills columns top to bottom within the width', () => {
     expect(formatColumns(['a', 'b', 'c', 'd', 'e'], 12)).toBe('a   c   e\nb   d\n');
+  });
+});
+
+describe('expandShortcut', () => {
+  const shortcuts = { li: ['list', 'installed'], up: ['sync'] };
+  const g = { directory: { short: 'D', value: true, description: '' }, yes: { short: 'y', description: '' } };
+  it('rewrites the verb after global options and their values, never an argument', () => {
+    expect(expandShortcut(['-D', 'li', 'li'], shortcuts, g)).toEqual(['-D', 'li', 'list', 'installed']);
+    expect(expandShortcut(['-y', 'up'], shortcuts, g)).toEqual(['-y', 'sync']);
+    expect(expandShortcut(['install', 'up'], shortcuts, g)).toEqual(['install', 'up']);
+    expect(expandShortcut(['--directory=/r', 'li'], shortcuts, g)).toEqual([
+      '--directory=/r',
+      'list',
+      'installed',
+    ]);
   });
 });

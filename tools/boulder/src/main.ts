@@ -13,21 +13,10 @@ const SHORTCUTS: Record<string, string[]> = {
   up: ['recipe', 'update'],
 };
 
-function expandShortcut(argv: readonly string[]): string[] {
-  const out = [...argv];
-  let i = 0;
-  while (i < out.length && out[i]!.startsWith('-')) {
-    const flag = out[i]!;
-    i += (flag === '--cache-dir' || flag === '--config-dir') && !flag.includes('=') ? 2 : 1;
-  }
-  const verb = out[i];
-  if (verb !== undefined && SHORTCUTS[verb]) out.splice(i, 1, ...SHORTCUTS[verb]);
-  return out;
-}
-
 /** Runs `boulder` with `argv` (without the program name); resolves the exit status. */
 export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
-  return runCli(expandShortcut(argv), {
+  return runCli(argv, {
+    shortcuts: SHORTCUTS,
     root: {
       name: 'boulder',
       summary: 'build Serpent OS packages from stone.yaml recipes',

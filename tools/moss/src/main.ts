@@ -2,11 +2,7 @@ import { type CommandIo, processIo, runCli } from '@serpent/cli';
 import { COMMANDS } from './commands/index.js';
 import { GLOBALS } from './globals.js';
 
-/**
- * The original's two-letter shortcuts that expand to two words (`moss li` = `moss list
- * installed`). Unlike the original, only the verb position is rewritten, never a package
- * argument (`moss install up` installs a package named up).
- */
+/** The original's two-letter shortcuts that stand for two words (`moss li` = `moss list installed`). */
 const SHORTCUTS: Record<string, string[]> = {
   li: ['list', 'installed'],
   la: ['list', 'available'],
@@ -19,19 +15,10 @@ const SHORTCUTS: Record<string, string[]> = {
   dr: ['repo', 'disable'],
 };
 
-function expandShortcut(argv: readonly string[]): string[] {
-  const out = [...argv];
-  // Skip leading global options (and the value of -D/--directory) to find the verb.
-  let i = 0;
-  while (i < out.length && out[i]!.startsWith('-')) i += out[i] === '-D' || out[i] === '--directory' ? 2 : 1;
-  const verb = out[i];
-  if (verb !== undefined && SHORTCUTS[verb]) out.splice(i, 1, ...SHORTCUTS[verb]);
-  return out;
-}
-
 /** Runs `moss` with `argv` (without the program name); resolves the exit status. */
 export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
-  return runCli(expandShortcut(argv), {
+  return runCli(argv, {
+    shortcuts: SHORTCUTS,
     root: {
       name: 'moss',
       summary: 'the Serpent OS system state manager',
