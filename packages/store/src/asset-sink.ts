@@ -2,7 +2,6 @@ import {
   closeSync,
   fchmodSync,
   fdatasync,
-  mkdirSync,
   openSync,
   renameSync,
   unlinkSync,
@@ -120,17 +119,16 @@ export class AssetSink implements ContentFileSink {
       this.fd = undefined;
       const path = state.assetPath(this.digest);
       const dir = dirname(path);
-      if (!state.knownDir(dir)) mkdirSync(dir, { recursive: true });
+      state.ensureDir(dir);
       try {
         renameSync(this.temp as string, path);
       } catch (err) {
         // A directory we knew of was removed behind our back (moss's own prune): create it again.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         state.forgetDirs();
-        mkdirSync(dir, { recursive: true });
+        state.ensureDir(dir);
         renameSync(this.temp as string, path);
       }
-      state.addDir(dir);
       this.temp = undefined;
       state.present.add(this.digest);
       return { bytes: this.size, path };
