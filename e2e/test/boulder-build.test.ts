@@ -7,19 +7,23 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatDependency, StoneReader } from '@serpent/stone';
 import { afterAll, describe, expect, it } from 'vitest';
+import { plainEnv } from './support/paths.js';
+import { makeStone } from './support/stones.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(REPO, 'e2e', 'fixtures', 'boulder');
 const NODE = process.execPath;
 const BOULDER = join(REPO, 'tools', 'boulder', 'bin', 'boulder.js');
+const MOSS = join(REPO, 'tools', 'moss', 'bin', 'moss.js');
 
 const tools = ['cc', 'make', 'cmake', 'ninja', 'meson', 'pkg-config', 'unshare'];
 const missing = tools.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
@@ -124,4 +128,77 @@ describe.skipIf(skip !== undefined)('boulder build --host, e2e', () => {
       }
     }, 300_000);
   }
+
+  it('installs the built stones with moss into a fresh root, where the programs run', async () => {
+    // The three builds above left their stones in out-<fixture>. Their dependencies on the
+    // host's C library, loader and zlib are met by stand-in packages carrying the host's own
+    // files, so the root is complete without a distribution.
+    const repo = join(work, 'repo');
+    mkdirSync(repo, { recursive: true });
+    const stones = ['autotools', 'cmake', 'meson'].flatMap((f) =>
+      readdirSync(join(work, `out-${f}`))
+        .filter((n) => n.endsWith('.stone'))
+        .map((n) => join(work, `out-${f}`, n)),
+    );
+    expect(stones.length).toBeGreaterThanOrEqual(6);
+    const provided = new Set<string>();
+    const needed = new Set<string>();
+    const byName = new Map<string, Awaited<ReturnType<typeof readStone>>>();
+    for (const file of stones) {
+      const st = await readStone(file);
+      byName.set(st.meta.name, st);
+      provided.add(`name(${st.meta.name})`);
+      for (const p of st.provides) provided.add(p);
+      for (const d of st.depends) needed.add(d);
+      cpSync(file, join(repo, basename(file)));
+    }
+    // Providers and dependencies found by the analysis, in the stones themselves.
+    expect(byName.get('greetc')?.provides).toContain('soname(libgreetc.so.2(x86_64))');
+    expect(byName.get('greetc-devel')?.provides).toContain('pkgconfig(greetc)');
+    expect(byName.get('greetm')?.depends).toContain('soname(libz.so.1(x86_64))');
+    expect(byName.get('greetc')?.depends.some((d) => d.startsWith('soname(libc.so.6'))).toBe(true);
+
+    const missing = [...needed].filter((d) => !provided.has(d)).sort();
+    const hostLib = (so: string) =>
+      ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib']
+        .map((d) => join(d, so))
+        .find((p) => existsSync(p));
+    const files: Record<string, { path: string; mode: number }> = {};
+    const provides: string[] = [];
+    for (const dep of missing) {
+      const so = /^soname\((.+)\(x86_64\)\)$/.exec(dep)?.[1];
+      const interp = /^interpreter\((.+)\(x86_64\)\)$/.exec(dep)?.[1];
+      if (so) {
+        const host = hostLib(so);
+        if (host) files[`lib/${so}`] = { path: realpathSync(host), mode: 0o755 };
+      }
+      if (interp && existsSync(interp))
+        files[`lib/${basename(interp)}`] = { path: realpathSync(interp), mode: 0o755 };
+      if (!dep.startsWith('name(')) provides.push(dep);
+    }
+    await makeStone(repo, { name: 'host-runtime', provides, files });
+    for (const dep of missing.filter((d) => d.startsWith('name(')))
+      await makeStone(repo, { name: dep.slice(5, -1) });
+
+    const root = join(work, 'root');
+    mkdirSync(root);
+    const m = (...args: string[]) =>
+      spawnSync(NODE, [MOSS, '-D', root, ...args], { encoding: 'utf8', env: plainEnv() });
+    expect(spawnSync(NODE, [MOSS, 'index', repo], { encoding: 'utf8' }).status).toBe(0);
+    expect(m('repo', 'add', 'built', pathToFileURL(join(repo, 'stone.index')).href).status).toBe(0);
+    const install = m('install', 'hello-autotools', 'binary(greet-cmake)', 'binary(greet-meson)', '-y');
+    expect(install.stderr).not.toContain('error');
+    expect(install.status).toBe(0);
+    const installed = (JSON.parse(m('list', 'installed', '--json').stdout) as { name: string }[]).map(
+      (p) => p.name,
+    );
+    expect(installed).toEqual(
+      expect.arrayContaining(['hello-autotools', 'greetc', 'greetm', 'host-runtime', 'zlib']),
+    );
+    const run = (prog: string) => spawnSync('chroot', [root, `/usr/bin/${prog}`], { encoding: 'utf8' });
+    expect(run('hello-autotools').stdout).toContain('hello from autotools 1.2.0');
+    expect(run('greet-cmake').status).toBe(0);
+    expect(run('greet-meson').stdout).toMatch(/^hello from meson [0-9a-f]{8}/);
+    expect(m('state', 'verify').stdout).toContain('No issues found');
+  }, 300_000);
 });

@@ -38,7 +38,8 @@ export function buildStateTree(inst: Installation, selections: readonly Selectio
   const layouts = inst.dbs.layout.layoutsOf(ids);
   const inputs: VfsInput[] = [];
   for (const id of ids) {
-    const entries = layouts.get(id);
+    // A package with no files (a metapackage) has no layout rows, only its meta row.
+    const entries = layouts.get(id) ?? (inst.dbs.install.getPackage(id) ? [] : undefined);
     if (entries === undefined) {
       throw new TransactionError(
         'TX_PACKAGE_UNKNOWN',
