@@ -1,9 +1,17 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { BuildError, type BuildEvent, type PhaseTiming, runBuild } from '@serpent/build';
+import {
+  type BuildEvent,
+  type BuildRoot,
+  findProfile,
+  loadProfiles,
+  type PhaseTiming,
+  runBuild,
+} from '@serpent/build';
 import { type Command, type CommandIo, flagInt, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
 import { boulderDirs } from './boulder-dirs.js';
+import { installBuildRoot } from './build-root.js';
 import { missingOnHost } from './host-check.js';
 import { planFromRecipe } from './recipe-plan.js';
 
@@ -75,9 +83,10 @@ export const buildCommand: Command = {
     'download), fetches and verifies the upstreams, runs the phases in a namespace, then',
     'collects, analyses and emits one .stone per package plus manifest.<arch>.{bin,jsonc}.',
     '',
-    'With --host the build runs against this machine’s /usr (read-only) instead of a build',
-    'root installed from the profile’s repositories: the recipe’s build dependencies must',
-    'already be installed on the host.',
+    'Without --host the phases run in a build root that moss’s engine installs afresh into',
+    '<cache>/root/<name> from the profile’s repositories (-p, default default-x86_64): the',
+    'recipe’s build dependencies and what its macros need. With --host they run against this',
+    'machine’s /usr (read-only), where those must already be installed.',
   ].join('\n'),
   flags: {
     output: {
@@ -107,6 +116,7 @@ export const buildCommand: Command = {
     quiet: { short: 'q', description: 'Do not echo the phases’ output (it stays in the logs)' },
   },
   examples: [
+    ['boulder build -p local -o out ./stone.yaml', 'build in a root installed from profile local'],
     ['boulder build --host -o out ./stone.yaml', 'build against the host’s tools into ./out'],
     ['boulder build --host -b 2 recipes/nano', 'a second build of the same source release'],
   ],
@@ -118,31 +128,32 @@ export const buildCommand: Command = {
     const dirs = boulderDirs(globals);
     const buildRelease = flagInt(args, 'build-release', 1, 'boulder build');
     if (buildRelease < 1) throw new UsageError('boulder build: --build-release must be 1 or more');
-    if (!args.flags.host) {
-      throw new BuildError(
-        'BUILD_ROOT_UNAVAILABLE',
-        'building in a root installed from the profile’s repositories is not available yet',
-        {
-          hint: 'use --host to build against this machine’s /usr (the recipe’s build dependencies must be installed on it)',
-          details: { profile: flagString(args, 'profile') ?? 'default-x86_64' },
-        },
-      );
-    }
     const plan = await planFromRecipe(recipe, {
       architecture: 'x86_64',
       buildRelease,
       onWarning: (w) => io.stderr(`warning: ${w.file}:${w.line}: ${w.message}\n`),
     });
-    const missing = missingOnHost(plan.rootDependencies);
-    if (missing.length > 0) {
-      io.stderr(`warning: not found on this host, the build will probably fail: ${missing.join(' ')}\n`);
+    let root: BuildRoot = 'host';
+    if (args.flags.host) {
+      const missing = missingOnHost(plan.rootDependencies);
+      if (missing.length > 0) {
+        io.stderr(`warning: not found on this host, the build will probably fail: ${missing.join(' ')}\n`);
+      }
+    } else {
+      const profile = findProfile(
+        await loadProfiles(dirs.configDirs),
+        flagString(args, 'profile') ?? 'default-x86_64',
+      );
+      const path = join(dirs.cacheDir, 'root', plan.name);
+      await installBuildRoot(path, profile, [...new Set([...plan.buildDeps, ...plan.rootDependencies])], io);
+      root = { path };
     }
     const level = flagString(args, 'compression-level');
     const result = await runBuild(plan, {
       recipeDir: dirname(recipe),
       outputDir,
       cacheDir: dirs.cacheDir,
-      root: 'host',
+      root,
       onEvent: renderer(io, args.flags.quiet === true),
       ...(level === undefined ? {} : { level: flagInt(args, 'compression-level', 18, 'boulder build') }),
     });
