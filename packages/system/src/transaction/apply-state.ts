@@ -88,7 +88,26 @@ function ensureRootLinks(root: string): void {
  * staging) as its state's root, records the new state, runs system triggers and drops the
  * journal. Idempotent, so recovery after a crash anywhere in here just calls it again.
  */
-export async function finishSwap(inst: Installation, j: Journal, onEvent?: EventSink): Promise<void> {
+/** The one atomic step: `renameat2(RENAME_EXCHANGE)` of staging/usr with the live /usr. */
+async function swapStaging(inst: Installation, onEvent?: EventSink): Promise<void> {
+  const L = inst.layout;
+  await phase(onEvent, 'swap', () => {
+    if (!existsSync(L.usr)) mkdirSync(L.usr, { mode: 0o755 });
+    exchangePaths(L.stagingUsr, L.usr);
+    fsyncDir(L.root);
+  });
+}
+
+/**
+ * `tree` is the live tree's vfs when the caller has it (a fresh transaction), so system
+ * triggers match against it instead of walking the new /usr again.
+ */
+export async function finishSwap(
+  inst: Installation,
+  j: Journal,
+  onEvent?: EventSink,
+  tree?: VfsTree,
+): Promise<void> {
   const L = inst.layout;
   if (existsSync(L.stagingUsr)) {
     if (j.kind === 'repair' || j.previousId === j.targetId) {
@@ -133,7 +152,7 @@ export async function finishSwap(inst: Installation, j: Journal, onEvent?: Event
   }
   ensureRootLinks(L.root);
   if (!j.skipTriggers) {
-    await phase(onEvent, 'system-triggers', () => runStateTriggers(inst, 'system', L.usr, onEvent));
+    await phase(onEvent, 'system-triggers', () => runStateTriggers(inst, 'system', L.usr, onEvent, tree));
   }
   clearJournal(L.journal);
   await refreshBoot(inst, onEvent);
@@ -204,12 +223,8 @@ export async function applyState(inst: Installation, options: ApplyOptions): Pro
   await phase(onEvent, 'sync', () => syncFilesystem(L.staging));
   const swapping: Journal = { ...journal, stagedInode: statSync(L.stagingUsr).ino };
   writeJournal(L.journal, swapping);
-  await phase(onEvent, 'swap', () => {
-    if (!existsSync(L.usr)) mkdirSync(L.usr, { mode: 0o755 });
-    exchangePaths(L.stagingUsr, L.usr);
-    fsyncDir(L.root);
-  });
-  await finishSwap(inst, swapping, onEvent);
+  await swapStaging(inst, onEvent);
+  await finishSwap(inst, swapping, onEvent, tree);
   return targetId;
 }
 
@@ -257,11 +272,7 @@ export async function activateState(
   mkdirSync(L.staging, { recursive: true });
   writeJournal(L.journal, journal);
   renameSync(archived, L.stagingUsr);
-  await phase(onEvent, 'swap', () => {
-    if (!existsSync(L.usr)) mkdirSync(L.usr, { mode: 0o755 });
-    exchangePaths(L.stagingUsr, L.usr);
-    fsyncDir(L.root);
-  });
+  await swapStaging(inst, onEvent);
   await finishSwap(inst, journal, onEvent);
   return { previousId };
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   collectCommands,
@@ -82,7 +83,6 @@ export async function runStateTriggers(
 
 /** Every path of a live tree, for system triggers when no VFS tree is at hand (rollback, recovery). */
 async function walkPaths(usr: string): Promise<TriggerPath[]> {
-  const { readdir } = await import('node:fs/promises');
   const out: TriggerPath[] = [];
   const walk = async (dir: string, rel: string) => {
     for (const d of await readdir(dir, { withFileTypes: true })) {

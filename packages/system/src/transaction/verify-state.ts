@@ -98,10 +98,11 @@ export async function repairState(
   );
   if (badHashes.size > 0) {
     await inst.store.verify({ expected: badHashes, repair: true });
-    const affected = inst.dbs.install.listPackages().filter((p) => {
-      const entries = inst.dbs.layout.layoutsOf([p.id]).get(p.id) ?? [];
-      return entries.some((e) => e.type === 'regular' && badHashes.has(e.hash));
-    });
+    const packages = inst.dbs.install.listPackages();
+    const layouts = inst.dbs.layout.layoutsOf(packages.map((p) => p.id));
+    const affected = packages.filter((p) =>
+      (layouts.get(p.id) ?? []).some((e) => e.type === 'regular' && badHashes.has(e.hash)),
+    );
     const sources = affected.map((p) => {
       const local = p.meta.packageUri && existsSync(p.meta.packageUri) ? p.meta.packageUri : undefined;
       const hash = p.meta.packageHash;
