@@ -3,7 +3,7 @@ export class Limiter {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly size: number) {
+  constructor(readonly size: number) {
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`concurrency must be a positive integer, got ${size}`);
   }

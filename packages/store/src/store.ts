@@ -23,8 +23,16 @@ export interface PrecacheOptions {
 }
 
 export interface PrecacheManyOptions extends PrecacheOptions {
-  /** Stones unpacked at once; default 4 (measured: see Store.precacheMany's implementation). */
+  /**
+   * Stones unpacked at once by each thread; default 4 (measured: see Store.precacheMany's
+   * implementation).
+   */
   readonly concurrency?: number;
+  /**
+   * Worker threads unpacking stones; 0 unpacks them all on the calling thread. Default: 2 on a
+   * machine with 2 or more cores when there are at least 8 stones, else 0.
+   */
+  readonly threads?: number;
 }
 
 export interface PrecacheSummary {

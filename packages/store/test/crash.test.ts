@@ -92,7 +92,7 @@ describe('crash safety', () => {
       lastCount = count;
       // Leftover temporary files are allowed (the kill can land mid-write), nothing else is.
       for (const name of existsSync(tmp) ? await readdir(tmp) : [])
-        expect(name).toMatch(/^\d+\.\d+\.[0-9a-f]{32}$/);
+        expect(name).toMatch(/^\d+\.\d+-\d+\.[0-9a-f]{32}$/);
     }
 
     // The next run deletes the dead writer's temp files and finishes the job.

@@ -10,11 +10,12 @@
 // (1,602 packages, 321k files, 344k entries): install 51.6 s (blit 13.5 s, 25.4k entries/s;
 // `cp -al` of that tree 8-9.7 s), remove one package 21.9 s (it re-blits everything), 680 MB.
 // Goal: half of each time or better, in less memory.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeInBackground, settleDisk } from '../../../scripts/bench-disk.mjs';
 import { ensureStones } from './generate-stones.mjs';
 
 const MIN_FILES = 300_000;
@@ -40,13 +41,9 @@ console.log(
 );
 
 const cacheDir = join(pkgDir, '.bench');
-// A previous run's root still being deleted would slow this one's disk: finish that first.
-const leftovers = existsSync(cacheDir) ? readdirSync(cacheDir).filter((d) => d.startsWith('run-')) : [];
-if (leftovers.length > 0) {
-  const t = performance.now();
-  spawnSync('rm', ['-rf', ...leftovers.map((d) => join(cacheDir, d))]);
-  console.log(`removed ${leftovers.length} previous run root(s) first in ${s(performance.now() - t)}`);
-}
+// Earlier runs are deleted first, then the inodes they freed are given time to stop being
+// "recent", which would otherwise slow this run's file creation 2x (scripts/bench-disk.mjs).
+await settleDisk(cacheDir, 'run-', (line) => console.log(line));
 const set = await ensureStones(recipesDir, cacheDir, MIN_FILES, (line) => console.log(line));
 console.log(
   `${k(set.packages)} packages (${set.manifests} manifests x ${set.replicas}): ${k(set.files)} files, ` +
@@ -139,7 +136,6 @@ try {
   // Deleting the run (two 357k-entry trees, the cp -al copy, 325k assets in about as many
   // store directories: moss's `ab/cd/ef/<digest>` fan-out) took 9 minutes here, longer than
   // the measured part, so it goes on in the background; the next run waits for it first.
-  const rm = spawn('rm', ['-rf', runDir], { detached: true, stdio: 'ignore' });
-  rm.unref();
-  console.log(`${runDir} is being deleted in the background (rm pid ${rm.pid})`);
+  const pid = removeInBackground(cacheDir, runDir);
+  console.log(`${runDir} is being deleted in the background (pid ${pid})`);
 }
