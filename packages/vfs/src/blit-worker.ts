@@ -174,6 +174,8 @@ function copy(src: string, dst: string, mode: number, counts: OpCounts): void {
 /** Messages: main → worker `{ batch }` | `{ done: true }`; worker → main below. */
 export type WorkerReply =
   | { readonly kind: 'progress'; readonly n: number }
+  /** A batch is done: send the next one (or `end`). */
+  | { readonly kind: 'batch-done' }
   | { readonly kind: 'done'; readonly counts: OpCounts }
   | { readonly kind: 'failed'; readonly failure: OpFailure; readonly counts: OpCounts };
 
@@ -183,11 +185,17 @@ if (!isMainThread && parentPort !== null && (workerData as { serpentVfsBlit?: bo
   const counts: OpCounts = { directories: 0, links: 0, symlinks: 0, emptyFiles: 0, copies: 0 };
   const pool: EmptyPool = new Map();
   const report = (n: number) => port.postMessage({ kind: 'progress', n } satisfies WorkerReply);
-  port.on('message', (msg: { batches?: OpBatch[] }) => {
+  let failed = false;
+  port.on('message', (msg: { batch?: OpBatch; end?: true }) => {
+    if (failed) return;
     try {
-      for (const b of msg.batches ?? []) runOps(root, b, umask, counts, pool, report);
-      port.postMessage({ kind: 'done', counts } satisfies WorkerReply);
+      if (msg.batch !== undefined) {
+        runOps(root, msg.batch, umask, counts, pool, report);
+        port.postMessage({ kind: 'batch-done' } satisfies WorkerReply);
+      }
+      if (msg.end) port.postMessage({ kind: 'done', counts } satisfies WorkerReply);
     } catch (err) {
+      failed = true;
       const failure =
         err instanceof OpError
           ? err.failure

@@ -1,5 +1,5 @@
 import { splitLayoutPath } from './layout-path.js';
-import type { VfsDirectory, VfsInput, VfsNode, VfsRedirect, VfsTree } from './types.js';
+import type { BuildTreeOptions, VfsDirectory, VfsInput, VfsNode, VfsRedirect, VfsTree } from './types.js';
 import { VfsError } from './vfs-error.js';
 
 /** XXH3-128 of zero bytes: such files are created empty by the blit, never linked. */
@@ -77,32 +77,7 @@ function conflict(path: string, existing: MNode, pkg: string, what: string): nev
  * - Entries reached through a symlink leading outside `/usr` throw `VFS_UNSAFE_PATH`, symlink
  *   loops `VFS_SYMLINK_CYCLE` (also for a loop nothing is placed under).
  */
-export function buildTree(inputs: Iterable<VfsInput>): VfsTree {
-  const links: Pending[] = [];
-  const dirs: Pending[] = [];
-  const files: Pending[] = [];
-  let seq = 0;
-  for (const input of inputs) {
-    const { entry, pkg } = input;
-    const p: Pending = { pkg, parts: splitLayoutPath(entry.target, pkg), input, seq: seq++ };
-    if (entry.type === 'symlink') links.push(p);
-    else if (entry.type === 'directory') dirs.push(p);
-    else if (entry.type === 'regular') files.push(p);
-    else {
-      throw new VfsError(
-        'VFS_UNSUPPORTED_TYPE',
-        `${pkg}: /usr/${entry.target} is a ${entry.type}, which a package cannot ship`,
-        { path: `/usr/${entry.target}`, package: pkg, type: entry.type },
-      );
-    }
-  }
-  // Shallow before deep so a parent symlink is in place before anything is resolved through
-  // it; push order breaks ties, which makes "first kept" and "last directory wins" well defined.
-  const order = (a: Pending, b: Pending) => a.parts.length - b.parts.length || a.seq - b.seq;
-  links.sort(order);
-  dirs.sort(order);
-  files.sort(order);
-
+export function buildTree(inputs: Iterable<VfsInput>, options: BuildTreeOptions = {}): VfsTree {
   const root: MDir = {
     kind: 'directory',
     path: '',
@@ -283,10 +258,62 @@ export function buildTree(inputs: Iterable<VfsInput>): VfsTree {
     if (node.kind === 'symlink') placedLinks.push(node);
   };
 
-  for (const p of links) place(p);
-  cacheParents = true;
-  for (const p of dirs) place(p);
-  for (const p of files) place(p);
+  const links: Pending[] = [];
+  const dirs: Pending[] = [];
+  // Files are placed after every symlink and directory, in input order: two entries for one
+  // path have the same depth, so sorting files by depth would change nothing. Without
+  // `filesLast` they wait here as they came; with it each is placed as it arrives, and a
+  // 325k-file tree is built without holding its inputs (see BuildTreeOptions).
+  const files: VfsInput[] = [];
+  let seq = 0;
+  let structureDone = false;
+  const placeStructure = (): void => {
+    // Shallow before deep so a parent symlink is in place before anything is resolved through
+    // it; push order breaks ties, which makes "first kept" and "last directory wins" well defined.
+    const order = (a: Pending, b: Pending) => a.parts.length - b.parts.length || a.seq - b.seq;
+    links.sort(order);
+    dirs.sort(order);
+    for (const p of links) place(p);
+    cacheParents = true;
+    for (const p of dirs) place(p);
+    links.length = 0;
+    dirs.length = 0;
+    structureDone = true;
+  };
+  const placeFile = (input: VfsInput): void =>
+    place({ pkg: input.pkg, parts: splitLayoutPath(input.entry.target, input.pkg), input, seq: 0 });
+
+  for (const input of inputs) {
+    const { entry, pkg } = input;
+    if (entry.type === 'regular') {
+      if (!options.filesLast) files.push(input);
+      else {
+        if (!structureDone) placeStructure();
+        placeFile(input);
+      }
+      continue;
+    }
+    if (structureDone) {
+      throw new VfsError(
+        'VFS_INPUT_ORDER',
+        `${pkg}: /usr/${entry.target} (a ${entry.type}) came after a regular file, but buildTree was told files come last`,
+        { path: `/usr/${entry.target}`, package: pkg },
+      );
+    }
+    const p: Pending = { pkg, parts: splitLayoutPath(entry.target, pkg), input, seq: seq++ };
+    if (entry.type === 'symlink') links.push(p);
+    else if (entry.type === 'directory') dirs.push(p);
+    else {
+      throw new VfsError(
+        'VFS_UNSUPPORTED_TYPE',
+        `${pkg}: /usr/${entry.target} is a ${entry.type}, which a package cannot ship`,
+        { path: `/usr/${entry.target}`, package: pkg, type: entry.type },
+      );
+    }
+  }
+  if (!structureDone) placeStructure();
+  for (const f of files) placeFile(f);
+  files.length = 0;
 
   // A loop nothing was placed under is still a broken package set, so every symlink is
   // followed once; the ones something was placed through are the redirects.
@@ -327,10 +354,10 @@ function freeze(root: MDir, redirects: Map<string, string>): VfsTree {
       };
       for (const c of n.children) children.push(conv(c));
       Object.freeze(children);
-    } else if (n.kind === 'regular') {
-      v = { kind: 'regular', path: n.path, name: n.name, pkg: n.pkg, mode: n.mode, hash: n.hash };
     } else {
-      v = { kind: 'symlink', path: n.path, name: n.name, pkg: n.pkg, mode: n.mode, target: n.target };
+      // Files and symlinks are built with exactly the public shape, so they are frozen in
+      // place rather than copied: a copy held two trees at once at the end of every build.
+      v = n;
     }
     return Object.freeze(v);
   };

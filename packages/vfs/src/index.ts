@@ -6,6 +6,7 @@ export type {
   BlitOptions,
   BlitProgress,
   BlitResult,
+  BuildTreeOptions,
   VfsDirectory,
   VfsFile,
   VfsInput,

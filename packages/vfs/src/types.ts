@@ -8,6 +8,17 @@ export interface VfsInput {
   readonly entry: LayoutEntry;
 }
 
+/** How {@link buildTree} is fed. */
+export interface BuildTreeOptions {
+  /**
+   * The inputs yield every directory and symlink before the first regular file (moss reads
+   * them from its database in that order). Files are then placed as they arrive instead of
+   * being held until the end, so a streamed input is never in memory whole. A directory or
+   * symlink after a file throws VFS_INPUT_ORDER.
+   */
+  readonly filesLast?: boolean;
+}
+
 interface NodeBase {
   /** Canonical path relative to the tree root (`/usr`): `lib/libc.so.6`; `''` for the root. */
   readonly path: string;

@@ -18,7 +18,9 @@ export type VfsErrorCode =
   /** The store has no asset for a regular file's hash. */
   | 'VFS_MISSING_ASSET'
   /** A system call of the blit failed (EXDEV, ENOSPC, EACCES ...). */
-  | 'VFS_IO';
+  | 'VFS_IO'
+  /** buildTree was promised files last (`filesLast`) and got a directory or symlink after one. */
+  | 'VFS_INPUT_ORDER';
 
 const HINTS: Record<VfsErrorCode, string> = {
   VFS_CONFLICT: 'the two packages cannot be installed together; remove one of them or fix the packaging',
@@ -28,6 +30,8 @@ const HINTS: Record<VfsErrorCode, string> = {
     'create device nodes, fifos and sockets at run time (udev, tmpfiles), not in packages',
   VFS_TARGET_NOT_EMPTY: 'blit into a fresh directory; remove the old staging tree first',
   VFS_MISSING_ASSET: 'the content store is incomplete; fetch the package again (or run a store verify)',
+  VFS_INPUT_ORDER:
+    'a bug in the caller: give every directory and symlink before the first file, or drop filesLast',
   VFS_IO: 'check free space, permissions, and that the store and the target are on one filesystem',
 };
 

@@ -317,3 +317,22 @@ describe('tree API', () => {
     expect(Object.isFrozen(t.get('a'))).toBe(true);
   });
 });
+
+describe('filesLast', () => {
+  it('refuses a directory or symlink after the first file, naming it', () => {
+    const err = thrown(() =>
+      buildTree([D('bin'), F('bin/a', 'p'), L('lib64', 'lib', 'q')], { filesLast: true }),
+    );
+    expect(err).toBeInstanceOf(VfsError);
+    expect(err.code).toBe('VFS_INPUT_ORDER');
+    expect(err.message).toContain('/usr/lib64');
+  });
+
+  it('places files through a symlinked directory given before them', () => {
+    const t = buildTree([L('lib64', 'lib', 'base'), D('lib', 'base'), F('lib64/ld.so', 'glibc')].values(), {
+      filesLast: true,
+    });
+    expect(t.get('lib/ld.so')).toMatchObject({ kind: 'regular', pkg: 'glibc' });
+    expect(t.redirects).toEqual([{ link: 'lib64', target: 'lib' }]);
+  });
+});

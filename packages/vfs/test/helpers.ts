@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LayoutEntry } from '@serpent/stone';
+import { expect } from 'vitest';
 import { buildTree, type VfsInput, type VfsTree } from '../src/index.js';
 
 const common = { uid: 0, gid: 0, tag: 0 };
@@ -24,8 +25,40 @@ export function paths(tree: VfsTree): string[] {
   return [...tree.walk()].map((n) => n.path);
 }
 
+/**
+ * buildTree of `inputs`, checked against the streaming way of feeding it (every directory and
+ * symlink first, then the files, `filesLast`): both must give the same tree, or the same error.
+ */
 export function build(...inputs: VfsInput[]): VfsTree {
-  return buildTree(inputs);
+  const structureFirst = [
+    ...inputs.filter((i) => i.entry.type !== 'regular'),
+    ...inputs.filter((i) => i.entry.type === 'regular'),
+  ];
+  let streamed: VfsTree | Error;
+  try {
+    streamed = buildTree(structureFirst.values(), { filesLast: true });
+  } catch (err) {
+    streamed = err as Error;
+  }
+  let tree: VfsTree;
+  try {
+    tree = buildTree(inputs);
+  } catch (err) {
+    expect(streamed, 'the filesLast build throws the same error').toBeInstanceOf(Error);
+    expect((streamed as Error).message).toBe((err as Error).message);
+    throw err;
+  }
+  expect(streamed, 'the filesLast build succeeds too').not.toBeInstanceOf(Error);
+  expect(dump(streamed as VfsTree)).toEqual(dump(tree));
+  return tree;
+}
+
+function dump(t: VfsTree): unknown {
+  return {
+    nodes: [...t.walk()].map((n) => ({ ...n, children: undefined })),
+    redirects: t.redirects,
+    counts: t.counts,
+  };
 }
 
 /** Runs `f` and returns the error it throws (fails the test when it does not throw). */

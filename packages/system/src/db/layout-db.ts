@@ -62,6 +62,7 @@ export class LayoutDb {
   readonly #insertMany: Database.Statement;
   readonly #delete: Database.Statement;
   readonly #select: Database.Statement;
+  readonly #selectPart: Database.Statement;
   readonly #hashes: Database.Statement;
   readonly #packages: Database.Statement;
 
@@ -81,6 +82,12 @@ export class LayoutDb {
       .prepare(
         `SELECT package_id, uid, gid, mode, tag, entry_type, entry_value1, entry_value2 FROM layout
          WHERE package_id IN (SELECT value FROM json_each(?)) ORDER BY package_id, id`,
+      )
+      .raw(true);
+    this.#selectPart = raw
+      .prepare(
+        `SELECT package_id, uid, gid, mode, tag, entry_type, entry_value1, entry_value2 FROM layout
+         WHERE package_id = ? AND (entry_type = 'regular') = ? ORDER BY id`,
       )
       .raw(true);
     this.#hashes = prepareQuery(
@@ -161,6 +168,22 @@ export class LayoutDb {
   *iterateLayouts(packageIds: Iterable<string>): Generator<[string, LayoutEntry]> {
     for (const row of this.#select.iterate(idList(packageIds)) as Iterable<unknown[]>) {
       yield [row[0] as string, toEntry(row, this.path)];
+    }
+  }
+
+  /**
+   * Streams the layouts of `packageIds` as `[packageId, entry]`, every package's directories and
+   * symlinks first, then every package's regular files, each part in the order of the ids and
+   * then of the rows: what `buildTree(…, { filesLast: true })` takes, so a whole system's tree
+   * is built without its 300k rows in memory at once. Same rule as iterateLayouts for writes.
+   */
+  *iterateLayoutsFilesLast(packageIds: readonly string[]): Generator<[string, LayoutEntry]> {
+    for (const files of [0, 1]) {
+      for (const id of packageIds) {
+        for (const row of this.#selectPart.iterate(id, files) as Iterable<unknown[]>) {
+          yield [id, toEntry(row, this.path)];
+        }
+      }
     }
   }
 

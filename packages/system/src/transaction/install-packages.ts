@@ -33,23 +33,37 @@ async function sha256File(path: string): Promise<string> {
 
 /** Reads the metadata (only the Meta payload) and SHA-256 of local stones. */
 export async function readLocalStones(paths: readonly string[]): Promise<LocalStone[]> {
-  return Promise.all(
-    paths.map(async (p) => {
-      const path = resolve(p);
-      const stone = await StoneReader.open(path);
-      try {
-        const [meta, id, st] = await Promise.all([stone.meta(), sha256File(path), stat(path)]);
-        return {
-          path,
-          id,
-          size: st.size,
-          meta: { ...meta, packageUri: path, packageHash: id, packageSize: st.size },
-        };
-      } finally {
-        await stone.close();
-      }
-    }),
-  );
+  // A few at a time: each read holds a 1 MiB buffer, and all 1,820 stones of the transaction
+  // benchmark at once held 1.9 GB of external memory (500 MB resident) before anything else ran.
+  const out = new Array<LocalStone>(paths.length);
+  let next = 0;
+  const reader = async (): Promise<void> => {
+    while (next < paths.length) {
+      const i = next++;
+      out[i] = await readLocalStone(paths[i] as string);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, reader));
+  return out;
+}
+
+/** Stones read at once by readLocalStones: enough to overlap hashing with reading. */
+const READ_CONCURRENCY = 8;
+
+async function readLocalStone(p: string): Promise<LocalStone> {
+  const path = resolve(p);
+  const stone = await StoneReader.open(path);
+  try {
+    const [meta, id, st] = await Promise.all([stone.meta(), sha256File(path), stat(path)]);
+    return {
+      path,
+      id,
+      size: st.size,
+      meta: { ...meta, packageUri: path, packageHash: id, packageSize: st.size },
+    };
+  } finally {
+    await stone.close();
+  }
 }
 
 export interface InstallRequest {
