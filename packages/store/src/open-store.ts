@@ -119,7 +119,8 @@ class DiskStore implements Store {
     const signal = opts.signal === undefined ? stop.signal : AbortSignal.any([opts.signal, stop.signal]);
     return mapLimit(paths, perThread, async (path) => {
       try {
-        return await precacheStone(this.state, path, { ...opts, signal });
+        const r = await precacheStone(this.state, path, { ...opts, signal });
+        return opts.index === false ? { ...r, index: [] } : r;
       } catch (err) {
         stop.abort(err);
         throw err;

@@ -50,10 +50,11 @@ export async function precacheOnThreads(
     writeConcurrency: state.writeSlots.size,
     claims: table.buffer,
     progress: opts.onProgress !== undefined,
+    index: opts.index ?? true,
   };
   const url = new URL('./precache-worker.js', import.meta.url);
   const results = new Array<PrecacheResult>(paths.length);
-  const lost = new Set<string>();
+  const lost = new Map<string, number>();
   const workers = Array.from(
     { length: Math.min(threads, paths.length) },
     () => new Worker(url, { workerData: init, resourceLimits: WORKER_LIMITS }),
@@ -90,7 +91,7 @@ export async function precacheOnThreads(
             opts.onProgress?.(m.event);
             return;
           }
-          for (const d of m.lost) lost.add(d);
+          for (const [d, size] of m.lost) lost.set(d, size);
           if (m.t === 'done') {
             results[m.id] = m.result;
           } else {
@@ -123,31 +124,29 @@ export async function precacheOnThreads(
 
 /**
  * Makes sure every content a thread skipped for another is present. It always is unless two
- * digests shared the table's 64-bit key; then the stones holding it are precached again here
- * (what is present is skipped) and their counts take what that wrote.
+ * digests shared the table's 64-bit key; then the stones holding it (all of them when the
+ * results carry no index) are precached again here, which skips what is present, and their
+ * counts take what that wrote.
  */
 async function storeLost(
   state: StoreState,
   paths: readonly string[],
   results: PrecacheResult[],
-  lost: ReadonlySet<string>,
+  lost: ReadonlyMap<string, number>,
   opts: PrecacheManyOptions,
 ): Promise<PrecacheResult[]> {
-  if (lost.size === 0) return results;
-  const sizes = new Map<string, number>();
-  for (const r of results)
-    for (const e of r.index) if (lost.has(e.digest)) sizes.set(e.digest, e.end - e.start);
   const absent = new Set<string>();
-  // Not `present`: this thread's knowledge predates what the other threads did.
-  for (const [d, size] of sizes) {
+  for (const [d, size] of lost) {
+    // Not `present`: this thread's knowledge predates what the other threads did.
     state.present.delete(d);
     if (!state.probe(d, size)) absent.add(d);
   }
   if (absent.size === 0) return results;
+  const withIndex = opts.index ?? true;
   const out = [...results];
   for (let i = 0; i < out.length; i++) {
     const r = out[i]!;
-    if (!r.index.some((e) => absent.has(e.digest))) continue;
+    if (withIndex && !r.index.some((e) => absent.has(e.digest))) continue;
     const again = await precacheStone(state, paths[i]!, opts.signal ? { signal: opts.signal } : {});
     out[i] = {
       ...r,

@@ -17,6 +17,8 @@ export interface PrecacheWorkerInit {
   readonly claims: SharedArrayBuffer;
   /** Whether the caller listens to progress (each event is a message). */
   readonly progress: boolean;
+  /** Whether results carry the stone's index (see PrecacheManyOptions.index). */
+  readonly index: boolean;
 }
 
 export type ToPrecacheWorker =
@@ -31,22 +33,27 @@ export interface SerializedStoreError {
 
 export type FromPrecacheWorker =
   | { readonly t: 'progress'; readonly id: number; readonly event: PrecacheEvent }
-  | { readonly t: 'done'; readonly id: number; readonly result: PrecacheResult; readonly lost: string[] }
+  | {
+      readonly t: 'done';
+      readonly id: number;
+      readonly result: PrecacheResult;
+      readonly lost: [string, number][];
+    }
   | {
       readonly t: 'failed';
       readonly id: number;
       readonly error: SerializedStoreError;
-      readonly lost: string[];
+      readonly lost: [string, number][];
     };
 
 const init = workerData as PrecacheWorkerInit | undefined;
 if (parentPort !== null && init?.serpentStorePrecache === true) {
   const port = parentPort;
   const state = new StoreState(init.assetsDir, init.tempDir, init.fsync, new Limiter(init.writeConcurrency));
-  const lost = new Set<string>();
+  const lost = new Map<string, number>();
   state.shared = { table: new ClaimTable(init.claims), lost };
   const stop = new AbortController();
-  const drain = (): string[] => {
+  const drain = (): [string, number][] => {
     const out = [...lost];
     lost.clear();
     return out;
@@ -59,7 +66,8 @@ if (parentPort !== null && init?.serpentStorePrecache === true) {
           ? { onProgress: (event: PrecacheEvent) => port.postMessage({ t: 'progress', id, event }) }
           : {}),
       });
-      port.postMessage({ t: 'done', id, result, lost: drain() } satisfies FromPrecacheWorker);
+      const sent = init.index ? result : { ...result, index: [] };
+      port.postMessage({ t: 'done', id, result: sent, lost: drain() } satisfies FromPrecacheWorker);
     } catch (err) {
       const e = asStoreError(err, path);
       const error = { code: e.code, message: e.message, details: { ...e.details } };

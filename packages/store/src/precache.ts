@@ -164,7 +164,7 @@ async function unpackPass(
           // Not on a forced pass: the claim may be this thread's own, from the stone that failed.
           const shared = state.shared;
           if (shared !== undefined && !force && !shared.table.claim(d)) {
-            shared.lost.add(d);
+            shared.lost.set(d, entry.end - entry.start);
             return undefined;
           }
           // Claimed until the asset is stored or given up; a repeated index entry of this stone

@@ -12,8 +12,8 @@ const MAX_KNOWN_DIRS = 65_536;
 /** What the threads of one precacheMany share (see ClaimTable and precache-threads.ts). */
 export interface SharedClaims {
   readonly table: ClaimTable;
-  /** Digests this thread skipped because another thread claimed them; checked at the end. */
-  readonly lost: Set<string>;
+  /** Digests (→ content size) this thread skipped because another thread claimed them; checked at the end. */
+  readonly lost: Map<string, number>;
 }
 
 /**

@@ -33,6 +33,11 @@ export interface PrecacheManyOptions extends PrecacheOptions {
    * machine with 2 or more cores when there are at least 8 stones, else 0.
    */
   readonly threads?: number;
+  /**
+   * Whether each result carries the stone's index (default true). A caller that only needs the
+   * layouts passes false: the 325k index entries of a whole system are then never gathered.
+   */
+  readonly index?: boolean;
 }
 
 export interface PrecacheSummary {

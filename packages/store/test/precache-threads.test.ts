@@ -14,7 +14,7 @@ import { file, filesUnder, noise, stone, tempDir } from './helpers.ts';
 const child = join(dirname(fileURLToPath(import.meta.url)), 'threads-child.mjs');
 
 interface ChildOut {
-  results?: { name: string; assetsAdded: number; assetsSkipped: number }[];
+  results?: { name: string; assetsAdded: number; assetsSkipped: number; indexEntries: number }[];
   events?: string[];
   error?: { code: string; message: string; details: Record<string, unknown> };
 }
@@ -68,6 +68,7 @@ describe('precacheMany on worker threads', () => {
     const { results = [], events = [] } = threaded({ root, paths, threads: 2, concurrency: 2 });
     const store = await openStore(root);
     expect(results.map((r) => r.name)).toEqual(paths.map((_, i) => `p${i}`));
+    expect(results.map((r) => r.indexEntries)).toEqual(paths.map(() => 3));
     // 12 own contents + the shared one + the empty file, each written by one thread.
     expect(results.reduce((n, r) => n + r.assetsAdded, 0)).toBe(14);
     expect(results.reduce((n, r) => n + r.assetsAdded + r.assetsSkipped, 0)).toBe(36);
@@ -112,5 +113,23 @@ describe('precacheMany on worker threads', () => {
     expect(await readFile(store.assetPath(await xxh3_128(shared)))).toEqual(Buffer.from(shared));
     expect(results.reduce((n, r) => n + r.assetsAdded, 0)).toBe(3 + 2);
     expect(await filesUnder(store.assetsDir)).toHaveLength(5);
+  });
+
+  it('without the index in the results, still stores what a thread skipped', async () => {
+    const dir = await tempDir();
+    const shared = noise(3000, 10);
+    const paths = await stones(dir, 3, shared);
+    const root = join(dir, 'root');
+    const { results = [] } = threaded({
+      root,
+      paths,
+      threads: 2,
+      seed: [await xxh3_128(shared)],
+      index: false,
+    });
+    expect(results.map((r) => r.indexEntries)).toEqual([0, 0, 0]);
+    const store = await openStore(root);
+    expect(await readFile(store.assetPath(await xxh3_128(shared)))).toEqual(Buffer.from(shared));
+    expect(results.reduce((n, r) => n + r.assetsAdded, 0)).toBe(3 + 2);
   });
 });

@@ -24,7 +24,14 @@ try {
     const table = ClaimTable.create(100);
     for (const d of args.seed) table.claim(d);
     const state = new StoreState(store.assetsDir, store.tempDir, true, new Limiter(4));
-    results = await precacheOnThreads(state, args.paths, opts, args.threads, args.concurrency ?? 1, table);
+    results = await precacheOnThreads(
+      state,
+      args.paths,
+      { ...opts, index: args.index ?? true },
+      args.threads,
+      args.concurrency ?? 1,
+      table,
+    );
   } else {
     results = await store.precacheMany(args.paths, {
       ...opts,
@@ -32,7 +39,11 @@ try {
       concurrency: args.concurrency,
     });
   }
-  const summaries = results.map(({ meta, layout, index, ...summary }) => ({ name: meta.name, ...summary }));
+  const summaries = results.map(({ meta, layout, index, ...summary }) => ({
+    name: meta.name,
+    indexEntries: index.length,
+    ...summary,
+  }));
   process.stdout.write(`${JSON.stringify({ results: summaries, events })}\n`);
 } catch (err) {
   process.stdout.write(

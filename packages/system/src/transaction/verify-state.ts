@@ -122,7 +122,7 @@ export async function repairState(
       }
       return path;
     });
-    await inst.store.precacheMany(sources);
+    await inst.store.precacheMany(sources, { index: false });
   }
   const active = inst.activeStateId();
   const state = active === undefined ? undefined : inst.dbs.state.getState(active);
