@@ -231,6 +231,15 @@ try {
       `cp -r of the installed /usr tree ${s(cpTreeMs)}, cp -r of the store ${s(cpStoreMs)} ` +
       `(precache ${(precacheMs / Math.max(cpStoreMs, 1)).toFixed(1)}x the store copy)`,
   );
+  // What the goal names as overheads against the file work, as shares of the wall time.
+  const over = ['fetch', 'resolve', 'record'].reduce((n, p) => n + (phaseMs.get(p) ?? 0), 0);
+  const overAll = over + Math.max(0, install.ms - phaseSum);
+  const fileWork = precacheMs + blitMs + (phaseMs.get('sync') ?? 0);
+  const pct = (ms) => `${((100 * ms) / install.ms).toFixed(1)}%`;
+  console.log(
+    `  file work (precache + blit + sync) ${s(fileWork)} = ${pct(fileWork)} of wall; fetch + resolve + ` +
+      `record ${s(over)} = ${pct(over)} (${pct(overAll)} with process start and opening the root)`,
+  );
   figures.push(['reference: cp -r of the installed /usr tree', cpTreeMs, '']);
   figures.push([
     'reference: cp -r of the asset store',
