@@ -23,15 +23,18 @@ const stampOf = (dir) => join(dir, '.last-delete');
  */
 export async function settleDisk(dir, prefix, log) {
   const leftovers = existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith(prefix)) : [];
+  let last = 0;
   if (leftovers.length > 0) {
     const t = performance.now();
     spawnSync('rm', ['-rf', ...leftovers.map((d) => join(dir, d))]);
-    writeFileSync(stampOf(dir), `${Math.floor(Date.now() / 1000)}\n`);
+    last = Math.floor(Date.now() / 1000);
+    writeFileSync(stampOf(dir), `${last}\n`);
     log(`removed ${leftovers.length} earlier run(s) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
-  let last = 0;
   try {
-    last = Number(readFileSync(stampOf(dir), 'utf8'));
+    // A stamp that does not parse is being written (a background deletion just finished): now.
+    const stamp = Number.parseInt(readFileSync(stampOf(dir), 'utf8'), 10);
+    last = Math.max(last, Number.isFinite(stamp) ? stamp : Math.floor(Date.now() / 1000));
   } catch {}
   const wait = Math.ceil(last + SETTLE_SECONDS - Date.now() / 1000);
   if (wait <= 0) return 0;
@@ -47,7 +50,10 @@ export async function settleDisk(dir, prefix, log) {
 
 /** Deletes `runDir` in the background, stamping the time it finished for the next settleDisk. */
 export function removeInBackground(dir, runDir) {
-  const rm = spawn('sh', ['-c', 'rm -rf "$1" && date +%s > "$2"', 'sh', runDir, stampOf(dir)], {
+  // The stamp is written whatever rm says (a concurrent rm of the same tree makes it complain),
+  // and renamed into place so a reader never sees it half-written.
+  const script = 'rm -rf "$1"; date +%s > "$2.tmp" && mv "$2.tmp" "$2"';
+  const rm = spawn('sh', ['-c', script, 'sh', runDir, stampOf(dir)], {
     detached: true,
     stdio: 'ignore',
   });
