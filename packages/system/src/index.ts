@@ -43,7 +43,14 @@ export {
   type PreparedInstall,
   planInstall,
   readLocalStones,
+  storePackages,
 } from './transaction/install-packages.js';
+export {
+  checkInstallTarget,
+  commitInstallTo,
+  type InstallToResult,
+  TARGET_STAGING,
+} from './transaction/install-to.js';
 export { type Installation, type OpenOptions, openInstallation } from './transaction/installation.js';
 export { installedPackages } from './transaction/installed-packages.js';
 export { type Journal, readJournal } from './transaction/journal.js';

@@ -69,7 +69,7 @@ const ROOT_LINKS: ReadonlyArray<readonly [string, string]> = [
   ['lib64', 'usr/lib'],
   ['lib32', 'usr/lib32'],
 ];
-function ensureRootLinks(root: string): void {
+export function ensureRootLinks(root: string): void {
   for (const [name, target] of ROOT_LINKS) {
     const p = join(root, name);
     let current: string | undefined;

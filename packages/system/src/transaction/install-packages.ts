@@ -83,7 +83,14 @@ export interface PreparedInstall {
 }
 
 /** Resolves an install without changing anything: what the summary and the prompt show. */
-export function planInstall(inst: Installation, request: InstallRequest): PreparedInstall {
+export function planInstall(
+  inst: Installation,
+  request: InstallRequest,
+  options: {
+    /** Resolve as if nothing were installed (`install --to`: every package goes to the target). */
+    readonly ignoreInstalled?: boolean;
+  } = {},
+): PreparedInstall {
   const stones = new Map((request.stones ?? []).map((s) => [s.id, s]));
   const byName = new Map([...stones.values()].map((s) => [s.meta.name, s]));
   const installed = installedPackages(inst);
@@ -92,17 +99,23 @@ export function planInstall(inst: Installation, request: InstallRequest): Prepar
   const replaced = installed.filter((p) => byName.has(p.meta.name) && byName.get(p.meta.name)!.id !== p.id);
   const kept = installed.filter((p) => !replaced.includes(p));
   const candidates: Candidate[] = [
+    // `--to`: nothing counts as installed, but what is installed (its content already in the
+    // store) is still preferred to repositories to provide what the request needs (a local
+    // source: the resolver takes `installed` candidates to be in `installed`).
+    ...(options.ignoreInstalled
+      ? kept.map((p): Candidate => ({ id: p.id, meta: p.meta, source: { kind: 'local', name: 'installed' } }))
+      : []),
     ...[...stones.values()].map((s): Candidate => ({ id: s.id, meta: s.meta, source: { kind: 'local' } })),
     ...(request.candidates ?? []),
   ];
   const plan = resolveInstall({
     request: [...[...stones.values()].map((s) => `name(${s.meta.name})`), ...(request.names ?? [])],
-    installed: kept,
+    installed: options.ignoreInstalled ? [] : kept,
     candidates,
   });
   return {
     plan,
-    replaced: replaced.map((p) => ({
+    replaced: (options.ignoreInstalled ? [] : replaced).map((p) => ({
       name: p.meta.name,
       from: `${p.meta.version}-${p.meta.release}`,
       to: `${byName.get(p.meta.name)!.meta.version}-${byName.get(p.meta.name)!.meta.release}`,
@@ -149,6 +162,33 @@ export async function commitPackages(
     onEvent?: EventSink;
   },
 ): Promise<number> {
+  await storePackages(inst, input);
+  const { onEvent } = input;
+  return applyState(inst, {
+    kind: 'new-state',
+    summary: input.summary,
+    selections: input.selections.map((s) => ({
+      packageId: s.id,
+      explicit: s.explicit,
+      ...(s.reason ? { reason: s.reason } : {}),
+    })),
+    ...(onEvent ? { onEvent } : {}),
+  });
+}
+
+/**
+ * Makes sure every package of `install` is in the store and the databases: fetched if it comes
+ * from a repository, precached, then (after one syncfs) its meta and layout rows written.
+ */
+export async function storePackages(
+  inst: Installation,
+  input: {
+    install: readonly Candidate[];
+    stones?: ReadonlyMap<string, LocalStone> | undefined;
+    fetch?: Fetcher | undefined;
+    onEvent?: EventSink | undefined;
+  },
+): Promise<void> {
   const { onEvent } = input;
   const stones = input.stones ?? new Map<string, LocalStone>();
   const known = inst.dbs.layout.layoutsOf(input.install.map((c) => c.id));
@@ -201,15 +241,5 @@ export async function commitPackages(
     };
     inst.dbs.install.addPackages(needed.map((c, i) => ({ id: c.id, meta: metaOf(c, i) })));
     inst.dbs.layout.addLayoutsBatch(needed.map((c, i) => ({ packageId: c.id, entries: results[i]!.layout })));
-  });
-  return applyState(inst, {
-    kind: 'new-state',
-    summary: input.summary,
-    selections: input.selections.map((s) => ({
-      packageId: s.id,
-      explicit: s.explicit,
-      ...(s.reason ? { reason: s.reason } : {}),
-    })),
-    ...(onEvent ? { onEvent } : {}),
   });
 }

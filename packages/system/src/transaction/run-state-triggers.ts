@@ -34,6 +34,8 @@ export async function runStateTriggers(
   usr: string,
   onEvent: EventSink | undefined,
   tree?: VfsTree,
+  /** The root the triggers see (`install --to` runs them against its target); default the installation's. */
+  root: string = inst.root,
 ): Promise<void> {
   const dir = join(usr, 'share', 'moss', 'triggers');
   if (!existsSync(dir)) return;
@@ -50,7 +52,7 @@ export async function runStateTriggers(
   const commands = collectCommands(wanted, paths, scope);
   if (commands.length === 0) return;
   const report = await runTriggerCommands(commands, {
-    root: inst.root,
+    root,
     ...(scope === 'transaction' ? { stagingUsr: usr } : {}),
     onEvent: (e) => {
       if (e.type === 'start' && e.command.kind === 'run') {

@@ -12,7 +12,9 @@ export type TransactionErrorCode =
   | 'TX_NOT_INSTALLED'
   | 'TX_STONE_UNAVAILABLE'
   | 'TX_TRIGGER_FAILED'
-  | 'TX_JOURNAL_INVALID';
+  | 'TX_JOURNAL_INVALID'
+  /** `install --to`: the target is missing, is the installation root, or is on another filesystem. */
+  | 'TX_TARGET_INVALID';
 
 export class TransactionError extends SerpentError {
   override readonly code: TransactionErrorCode;

@@ -1,6 +1,8 @@
-import { type Command, confirm, EXIT, formatColumns } from '@serpent/cli';
+import { type Command, confirm, EXIT, flagString, formatColumns } from '@serpent/cli';
 import {
+  checkInstallTarget,
   commitInstall,
+  commitInstallTo,
   planInstall,
   readLocalStones,
   repositoryCandidates,
@@ -21,7 +23,17 @@ export const installCommand: Command = {
     'binary(nano) or soname(libz.so.1(x86_64)), looked up among those files, the installed\n' +
     'packages and the enabled repositories (highest priority, then newest release). Downloads are\n' +
     'parallel and SHA-256 checked. Dependencies come along. A new /usr is built, its triggers run, and it is swapped\n' +
-    'in atomically as a new state; the previous state stays available (`moss state activate`).',
+    'in atomically as a new state; the previous state stays available (`moss state activate`).\n' +
+    'With --to DIR the packages (all of them, whatever the root has installed) become DIR/usr\n' +
+    "instead, with the root's store and repositories and no state recorded: only DIR/usr is\n" +
+    'replaced, in one atomic exchange at the end; DIR must exist, on the same filesystem as the root.',
+  flags: {
+    to: {
+      value: true,
+      placeholder: 'DIR',
+      description: 'Install into DIR/usr (an image or build root) instead of the root; no state',
+    },
+  },
   examples: [
     [
       'moss -D /tmp/root install ./hello-2.0-3-1-x86_64.stone ./libgreet-1.2-1-1-x86_64.stone -y',
@@ -29,6 +41,7 @@ export const installCommand: Command = {
     ],
     ['moss install nano', 'install by name (from repositories)'],
     ["moss install 'binary(nano)'", 'install whatever provides the nano binary'],
+    ['moss install --to /var/tmp/image bash coreutils -y', 'make /var/tmp/image/usr from two packages'],
   ],
   async run(ctx) {
     const { args, globals, io } = ctx;
@@ -38,12 +51,43 @@ export const installCommand: Command = {
     }
     const files = args.positionals.filter((a) => a.endsWith('.stone'));
     const names = args.positionals.filter((a) => !a.endsWith('.stone'));
+    const to = flagString(args, 'to');
     return withRoot(ctx, async (inst, r) => {
       const stones = await readLocalStones(files);
       // Repositories are read only when a name or provider has to be looked up.
       const candidates = names.length > 0 ? await repositoryCandidates(rootOf(ctx)) : [];
-      const prepared = planInstall(inst, { stones, names, candidates });
+      const prepared = planInstall(
+        inst,
+        { stones, names, candidates },
+        { ignoreInstalled: to !== undefined },
+      );
       const { plan } = prepared;
+      if (to !== undefined) {
+        checkInstallTarget(inst, to);
+        if (globals.json !== true) {
+          io.stdout(
+            `The following package(s) will be installed into ${to}/usr:\n${formatColumns(
+              plan.install.map((c) => label(c.meta)),
+              io.columns,
+            )}\n`,
+          );
+        }
+        await confirm(io, 'Do you wish to continue?', globals['yes-all'] === true);
+        const res = await commitInstallTo(inst, prepared, to, {
+          onEvent: r.onEvent,
+          fetch: repositoryFetcher(inst, r.onEvent),
+        });
+        if (globals.json === true) {
+          io.stdout(
+            `${JSON.stringify({ target: res.usr, entries: res.entries, installed: plan.install.map((c) => c.id) })}\n`,
+          );
+        } else {
+          io.stdout(
+            `${res.usr}: ${plan.install.length} package(s), ${res.entries} entries (no state recorded)\n`,
+          );
+        }
+        return EXIT.ok;
+      }
       if (plan.install.length === 0 && prepared.replaced.length === 0) {
         io.stdout(
           `The following package(s) are already installed:\n${formatColumns(

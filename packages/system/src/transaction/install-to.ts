@@ -1,0 +1,114 @@
+import { existsSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { blit } from '@serpent/vfs';
+import { fsyncDir } from '../fs/atomic-write.js';
+import { exchangePaths } from '../fs/exchange-paths.js';
+import { syncFilesystem } from '../fs/sync-filesystem.js';
+import { buildStateTree, ensureRootLinks } from './apply-state.js';
+import type { Fetcher, PreparedInstall } from './install-packages.js';
+import { storePackages } from './install-packages.js';
+import type { Installation } from './installation.js';
+import { runStateTriggers } from './run-state-triggers.js';
+import { TransactionError } from './transaction-error.js';
+import { type EventSink, phase } from './transaction-event.js';
+
+/** Where the new tree is blitted inside the target before it replaces `<target>/usr`. */
+export const TARGET_STAGING = '.moss-usr-staging';
+
+export interface InstallToResult {
+  /** `<target>/usr`, now holding the resolved packages. */
+  readonly usr: string;
+  /** Entries in the new tree (the `/usr` directory itself excluded). */
+  readonly entries: number;
+}
+
+/**
+ * `moss install --to DIR`: the resolved packages (planned with `ignoreInstalled`) become
+ * `DIR/usr`, with the installation's store, databases and repositories, and no state recorded.
+ * Only `DIR/usr` is replaced, and only at the end, by one `renameat2(RENAME_EXCHANGE)`: the rest
+ * of DIR is never touched (the original deleted the whole DIR, moss PR #859), and a failure or a
+ * kill before the exchange leaves `DIR/usr` as it was (the staging tree left behind is removed
+ * by the next `--to` run). Transaction triggers run against the staged tree, system triggers
+ * against DIR, both in a container rooted at DIR.
+ */
+export async function commitInstallTo(
+  inst: Installation,
+  prepared: PreparedInstall,
+  targetDir: string,
+  options: { onEvent?: EventSink; fetch?: Fetcher } = {},
+): Promise<InstallToResult> {
+  const { onEvent } = options;
+  const target = checkInstallTarget(inst, targetDir);
+  await storePackages(inst, {
+    install: prepared.plan.install,
+    stones: prepared.stones,
+    fetch: options.fetch,
+    onEvent,
+  });
+  const selections = prepared.plan.selections.map((s) => ({ packageId: s.id, explicit: s.explicit }));
+  const tree = await phase(onEvent, 'build', () => buildStateTree(inst, selections));
+  const staging = join(target, TARGET_STAGING);
+  // A staging tree left by an interrupted run is ours to delete: nothing else names it.
+  rmSync(staging, { recursive: true, force: true });
+  await phase(onEvent, 'blit', () =>
+    blit(tree, staging, {
+      store: inst.store.assetsDir,
+      onProgress: (p) => onEvent?.({ type: 'blit-progress', done: p.done, total: p.total }),
+    }),
+  );
+  mkdirSync(join(target, 'etc'), { recursive: true });
+  await phase(onEvent, 'triggers', () =>
+    runStateTriggers(inst, 'transaction', staging, onEvent, tree, target),
+  );
+  await phase(onEvent, 'sync', () => syncFilesystem(staging));
+  const usr = join(target, 'usr');
+  await phase(onEvent, 'swap', () => {
+    if (existsSync(usr)) {
+      exchangePaths(staging, usr);
+      // The old tree, now under the staging name, goes; a kill here leaves it for the next run.
+      rmSync(staging, { recursive: true, force: true });
+    } else {
+      renameSync(staging, usr);
+    }
+    fsyncDir(target);
+  });
+  ensureRootLinks(target);
+  await phase(onEvent, 'system-triggers', () => runStateTriggers(inst, 'system', usr, onEvent, tree, target));
+  return { usr, entries: tree.size };
+}
+
+/**
+ * The real path of an `install --to` target, or TX_TARGET_INVALID: it must be an existing
+ * directory, not the installation root, on the store's filesystem. The CLI asks before its prompt.
+ */
+export function checkInstallTarget(inst: Installation, dir: string): string {
+  const target = resolve(dir);
+  let real: string;
+  try {
+    if (!statSync(target).isDirectory()) throw new Error('not a directory');
+    real = realpathSync(target);
+  } catch {
+    throw new TransactionError('TX_TARGET_INVALID', `--to ${target}: no such directory`, {
+      hint: 'create the directory first (only its usr/ is replaced)',
+      details: { target },
+    });
+  }
+  if (real === realpathSync(inst.root)) {
+    throw new TransactionError('TX_TARGET_INVALID', `--to ${target} is the installation root itself`, {
+      hint: 'install without --to to change this root, or name another directory',
+      details: { target },
+    });
+  }
+  // Hard links cannot cross filesystems; say so before any work rather than after the blit.
+  if (lstatSync(real).dev !== statSync(inst.store.assetsDir).dev) {
+    throw new TransactionError(
+      'TX_TARGET_INVALID',
+      `--to ${target} is on another filesystem than the store ${inst.store.assetsDir}`,
+      {
+        hint: 'pick a target on the same filesystem as the root given with -D (the tree is hard links into its store)',
+        details: { target, store: inst.store.assetsDir },
+      },
+    );
+  }
+  return real;
+}
