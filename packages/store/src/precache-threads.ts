@@ -103,7 +103,11 @@ export async function precacheOnThreads(
         });
         worker.on('error', (err) => {
           // The thread itself died (out of memory, a bug): its stones will never answer.
-          fail(new StoreError('STORE_IO', `precache thread failed: ${err.message}`, {}, err));
+          const oom = (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
+          const why = oom
+            ? `ran out of memory (its heap is capped at ${WORKER_LIMITS.maxOldGenerationSizeMb} MB)`
+            : `failed: ${err.message}`;
+          fail(new StoreError('STORE_IO', `precache thread ${why}`, { threadError: true }, err));
           inFlight -= busy[w]!;
           busy[w] = 0;
           if (inFlight === 0) resolve();

@@ -324,7 +324,10 @@ function runOnWorkers(
           if (--pending === 0 && !failed) resolve();
         }
       });
-      w.on('error', fail);
+      // The thread itself died (out of memory past WORKER_LIMITS, a bug), not a system call.
+      w.on('error', (err) =>
+        fail(new VfsError('VFS_IO', `blit thread failed: ${err.message}`, { path: root }, err)),
+      );
       for (let i = 0; i < IN_FLIGHT && !exhausted; i++) feed(w);
     }
   });
