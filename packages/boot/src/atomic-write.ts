@@ -12,9 +12,7 @@ export const TEMP_SUFFIX = '.serpent-tmp';
  * no journal, so the fsyncs are what makes the rename's order hold on an ESP.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const temp = path + TEMP_SUFFIX;
-  try {
-    await fsp.mkdir(dirname(path), { recursive: true });
+  await replaceAtomic(path, 'writing', async (temp) => {
     const handle = await fsp.open(temp, 'w', 0o644);
     try {
       await handle.writeFile(data);
@@ -22,19 +20,12 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     } finally {
       await handle.close();
     }
-    await fsp.rename(temp, path);
-    await syncDirectory(dirname(path));
-  } catch (error) {
-    await fsp.rm(temp, { force: true }).catch(() => {});
-    throw ioError(path, 'writing', error);
-  }
+  });
 }
 
 /** Copies `source` to `path` the same crash-safe way, streaming (kernels and initrds are large). */
 export async function copyFileAtomic(source: string, path: string): Promise<void> {
-  const temp = path + TEMP_SUFFIX;
-  try {
-    await fsp.mkdir(dirname(path), { recursive: true });
+  await replaceAtomic(path, `copying ${source}`, async (temp) => {
     // copyFile may use copy_file_range/reflinks; the fsync below still flushes the result.
     await fsp.copyFile(source, temp, 0);
     const handle = await fsp.open(temp, constants.O_RDWR);
@@ -43,11 +34,24 @@ export async function copyFileAtomic(source: string, path: string): Promise<void
     } finally {
       await handle.close();
     }
+  });
+}
+
+/** `fill` makes the durable temporary file; then it is renamed over `path` and the directory synced. */
+async function replaceAtomic(
+  path: string,
+  doing: string,
+  fill: (temp: string) => Promise<void>,
+): Promise<void> {
+  const temp = path + TEMP_SUFFIX;
+  try {
+    await fsp.mkdir(dirname(path), { recursive: true });
+    await fill(temp);
     await fsp.rename(temp, path);
     await syncDirectory(dirname(path));
   } catch (error) {
     await fsp.rm(temp, { force: true }).catch(() => {});
-    throw ioError(path, `copying ${source}`, error);
+    throw ioError(path, doing, error);
   }
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseBootEntry } from './boot-entry.js';
+import { type ParsedBootEntry, parseBootEntry } from './boot-entry.js';
 import { BootError } from './boot-error.js';
 import { joinCaseInsensitive } from './case-insensitive-path.js';
 import { type BootEnvironment, type BootPartition, discoverBootEnvironment } from './discover-boot.js';
@@ -17,19 +17,11 @@ export interface BootStatusOptions {
   readonly sysRoot?: string;
 }
 
-/** One entry found on the boot partitions, ours or another tool's. */
-export interface EntryStatus {
+/** One entry found on the boot partitions, ours or another tool's: its parsed keys, and more. */
+export interface EntryStatus extends ParsedBootEntry {
   readonly path: string;
-  readonly title: string | undefined;
-  readonly version: string | undefined;
-  readonly sortKey: string | undefined;
-  readonly linux: string | undefined;
-  readonly initrd: readonly string[];
-  readonly options: string | undefined;
   /** The `moss.fstx=` state it boots, if any. */
   readonly stateId: string | undefined;
-  /** Written by this package. */
-  readonly ours: boolean;
   /** `linux`/`initrd` paths that do not exist on the partition (a broken entry). */
   readonly missing: readonly string[];
   /** First in systemd-boot's order, so booted when no default is configured. */

@@ -171,7 +171,7 @@ function copy(src: string, dst: string, mode: number, counts: OpCounts): void {
   counts.copies++;
 }
 
-/** Messages: main → worker `{ batch }` | `{ done: true }`; worker → main below. */
+/** Messages: main → worker `{ batch }` | `{ end: true }`; worker → main below. */
 export type WorkerReply =
   | { readonly kind: 'progress'; readonly n: number }
   /** A batch is done: send the next one (or `end`). */

@@ -191,7 +191,9 @@ export async function storePackages(
 ): Promise<void> {
   const { onEvent } = input;
   const stones = input.stones ?? new Map<string, LocalStone>();
-  const known = inst.dbs.layout.layoutsOf(input.install.map((c) => c.id));
+  // Ids only: loading the rows to test presence read every layout of an `install --to` of
+  // installed packages (the whole system's) for nothing.
+  const known = new Set(inst.dbs.layout.packageIds());
   const needed = input.install.filter((c) => !known.has(c.id));
   const remote = needed.filter((c) => !stones.has(c.id));
   let fetched = new Map<string, string>();
