@@ -31,7 +31,8 @@ export interface AssetOutcome {
  * Receives one verified content from the stone reader and stores it as an asset: bytes go to a
  * temporary file in `.moss/assets/tmp` (same filesystem as the store), which is chmodded,
  * fdatasynced, closed and only then renamed to the asset's name. A crash at any moment leaves
- * either no asset or a complete one, plus a temporary file for cleanTemp().
+ * either no asset or a complete one, plus a temporary file for cleanTemp(). With the store's
+ * SyncBarrier, the fdatasync is replaced by waiting for a syncfs that started after the close.
  *
  * Every call but the fdatasync is synchronous. Writing 2,000 7 KB files the store's way
  * (open, write, fchmod, close, mkdir -p, rename), interleaved, on this 2-core machine under
@@ -99,6 +100,28 @@ export class AssetSink implements ContentFileSink {
       this.onFinishing(this.finish());
       return;
     }
+    const barrier = this.state.barrier;
+    if (barrier) {
+      // Closed now (an open descriptor per pending asset would run into the fd limit); renamed
+      // once a syncfs that started after this close has put its bytes on disk.
+      try {
+        this.closeFd();
+      } catch (err) {
+        this.onAbort();
+        this.discard();
+        throw err;
+      }
+      this.onFinishing(
+        barrier.wait().then(
+          () => this.finish(),
+          (err: unknown) => {
+            this.discard();
+            throw err;
+          },
+        ),
+      );
+      return;
+    }
     const release = await this.state.writeSlots.acquire();
     const fd = this.fd as number;
     this.onFinishing(
@@ -115,8 +138,7 @@ export class AssetSink implements ContentFileSink {
   private async finish(): Promise<AssetOutcome> {
     const state = this.state;
     try {
-      closeSync(this.fd as number);
-      this.fd = undefined;
+      this.closeFd();
       const path = state.assetPath(this.digest);
       const dir = dirname(path);
       state.ensureDir(dir);
@@ -136,6 +158,13 @@ export class AssetSink implements ContentFileSink {
       this.discard();
       throw err;
     }
+  }
+
+  private closeFd(): void {
+    const fd = this.fd;
+    if (fd === undefined) return;
+    this.fd = undefined;
+    closeSync(fd);
   }
 
   abort(): void {

@@ -19,6 +19,13 @@ export interface OpenStoreOptions {
    * loss could then leave an empty or partial file under an asset's name.
    */
   readonly fsync?: boolean;
+  /**
+   * With fsync: replace the fdatasync of each asset and the fsync of each directory by a group
+   * commit of syncfs(2) calls (see SyncBarrier), same guarantees; default true. It flushes the
+   * whole filesystem, so a store sharing a disk with heavy unrelated writers may prefer false.
+   * Ignored where syncfs cannot be called (the per-asset syncs are used).
+   */
+  readonly batchSync?: boolean;
   /** Assets being finished at once across all precaches of this store; default 16. */
   readonly writeConcurrency?: number;
 }
@@ -53,6 +60,7 @@ export async function openStore(root: string, opts: OpenStoreOptions = {}): Prom
     tempDir,
     opts.fsync ?? true,
     new Limiter(opts.writeConcurrency ?? 16),
+    opts.batchSync ?? true,
   );
   return new DiskStore(root, state);
 }

@@ -47,6 +47,7 @@ export async function precacheOnThreads(
     assetsDir: state.assetsDir,
     tempDir: state.tempDir,
     fsync: state.fsync,
+    batchSync: state.barrier !== undefined,
     writeConcurrency: state.writeSlots.size,
     claims: table.buffer,
     progress: opts.onProgress !== undefined,

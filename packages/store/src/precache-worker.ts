@@ -13,6 +13,7 @@ export interface PrecacheWorkerInit {
   readonly assetsDir: string;
   readonly tempDir: string;
   readonly fsync: boolean;
+  readonly batchSync: boolean;
   readonly writeConcurrency: number;
   readonly claims: SharedArrayBuffer;
   /** Whether the caller listens to progress (each event is a message). */
@@ -49,7 +50,13 @@ export type FromPrecacheWorker =
 const init = workerData as PrecacheWorkerInit | undefined;
 if (parentPort !== null && init?.serpentStorePrecache === true) {
   const port = parentPort;
-  const state = new StoreState(init.assetsDir, init.tempDir, init.fsync, new Limiter(init.writeConcurrency));
+  const state = new StoreState(
+    init.assetsDir,
+    init.tempDir,
+    init.fsync,
+    new Limiter(init.writeConcurrency),
+    init.batchSync,
+  );
   const lost = new Map<string, number>();
   state.shared = { table: new ClaimTable(init.claims), lost };
   const stop = new AbortController();

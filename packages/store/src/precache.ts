@@ -99,15 +99,17 @@ async function unpackMissing(
     added += r.outcomes.length;
     for (const o of r.outcomes) {
       bytesWritten += o.bytes;
-      if (state.fsync) for (const d of state.dirsToSync(o.path)) dirs.add(d);
+      if (state.fsync && !state.barrier) for (const d of state.dirsToSync(o.path)) dirs.add(d);
     }
     todo = r.leftToUs;
   }
   // Each name made durable once per precache, whoever created the directory: the database rows
   // written after this returns must never point at an asset a power loss could take back.
-  // In parallel: 1,500 assets' 3,228 directories took 0.48-0.68 s this way against 0.96-1.23 s
-  // one after another (measured interleaved, 3 runs each).
-  await mapLimit([...dirs], SYNC_CONCURRENCY, syncDir);
+  // With the barrier, one syncfs started after the last rename (ours or that of a precache we
+  // waited for) covers them all. Without it, each directory: in parallel, 1,500 assets' 3,228
+  // directories took 0.48-0.68 s against 0.96-1.23 s one after another (3 interleaved runs).
+  if (state.barrier) await state.barrier.wait();
+  else await mapLimit([...dirs], SYNC_CONCURRENCY, syncDir);
   return {
     assets,
     assetsAdded: added,

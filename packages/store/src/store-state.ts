@@ -5,6 +5,7 @@ import { threadId } from 'node:worker_threads';
 import { assetRelativePath, normalizeDigest } from './asset-path.js';
 import type { ClaimTable } from './claim-table.js';
 import type { Limiter } from './limiter.js';
+import { SyncBarrier, syncfsOf } from './sync-barrier.js';
 
 /** Directories ensureDir remembers at most (see there). */
 const MAX_KNOWN_DIRS = 65_536;
@@ -32,6 +33,11 @@ export class StoreState {
   running = 0;
   /** Set in a precacheMany worker thread: the claims shared with the other threads. */
   shared: SharedClaims | undefined;
+  /**
+   * With fsync on and syncfs(2) callable: the group commit that replaces the fdatasync of each
+   * asset and the fsync of each directory (see SyncBarrier).
+   */
+  readonly barrier: SyncBarrier | undefined;
   private readonly dirs = new Set<string>();
   private seq = 0;
 
@@ -41,7 +47,16 @@ export class StoreState {
     readonly fsync: boolean,
     /** Assets being finished (written, synced, renamed) at once, across every precache. */
     readonly writeSlots: Limiter,
-  ) {}
+    /**
+     * Whether fsync may be batched through syncfs (OpenStoreOptions.batchSync); tests pass the
+     * flush itself to watch the order of writes, flushes and renames.
+     */
+    batchSync: boolean | (() => Promise<void>) = true,
+  ) {
+    const flush =
+      !fsync || batchSync === false ? undefined : batchSync === true ? syncfsOf(tempDir) : batchSync;
+    this.barrier = flush ? new SyncBarrier(flush) : undefined;
+  }
 
   assetPath(hash: string): string {
     return join(this.assetsDir, assetRelativePath(hash));
