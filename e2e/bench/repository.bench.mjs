@@ -196,7 +196,7 @@ try {
   const blitRate = blitMs > 0 ? (blitTotal * 1000) / blitMs : 0;
   console.log(`  blit: ${k(blitTotal)} entries in ${s(blitMs)} = ${k(blitRate)} entries/s`);
   const [topPhase, topMs] = [...phases].sort((a, b) => b[1] - a[1])[0] ?? ['none', 0];
-  const others = ['resolve', 'fetch', 'precache', 'record'].map((p) => [p, phaseMs.get(p) ?? 0]);
+  const others = ['resolve', 'fetch', 'precache', 'register', 'record'].map((p) => [p, phaseMs.get(p) ?? 0]);
   const [nextPhase, nextMs] = others.sort((a, b) => b[1] - a[1])[0];
   console.log(
     topPhase === 'blit'
@@ -232,13 +232,13 @@ try {
       `(precache ${(precacheMs / Math.max(cpStoreMs, 1)).toFixed(1)}x the store copy)`,
   );
   // What the goal names as overheads against the file work, as shares of the wall time.
-  const over = ['fetch', 'resolve', 'record'].reduce((n, p) => n + (phaseMs.get(p) ?? 0), 0);
+  const over = ['fetch', 'resolve', 'register', 'record'].reduce((n, p) => n + (phaseMs.get(p) ?? 0), 0);
   const overAll = over + Math.max(0, install.ms - phaseSum);
   const fileWork = precacheMs + blitMs + (phaseMs.get('sync') ?? 0);
   const pct = (ms) => `${((100 * ms) / install.ms).toFixed(1)}%`;
   console.log(
     `  file work (precache + blit + sync) ${s(fileWork)} = ${pct(fileWork)} of wall; fetch + resolve + ` +
-      `record ${s(over)} = ${pct(over)} (${pct(overAll)} with process start and opening the root)`,
+      `register + record ${s(over)} = ${pct(over)} (${pct(overAll)} with process start and opening the root)`,
   );
   figures.push(['reference: cp -r of the installed /usr tree', cpTreeMs, '']);
   figures.push([

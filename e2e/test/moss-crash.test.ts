@@ -69,6 +69,7 @@ function crash(args: string[], killAt: string): void {
 const POINTS: ReadonlyArray<readonly [string, 'old' | 'new']> = [
   ['phase-start:precache', 'old'],
   ['precache-progress', 'old'],
+  ['phase-start:register', 'old'],
   ['phase-start:build', 'old'],
   ['blit-progress', 'old'],
   ['phase-start:triggers', 'old'],

@@ -72,6 +72,7 @@ const ORDER = [
   'read',
   'resolve',
   'precache',
+  'register',
   'build',
   'blit',
   'triggers',

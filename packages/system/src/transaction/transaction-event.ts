@@ -4,6 +4,8 @@ export type TransactionPhase =
   | 'resolve'
   | 'fetch'
   | 'precache'
+  /** The new packages' meta and layout rows (after the store's syncfs), one transaction each. */
+  | 'register'
   | 'build'
   | 'blit'
   | 'triggers'
