@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir } from '@serpent/durable';
 import { sha256, xxh3_64 } from '@serpent/stone';
-import { syncDir } from './atomic-write.js';
 import { readIndex } from './read-index.js';
 import { checkRepositoryUri } from './repository-config.js';
 import { RepositoryError } from './repository-error.js';

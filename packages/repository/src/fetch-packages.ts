@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { syncDir } from './atomic-write.js';
+import { syncDir } from '@serpent/durable';
 import { mapLimit } from './map-limit.js';
 import { readChunks } from './read-chunks.js';
 import { RepositoryError } from './repository-error.js';

@@ -1,4 +1,3 @@
-export { syncDir, writeFileAtomic } from './atomic-write.js';
 export { fetchIndex, packageUrl, repositoryCacheDir } from './fetch-index.js';
 export { downloadPath, fetchPackages } from './fetch-packages.js';
 export { readIndex } from './read-index.js';

@@ -1,8 +1,8 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir, writeFileAtomic } from '@serpent/durable';
 import { compareUtf8 } from '@serpent/stone';
 import { parse, stringify } from 'yaml';
-import { syncDir, writeFileAtomic } from './atomic-write.js';
 import { RepositoryError } from './repository-error.js';
 import type {
   AddRepositoryInput,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@serpent/durable';
 import { isSerpentError } from '@serpent/errors';
 import {
   compareUtf8,
@@ -12,7 +13,6 @@ import {
   recordsFromMeta,
   StoneReader,
 } from '@serpent/stone';
-import { writeFileAtomic } from './atomic-write.js';
 import {
   type CachedStone,
   decodeIndexCache,

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, createReadStream, fstatSync, openSync, readFileSync } from 'node:fs';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { syncDir, tempPathFor } from '@serpent/durable';
 import { type Attribute, encodeAttributesPayload } from './attributes-payload.js';
 import { Compression, FileType, PayloadKind } from './constants.js';
 import { compareUtf8 } from './dependency.js';
@@ -236,7 +236,7 @@ export async function writePackage(path: string, opts: WritePackageOptions): Pro
   if (hasContent)
     parts.push(recordPayload(PayloadKind.Index, encodeIndexPayload(index), index.length, level));
 
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   const fh = await open(tmp, 'wx', 0o644);
   try {
     let pos = 0;
@@ -305,15 +305,6 @@ export async function writePackage(path: string, opts: WritePackageOptions): Pro
     await fh.close().catch(() => {});
     await rm(tmp, { force: true });
     throw err;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
   }
 }
 

@@ -1,3 +1,4 @@
+import { syncDir } from '@serpent/durable';
 import type { IndexEntry, LayoutEntry, PackageMeta, StoneReader } from '@serpent/stone';
 import { StoneError, withStone } from '@serpent/stone';
 import { ASSET_MODE, assetModes } from './asset-mode.js';
@@ -5,7 +6,7 @@ import { type AssetOutcome, AssetSink } from './asset-sink.js';
 import { mapLimit } from './limiter.js';
 import type { PrecacheOptions, PrecacheResult, PrecacheSummary } from './store.js';
 import { StoreError } from './store-error.js';
-import { type StoreState, syncDir } from './store-state.js';
+import type { StoreState } from './store-state.js';
 
 /** Progress is reported at most once per this many content bytes (and once at the end). */
 const PROGRESS_STEP = 4 * 1024 * 1024;

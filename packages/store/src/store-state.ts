@@ -1,5 +1,4 @@
 import { lstatSync, mkdirSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { assetRelativePath, normalizeDigest } from './asset-path.js';
@@ -136,15 +135,5 @@ export class StoreState {
       dir = dirname(dir);
     }
     return out;
-  }
-}
-
-/** fsyncs a directory, so the names created or renamed in it survive a power loss. */
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomicSync } from '@serpent/durable';
 import { parse, stringify } from 'yaml';
-import { writeFileAtomic } from '../fs/atomic-write.js';
 import { TransactionError } from '../transaction/transaction-error.js';
 
 /** `<root>/etc/moss/boot.yaml`: where the boot partitions of this root are and how many states get entries. */
@@ -48,7 +48,7 @@ export function writeBootConfig(root: string, config: BootConfig): void {
   if (config.bootDir) doc['boot-dir'] = config.bootDir;
   if (config.xbootldrDir) doc['xbootldr-dir'] = config.xbootldrDir;
   if (config.keep !== undefined) doc.keep = config.keep;
-  writeFileAtomic(
+  writeFileAtomicSync(
     file,
     `# Boot partitions of this root, for moss (see \`moss boot --help\`).\n${stringify(doc)}`,
   );

@@ -11,10 +11,10 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { syncDirSync, writeFileAtomicSync } from '@serpent/durable';
 import { blit, buildTree, type VfsInput, type VfsTree } from '@serpent/vfs';
 import { syncBootEntries } from '../boot/sync-boot-entries.js';
 import type { Selection } from '../db/state-db.js';
-import { fsyncDir, writeFileAtomic } from '../fs/atomic-write.js';
 import { exchangePaths } from '../fs/exchange-paths.js';
 import { syncFilesystem } from '../fs/sync-filesystem.js';
 import type { Installation } from './installation.js';
@@ -99,7 +99,7 @@ async function swapStaging(inst: Installation, onEvent?: EventSink): Promise<voi
   await phase(onEvent, 'swap', () => {
     if (!existsSync(L.usr)) mkdirSync(L.usr, { mode: 0o755 });
     exchangePaths(L.stagingUsr, L.usr);
-    fsyncDir(L.root);
+    syncDirSync(L.root);
   });
 }
 
@@ -134,7 +134,7 @@ export async function finishSwap(
         message: `the previous /usr was not made by moss; it is kept in ${dest}`,
       });
     }
-    fsyncDir(L.staging);
+    syncDirSync(L.staging);
   }
   if (j.kind === 'activate') {
     // The target's archive dir is empty now that its usr is live.
@@ -223,7 +223,7 @@ export async function applyState(inst: Installation, options: ApplyOptions): Pro
       onProgress: (p) => onEvent?.({ type: 'blit-progress', done: p.done, total: p.total }),
     }),
   );
-  writeFileAtomic(join(L.stagingUsr, '.stateID'), `${targetId}\n`);
+  writeFileAtomicSync(join(L.stagingUsr, '.stateID'), `${targetId}\n`);
   await phase(onEvent, 'triggers', () => runStateTriggers(inst, 'transaction', L.stagingUsr, onEvent, tree));
   await phase(onEvent, 'sync', () => syncFilesystem(L.staging));
   const swapping: Journal = { ...journal, stagedInode: statSync(L.stagingUsr).ino };

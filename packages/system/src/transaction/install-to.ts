@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { syncDirSync } from '@serpent/durable';
 import { blit } from '@serpent/vfs';
-import { fsyncDir } from '../fs/atomic-write.js';
 import { exchangePaths } from '../fs/exchange-paths.js';
 import { syncFilesystem } from '../fs/sync-filesystem.js';
 import { buildStateTree, ensureRootLinks } from './apply-state.js';
@@ -70,7 +70,7 @@ export async function commitInstallTo(
     } else {
       renameSync(staging, usr);
     }
-    fsyncDir(target);
+    syncDirSync(target);
   });
   ensureRootLinks(target);
   await phase(onEvent, 'system-triggers', () => runStateTriggers(inst, 'system', usr, onEvent, tree, target));

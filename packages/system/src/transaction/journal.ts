@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { syncDirSync, writeFileAtomicSync } from '@serpent/durable';
 import type { Selection } from '../db/state-db.js';
-import { fsyncDir, writeFileAtomic } from '../fs/atomic-write.js';
 import { TransactionError } from './transaction-error.js';
 
 /**
@@ -57,10 +57,10 @@ export function readJournal(path: string): Journal | undefined {
 }
 
 export function writeJournal(path: string, journal: Journal): void {
-  writeFileAtomic(path, `${JSON.stringify(journal, null, 1)}\n`);
+  writeFileAtomicSync(path, `${JSON.stringify(journal, null, 1)}\n`);
 }
 
 export function clearJournal(path: string): void {
   rmSync(path, { force: true });
-  fsyncDir(dirname(path));
+  syncDirSync(dirname(path));
 }

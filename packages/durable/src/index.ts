@@ -1,0 +1,9 @@
+export {
+  copyFileAtomic,
+  type ReplaceOptions,
+  replaceFile,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from './replace-file.js';
+export { syncDir, syncDirSync } from './sync-dir.js';
+export { tempPathFor } from './temp-path.js';
