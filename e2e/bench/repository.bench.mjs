@@ -256,6 +256,6 @@ try {
   console.log(`load average ${load()} (1/5/15 min)`);
 } finally {
   server.kill();
-  const pid = removeInBackground(cacheDir, runDir);
+  const pid = removeInBackground(runDir);
   console.log(`(the run's root is being deleted in the background, pid ${pid})`);
 }

@@ -163,6 +163,6 @@ try {
   // Deleting the run (two 357k-entry trees, the cp -al copy, 325k assets in about as many
   // store directories: moss's `ab/cd/ef/<digest>` fan-out) took 9 minutes here, longer than
   // the measured part, so it goes on in the background; the next run waits for it first.
-  const pid = removeInBackground(cacheDir, runDir);
+  const pid = removeInBackground(runDir);
   console.log(`${runDir} is being deleted in the background (pid ${pid})`);
 }
