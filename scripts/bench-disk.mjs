@@ -95,3 +95,12 @@ export function removeInBackground(runDir) {
   writeStamp(`deleting ${rm.pid}\n`);
   return rm.pid;
 }
+
+/** Files and directories under `dir` (`find`), e.g. of a store for a reference copy. */
+export function countTree(dir) {
+  const count = (type) =>
+    Number(
+      spawnSync('sh', ['-c', `find "$0" -type ${type} | wc -l`, dir], { encoding: 'utf8' }).stdout.trim(),
+    );
+  return { files: count('f'), dirs: count('d') };
+}

@@ -22,7 +22,7 @@ import { formatDependency } from '@serpent/stone';
 // Through the built packages: e2e depends only on the binaries, this script also on two libraries.
 import { INDEX_CACHE_NAME, INDEX_NAME, readIndex } from '../../packages/repository/dist/index.js';
 import { resolveInstall } from '../../packages/resolve/dist/index.js';
-import { removeInBackground, settleDisk } from '../../scripts/bench-disk.mjs';
+import { countTree, removeInBackground, settleDisk } from '../../scripts/bench-disk.mjs';
 import { ensureGraph } from './generate-graph.mjs';
 
 const RESOLVE_GOAL_MS = 1000;
@@ -209,14 +209,7 @@ try {
   // into the store's own three-level layout (the store copied as is). The second is what the
   // precache's file system work amounts to when done by a C tool.
   const storeDir = join(root, '.moss', 'assets', 'v2');
-  const count = (type) =>
-    Number(
-      spawnSync('sh', ['-c', `find "$0" -type ${type} | wc -l`, storeDir], {
-        encoding: 'utf8',
-      }).stdout.trim(),
-    );
-  const storeFiles = count('f');
-  const storeDirs = count('d');
+  const { files: storeFiles, dirs: storeDirs } = countTree(storeDir);
   const cp = (from, to) => {
     const t = performance.now();
     const r = spawnSync('cp', ['-r', from, to]);

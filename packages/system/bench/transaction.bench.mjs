@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { removeInBackground, settleDisk } from '../../../scripts/bench-disk.mjs';
+import { countTree, removeInBackground, settleDisk } from '../../../scripts/bench-disk.mjs';
 import { ensureStones } from './generate-stones.mjs';
 
 const MIN_FILES = 300_000;
@@ -127,14 +127,7 @@ try {
   // by `cp -r`. That is the file system work of the precache done by a C tool with nothing to
   // decode, hash or sync; with `cp -al` of the tree, it is the floor of this install here.
   const storeDir = join(root, '.moss', 'assets', 'v2');
-  const storeCount = (type) =>
-    Number(
-      spawnSync('sh', ['-c', `find "$0" -type ${type} | wc -l`, storeDir], {
-        encoding: 'utf8',
-      }).stdout.trim(),
-    );
-  const storeFiles = storeCount('f');
-  const storeDirs = storeCount('d');
+  const { files: storeFiles, dirs: storeDirs } = countTree(storeDir);
   const loadBeforeCp = load();
   const t2 = performance.now();
   const cpStore = spawnSync('cp', ['-r', storeDir, join(runDir, 'cp-store')]);
