@@ -2,9 +2,17 @@
 // through nx so unchanged projects are served from its cache. At the end it prints one plain
 // line, `N passed, N failed, N skipped`, summed from each project's vitest JSON report, so a
 // reader of the log sees the total without scrolling through every project.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runNx } from './nx.mjs';
+
+// Files outside every project (scripts/, docs/, the README) are linted here; each project lints
+// its own through nx below.
+const rootLint = spawnSync('biome', ['check', 'scripts', 'docs', 'README.md', 'biome.json', 'package.json'], {
+  stdio: 'inherit',
+  env: { ...process.env, PATH: `${join('node_modules', '.bin')}:${process.env.PATH}` },
+});
 
 const groups = ['packages', 'tools', 'e2e'];
 const projectDirs = () =>
@@ -35,4 +43,4 @@ for (const dir of projectDirs()) {
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(status);
+process.exit(rootLint.status === 0 ? status : 1);
