@@ -30,8 +30,8 @@ const TARGET = Number(process.env.STORE_BENCH_MB ?? 320) * 1024 * 1024;
 const RUNS = Number(process.env.STORE_BENCH_RUNS ?? 2);
 const LEVEL = 3;
 // Waits until nothing was deleted on the disk for a while first (scripts/bench-disk.mjs).
-await settleDisk(tmpdir(), 'store-bench-', (line) => console.log(line));
-const work = join(tmpdir(), `store-bench-${process.pid}`);
+await settleDisk(tmpdir(), 'serpent-store-bench-', (line) => console.log(line));
+const work = join(tmpdir(), `serpent-store-bench-${process.pid}`);
 mkdirSync(work, { recursive: true });
 
 function collect() {
