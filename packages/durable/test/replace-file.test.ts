@@ -8,6 +8,7 @@ import {
   replaceFile,
   syncDir,
   syncDirSync,
+  syncfsOf,
   tempPathFor,
   writeFileAtomic,
   writeFileAtomicSync,
@@ -75,6 +76,17 @@ describe('writeFileAtomic', () => {
     await syncDir(dir);
     syncDirSync(dir);
     await expect(syncDir(join(dir, 'nope'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('syncfsOf', () => {
+  it('calls the real syncfs(2) on this machine', async () => {
+    const flush = syncfsOf(temp());
+    if (flush === undefined) {
+      console.warn('syncfs test SKIPPED: koffi cannot call syncfs here (not Linux or no binary)');
+      return;
+    }
+    await expect(flush()).resolves.toBeUndefined();
   });
 });
 

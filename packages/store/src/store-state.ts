@@ -1,10 +1,11 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { syncfsOf } from '@serpent/durable';
 import { assetRelativePath, normalizeDigest } from './asset-path.js';
 import type { ClaimTable } from './claim-table.js';
 import type { Limiter } from './limiter.js';
-import { SyncBarrier, syncfsOf } from './sync-barrier.js';
+import { SyncBarrier } from './sync-barrier.js';
 
 /** Directories ensureDir remembers at most (see there). */
 const MAX_KNOWN_DIRS = 65_536;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Limiter } from '../src/limiter.ts';
 import { precacheStone } from '../src/precache.ts';
 import { StoreState } from '../src/store-state.ts';
-import { SyncBarrier, syncfsOf } from '../src/sync-barrier.ts';
+import { SyncBarrier } from '../src/sync-barrier.ts';
 import { file, filesUnder, noise, stone, tempDir } from './helpers.ts';
 
 /** A flush that stays open until release() is called, recording what was asked of it. */
@@ -62,15 +62,6 @@ describe('SyncBarrier', () => {
     await expect(b.wait()).rejects.toThrow('EIO');
     fail = false;
     await expect(b.wait()).resolves.toBeUndefined();
-  });
-
-  it('calls the real syncfs(2) on this machine', async () => {
-    const flush = syncfsOf(await tempDir());
-    if (flush === undefined) {
-      console.warn('syncfs test SKIPPED: koffi cannot call syncfs here (not Linux or no binary)');
-      return;
-    }
-    await expect(flush()).resolves.toBeUndefined();
   });
 });
 

@@ -233,7 +233,7 @@ export async function storePackages(
     });
     // The durability barrier of the store (opened without per-asset fsync): every new asset
     // reaches the disk before a database row refers to it.
-    syncFilesystem(inst.store.assetsDir);
+    await syncFilesystem(inst.store.assetsDir);
     return out;
   });
   // Its own phase so that database time shows apart from file work (the repository benchmark
