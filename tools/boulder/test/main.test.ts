@@ -184,7 +184,7 @@ describe('planFromRecipe', () => {
     expect(plan.rules.some((r) => r.package === 'hello-devel' && r.pattern === '/usr/include')).toBe(true);
   });
 
-  it('warns that a workload is not run (no PGO in @serpent/build yet) and builds once', async () => {
+  it('warns that a workload is not run (no PGO in @serpent/builder yet) and builds once', async () => {
     const warnings: string[] = [];
     const plan = await planFromRecipe(join(recipeDir(`${RECIPE}workload: ./bench\n`), 'stone.yaml'), {
       architecture: 'x86_64',

@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import type { Profile } from '@serpent/build';
+import type { Profile } from '@serpent/builder';
 import type { CommandIo } from '@serpent/cli';
 import { addRepository } from '@serpent/repository';
 import {

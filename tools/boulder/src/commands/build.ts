@@ -7,7 +7,7 @@ import {
   loadProfiles,
   type PhaseTiming,
   runBuild,
-} from '@serpent/build';
+} from '@serpent/builder';
 import { type Command, type CommandIo, flagInt, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
 import { boulderDirs } from './boulder-dirs.js';

@@ -5,7 +5,7 @@ import {
   profileId,
   saveProfile,
   updateProfile,
-} from '@serpent/build';
+} from '@serpent/builder';
 import { type Command, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
 import { boulderDirs } from './boulder-dirs.js';

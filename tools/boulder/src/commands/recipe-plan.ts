@@ -9,7 +9,7 @@ import {
   type PackageDefinition,
   type Upstream,
   upstreamDir,
-} from '@serpent/build';
+} from '@serpent/builder';
 import {
   expandRecipe,
   loadMacros,
@@ -109,7 +109,7 @@ export interface RecipePlan extends BuildPlan {
 }
 
 /**
- * Turns a `stone.yaml` into the `BuildPlan` of @serpent/build: every target's phases fully
+ * Turns a `stone.yaml` into the `BuildPlan` of @serpent/builder: every target's phases fully
  * expanded (checked before anything is fetched), upstreams, the package templates merged with
  * the recipe's packages into collection rules, and the root build/check dependencies the
  * manifests record.
@@ -119,7 +119,7 @@ export async function planFromRecipe(path: string, opts: PlanOptions): Promise<R
   for (const w of warnings) opts.onWarning?.(w);
   const upstreams = recipe.upstreams.map(toBuildUpstream);
   const first = upstreams.find((u) => u.kind === 'git' || u.unpack !== false);
-  // PGO needs the workload to run between two builds, which @serpent/build does not do yet:
+  // PGO needs the workload to run between two builds, which @serpent/builder does not do yet:
   // build once, without profiles, and say so.
   if (recipe.workload !== undefined || recipe.profiles.some((p) => p.spec.workload !== undefined)) {
     opts.onWarning?.({

@@ -3,7 +3,7 @@
 //     `unshare` of the same namespaces and against a plain spawn;
 //  2. collection + analysis of a real install root (this machine's /usr/bin and
 //     /usr/lib/x86_64-linux-gnu, hard-linked) against binutils `readelf -dlnW` over the same ELF files.
-// Run: npx pnpm@10.34.8 --filter @serpent/build bench   (after a build)
+// Run: npx pnpm@10.34.8 --filter @serpent/builder bench   (after a build)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
