@@ -28,6 +28,11 @@ export interface OpenStoreOptions {
   readonly batchSync?: boolean;
   /** Assets being finished at once across all precaches of this store; default 16. */
   readonly writeConcurrency?: number;
+  /**
+   * Only to read and verify (default false): nothing is created or cleaned up, so opening works
+   * on a full disk or a read-only filesystem. Writing into such a store fails.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -41,9 +46,11 @@ export async function openStore(root: string, opts: OpenStoreOptions = {}): Prom
   const assetsDir = join(root, '.moss', 'assets', 'v2');
   const tempDir = join(root, '.moss', 'assets', 'tmp');
   try {
-    await mkdir(assetsDir, { recursive: true });
-    await mkdir(tempDir, { recursive: true });
-    await cleanTempDir(tempDir);
+    if (!opts.readOnly) {
+      await mkdir(assetsDir, { recursive: true });
+      await mkdir(tempDir, { recursive: true });
+      await cleanTempDir(tempDir);
+    }
   } catch (err) {
     throw new StoreError(
       'STORE_IO',

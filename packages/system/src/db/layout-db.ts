@@ -3,7 +3,13 @@ import type Database from 'better-sqlite3';
 import { SystemError } from '../system-error.js';
 import { LAYOUT_MIGRATIONS, type LayoutSchema } from './layout-schema.js';
 import { idList, prepareQuery } from './prepared.js';
-import { closeSqlite, openSqlite, type SqliteHandle, writeTransaction } from './sqlite-handle.js';
+import {
+  closeSqlite,
+  type OpenSqliteOptions,
+  openSqlite,
+  type SqliteHandle,
+  writeTransaction,
+} from './sqlite-handle.js';
 
 /** One package's layout, as written by {@link LayoutDb.addLayouts}. */
 export interface PackageLayout {
@@ -244,6 +250,6 @@ function toEntry(row: unknown[], path: string): LayoutEntry {
   return { uid, gid, mode, tag, type, target: v1 ?? v2 ?? '' };
 }
 
-export async function openLayoutDb(path: string): Promise<LayoutDb> {
-  return new LayoutDb(await openSqlite<LayoutSchema>(path, LAYOUT_MIGRATIONS, 'serpent_migration'));
+export async function openLayoutDb(path: string, options: OpenSqliteOptions = {}): Promise<LayoutDb> {
+  return new LayoutDb(await openSqlite<LayoutSchema>(path, LAYOUT_MIGRATIONS, 'serpent_migration', options));
 }

@@ -4,7 +4,14 @@ import { sql } from 'kysely';
 import { SystemError } from '../system-error.js';
 import { META_CHILDREN, META_MIGRATIONS, type MetaSchema } from './meta-schema.js';
 import { idList, inIdList, prepareQuery } from './prepared.js';
-import { closeSqlite, openSqlite, type SqliteHandle, writeTransaction } from './sqlite-handle.js';
+import {
+  closeSqlite,
+  hasTable,
+  type OpenSqliteOptions,
+  openSqlite,
+  type SqliteHandle,
+  writeTransaction,
+} from './sqlite-handle.js';
 
 /** A package as the meta DB knows it: its id (the .stone's SHA-256 for repository packages). */
 export interface StoredPackage {
@@ -200,6 +207,8 @@ export class MetaDb {
 
   /** Every `meta_info` fact (a repository's index URI, hash, fetch time, HTTP validators). */
   info(): Record<string, string> {
+    // A repository DB the original wrote, opened read-only, has no such table.
+    if (!hasTable(this.#h, 'meta_info')) return {};
     const rows = this.#h.raw.prepare('SELECT key, value FROM meta_info ORDER BY key').all() as {
       key: string;
       value: string;
@@ -275,6 +284,6 @@ function assemble(
 }
 
 /** Opens (creating and migrating) a meta DB at any path: the install DB or a repository's. */
-export async function openMetaDb(path: string): Promise<MetaDb> {
-  return new MetaDb(await openSqlite<MetaSchema>(path, META_MIGRATIONS, 'serpent_migration'));
+export async function openMetaDb(path: string, options: OpenSqliteOptions = {}): Promise<MetaDb> {
+  return new MetaDb(await openSqlite<MetaSchema>(path, META_MIGRATIONS, 'serpent_migration', options));
 }

@@ -1,7 +1,13 @@
 import type Database from 'better-sqlite3';
 import { SystemError } from '../system-error.js';
 import { prepareQuery } from './prepared.js';
-import { closeSqlite, openSqlite, type SqliteHandle, writeTransaction } from './sqlite-handle.js';
+import {
+  closeSqlite,
+  type OpenSqliteOptions,
+  openSqlite,
+  type SqliteHandle,
+  writeTransaction,
+} from './sqlite-handle.js';
 import { STATE_MIGRATIONS, type StateSchema } from './state-schema.js';
 
 /** Why a package is in a state: the user asked for it (explicit) or something needed it. */
@@ -178,6 +184,6 @@ function info(row: StateSchema['state']): StateInfo {
   };
 }
 
-export async function openStateDb(path: string): Promise<StateDb> {
-  return new StateDb(await openSqlite<StateSchema>(path, STATE_MIGRATIONS, 'serpent_migration'));
+export async function openStateDb(path: string, options: OpenSqliteOptions = {}): Promise<StateDb> {
+  return new StateDb(await openSqlite<StateSchema>(path, STATE_MIGRATIONS, 'serpent_migration', options));
 }

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { createOriginalSchema, DIESEL_VERSION, ORIGINAL_STATE_DDL } from './original-schema.js';
 
 /** The state DB tables, column for column as the original moss defines them. */
 export interface StateSchema {
@@ -24,24 +25,7 @@ export const STATE_MIGRATIONS: Record<string, Migration> = {
   // under .moss/root/<id> must never be mistaken for a newer state.
   '20240304201550_create_state': {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('state')
-        .ifNotExists()
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('type', 'text', (c) => c.notNull())
-        .addColumn('created', 'bigint', (c) => c.notNull().defaultTo(sql`(unixepoch())`))
-        .addColumn('summary', 'text')
-        .addColumn('description', 'text')
-        .execute();
-      await db.schema
-        .createTable('state_selections')
-        .ifNotExists()
-        .addColumn('state_id', 'integer', (c) => c.notNull().references('state.id').onDelete('cascade'))
-        .addColumn('package_id', 'text', (c) => c.notNull())
-        .addColumn('explicit', 'boolean', (c) => c.notNull())
-        .addColumn('reason', 'text')
-        .addPrimaryKeyConstraint('state_selections_pk', ['state_id', 'package_id'] as never)
-        .execute();
+      await createOriginalSchema(db, ORIGINAL_STATE_DDL, DIESEL_VERSION.state);
     },
   },
 };

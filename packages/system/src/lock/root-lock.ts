@@ -34,6 +34,15 @@ export function rootLockPath(root: string): string {
   return join(root, '.moss', 'run', 'lock');
 }
 
+/**
+ * `<root>/.moss/.moss-lockfile`: the original moss's lock (an exclusive flock(2) it holds for
+ * its whole run). We take it too, after our own, so the original and we never change one root
+ * at the same time. It never holds our JSON: the original neither writes nor reads its content.
+ */
+export function originalLockPath(root: string): string {
+  return join(root, '.moss', '.moss-lockfile');
+}
+
 /** Reads who holds the lock of `root`, or undefined when the file is empty or unreadable. */
 export function readLockHolder(root: string): LockHolder | undefined {
   return parseHolder(rootLockPath(root));
@@ -113,13 +122,15 @@ function runFlock(fd: number, wait: boolean, signal: AbortSignal | undefined): P
 }
 
 /**
- * Takes the exclusive lock of `root` (`<root>/.moss/run/lock`), so two processes never change
- * one root at once. Waits by default, telling `onWait` who it waits for; with `wait: false`
+ * Takes the exclusive lock of `root` (`<root>/.moss/run/lock`, then the original moss's
+ * `<root>/.moss/.moss-lockfile`), so two processes, ours or the original, never change one root
+ * at once. Waits by default, telling `onWait` who it waits for; with `wait: false`
  * it throws `SYSTEM_LOCKED` naming the holder.
  */
 export async function acquireRootLock(root: string, options: AcquireOptions = {}): Promise<RootLock> {
   const path = rootLockPath(root);
   let fd: number;
+  let originalFd: number | undefined;
   try {
     mkdirSync(join(root, '.moss', 'run'), { recursive: true });
     fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
@@ -150,8 +161,16 @@ export async function acquireRootLock(root: string, options: AcquireOptions = {}
       command: options.command ?? defaultCommand(),
       since: new Date().toISOString(),
     };
-    ftruncateSync(fd, 0);
-    writeSync(fd, `${JSON.stringify(info)}\n`, 0);
+    try {
+      ftruncateSync(fd, 0);
+      writeSync(fd, `${JSON.stringify(info)}\n`, 0);
+    } catch (cause) {
+      // A full disk must not stop the command that frees it (`moss state prune`): the lock is
+      // held all the same, others only cannot say by whom.
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw cause;
+    }
+    originalFd = await takeOriginalLock(root, options);
   } catch (cause) {
     closeSync(fd);
     if (cause instanceof SystemError || cause === options.signal?.reason) throw cause;
@@ -175,10 +194,37 @@ export async function acquireRootLock(root: string, options: AcquireOptions = {}
     try {
       ftruncateSync(fd, 0);
     } finally {
+      if (originalFd !== undefined) closeSync(originalFd);
       closeSync(fd);
     }
   };
   return { path, release, [Symbol.dispose]: release };
+}
+
+/** Takes the original moss's lock beside ours, waiting for it as for ours. Returns its descriptor. */
+async function takeOriginalLock(root: string, options: AcquireOptions): Promise<number> {
+  const path = originalLockPath(root);
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+  try {
+    if ((await runFlock(fd, false, undefined)) === 'busy') {
+      if (options.wait === false) {
+        throw new SystemError(
+          'SYSTEM_LOCKED',
+          `${root} is locked by another process (the original moss's lock ${path})`,
+          {
+            path,
+          },
+        );
+      }
+      options.onWait?.(undefined);
+      options.signal?.throwIfAborted();
+      await runFlock(fd, true, options.signal);
+    }
+    return fd;
+  } catch (cause) {
+    closeSync(fd);
+    throw cause;
+  }
 }
 
 /**

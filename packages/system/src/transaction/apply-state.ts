@@ -20,6 +20,7 @@ import { syncFilesystem } from '../fs/sync-filesystem.js';
 import type { Installation } from './installation.js';
 import { clearJournal, type Journal, writeJournal } from './journal.js';
 import { runStateTriggers } from './run-state-triggers.js';
+import { normalizeStateIdFile, stateIdText } from './state-id.js';
 import { TransactionError } from './transaction-error.js';
 import { type EventSink, phase } from './transaction-event.js';
 
@@ -223,7 +224,7 @@ export async function applyState(inst: Installation, options: ApplyOptions): Pro
       onProgress: (p) => onEvent?.({ type: 'blit-progress', done: p.done, total: p.total }),
     }),
   );
-  writeFileAtomicSync(join(L.stagingUsr, '.stateID'), `${targetId}\n`);
+  writeFileAtomicSync(join(L.stagingUsr, '.stateID'), stateIdText(targetId));
   await phase(onEvent, 'triggers', () => runStateTriggers(inst, 'transaction', L.stagingUsr, onEvent, tree));
   await phase(onEvent, 'sync', () => syncFilesystem(L.staging));
   const swapping: Journal = { ...journal, stagedInode: statSync(L.stagingUsr).ino };
@@ -275,6 +276,8 @@ export async function activateState(
   };
   rmSync(L.staging, { recursive: true, force: true });
   mkdirSync(L.staging, { recursive: true });
+  // A tree archived by an earlier version of ours says "2\n", which the original cannot read.
+  normalizeStateIdFile(archived);
   writeJournal(L.journal, journal);
   renameSync(archived, L.stagingUsr);
   await swapStaging(inst, onEvent);

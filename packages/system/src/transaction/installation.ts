@@ -5,7 +5,7 @@ import { openSystemDbs, type SystemDbs } from '../db/system-dbs.js';
 import { acquireRootLock, type RootLock } from '../lock/root-lock.js';
 import { type RootLayout, rootLayout } from '../root/root-layout.js';
 import { recoverInterrupted } from './recover.js';
-import { readStateId } from './state-id.js';
+import { normalizeStateIdFile, readStateId } from './state-id.js';
 import { TransactionError } from './transaction-error.js';
 import type { EventSink } from './transaction-event.js';
 
@@ -15,6 +15,8 @@ export interface Installation {
   readonly layout: RootLayout;
   readonly dbs: SystemDbs;
   readonly store: Store;
+  /** Opened with `readOnly`: nothing on disk may be changed through it. */
+  readonly readOnly: boolean;
   /** The live state, from `/usr/.stateID`. */
   activeStateId(): number | undefined;
   /** The id the next state will get: ids are never reused, not even those of pruned states. */
@@ -28,6 +30,14 @@ export interface OpenOptions {
   readonly wait?: boolean;
   /** The command line, recorded in the lock so a second process can say who holds it. */
   readonly command?: string;
+  /**
+   * For commands that only read (list, info, search, state list, verify without repair): no
+   * lock, no directory or file created, the databases opened read-only and never migrated, so
+   * a root the original moss manages is left exactly as it is and reading works on a full disk
+   * or a read-only filesystem. If a transaction was interrupted (its journal is there), the
+   * root is opened for writing after all, to settle it first: what it reads must be one state.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -45,6 +55,7 @@ export async function openInstallation(rootDir: string, options: OpenOptions = {
     });
   }
   const layout = rootLayout(root);
+  if (options.readOnly && !existsSync(layout.journal)) return openForReading(root, layout);
   for (const d of [layout.moss, layout.dbDir, layout.rootsDir, layout.cacheDir])
     mkdirSync(d, { recursive: true });
   const tag = `${layout.cacheDir}/CACHEDIR.TAG`;
@@ -72,24 +83,50 @@ export async function openInstallation(rootDir: string, options: OpenOptions = {
       layout,
       dbs,
       store,
+      readOnly: false,
       activeStateId: () => readStateId(layout.usr),
-      nextStateId() {
-        let max = Math.max(dbs!.state.maxStateId(), readStateId(layout.usr) ?? 0);
-        for (const name of readdirSync(layout.rootsDir))
-          if (/^\d+$/.test(name)) max = Math.max(max, Number(name));
-        return max + 1;
-      },
+      nextStateId: () => nextStateId(dbs!, layout),
       async close() {
         await dbs!.close();
         lock.release();
       },
     };
     await recoverInterrupted(inst, options.onEvent);
+    // Our earlier versions wrote "2\n", which the original reads as no state at all.
+    normalizeStateIdFile(layout.usr);
     await store.cleanTemp();
     return inst;
   } catch (err) {
     await dbs?.close();
     lock.release();
+    throw err;
+  }
+}
+
+function nextStateId(dbs: SystemDbs, layout: RootLayout): number {
+  let max = Math.max(dbs.state.maxStateId(), readStateId(layout.usr) ?? 0);
+  if (existsSync(layout.rootsDir))
+    for (const name of readdirSync(layout.rootsDir))
+      if (/^\d+$/.test(name)) max = Math.max(max, Number(name));
+  return max + 1;
+}
+
+async function openForReading(root: string, layout: RootLayout): Promise<Installation> {
+  const dbs = await openSystemDbs(root, { readOnly: true });
+  try {
+    const store = await openStore(root, { readOnly: true });
+    return {
+      root,
+      layout,
+      dbs,
+      store,
+      readOnly: true,
+      activeStateId: () => readStateId(layout.usr),
+      nextStateId: () => nextStateId(dbs, layout),
+      close: () => dbs.close(),
+    };
+  } catch (err) {
+    await dbs.close();
     throw err;
   }
 }
