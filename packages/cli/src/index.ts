@@ -7,6 +7,7 @@ export {
   type FlagDef,
   type FlagSpec,
   flagInt,
+  flagSize,
   flagString,
   type ParsedArgs,
   parseFlags,

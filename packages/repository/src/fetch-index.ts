@@ -22,9 +22,43 @@ export async function repositoryCacheDir(root: string, uri: string, client = 'mo
   return join(root, '.moss', 'repo', hex);
 }
 
-/** A package's absolute URL: its index PackageURI resolved against the index URI (URL join). */
-export function packageUrl(indexUri: string, packageUri: string): string {
-  return new URL(packageUri, indexUri).href;
+/**
+ * The largest index `fetchIndex` accepts by default: 64 MiB. A real-scale index, 1,609
+ * packages with the metadata of the real build manifests (`bench/index-size.bench.mjs`), is
+ * 833 KiB (530 bytes a package): this leaves room for about 79 times that (≈ 126,000 such
+ * packages) while an endless or hostile answer stops long before it fills a disk.
+ */
+export const DEFAULT_MAX_INDEX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A package's absolute URL: its index PackageURI resolved against the index URI (URL join).
+ * The result must keep the index's scheme: an `http://` index naming `file:///etc/shadow`
+ * would otherwise make moss read local files as root (refused with `REPO_BAD_URI`); only a
+ * `file://` index, which is local already, names local files.
+ */
+export function packageUrl(indexUri: string, packageUri: string, packageName?: string): string {
+  const index = new URL(indexUri);
+  let url: URL;
+  try {
+    url = new URL(packageUri, index);
+  } catch (err) {
+    throw new RepositoryError(
+      'REPO_BAD_URI',
+      `${packageName ?? 'a package'} in ${indexUri}: ${JSON.stringify(packageUri)} is not a URI`,
+      { index: indexUri, packageUri, ...(packageName ? { package: packageName } : {}) },
+      err,
+    );
+  }
+  if (url.protocol !== index.protocol) {
+    throw new RepositoryError(
+      'REPO_BAD_URI',
+      `${packageName ?? 'a package'} in ${indexUri}: its URI ${JSON.stringify(packageUri)} leaves the index's ${index.protocol} scheme`,
+      { index: indexUri, packageUri, url: url.href, ...(packageName ? { package: packageName } : {}) },
+      undefined,
+      'a package of a repository index is fetched from where the index is; run `moss repo update`, and report the index to its owner if this stays',
+    );
+  }
+  return url.href;
 }
 
 /**
@@ -45,8 +79,9 @@ export async function fetchIndex(
   // Conditional only when the cached copy is usable: a 304 must have something to stand for.
   const cached =
     opts.previous !== undefined && url.protocol !== 'file:'
-      ? await readIndex(dest).catch(() => undefined)
+      ? await readCachedIndex(dest, opts.previous.sha256)
       : undefined;
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_INDEX_BYTES;
   const validators =
     cached === undefined
       ? {}
@@ -59,6 +94,9 @@ export async function fetchIndex(
       return transfer(url, part, {
         idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
         signal: opts.signal,
+        maxBytes,
+        limitName: `the index size limit of ${maxBytes} bytes`,
+        refuseAnnounced: true,
         ...validators,
         onLength: (n) => {
           total = n;
@@ -83,6 +121,14 @@ export async function fetchIndex(
         repo: repo.id,
         url: uri,
       });
+    }
+    if (err instanceof TransferFailure && err.tooLarge) {
+      throw new RepositoryError(
+        'REPO_INDEX_TOO_LARGE',
+        `the index of ${repo.id} (${uri}) is refused: ${err.message}`,
+        { repo: repo.id, url: uri, maxBytes },
+        err,
+      );
     }
     if (err instanceof TransferFailure) {
       throw new RepositoryError(
@@ -122,6 +168,7 @@ export async function fetchIndex(
   let packages: IndexedPackage[];
   try {
     packages = await readIndex(part, `${uri} (repository ${repo.id})`);
+    checkPackageUris(packages, uri, repo.id);
   } catch (err) {
     await rm(part, { force: true });
     throw err;
@@ -139,4 +186,34 @@ export async function fetchIndex(
     etag: result.etag,
     lastModified: result.lastModified,
   };
+}
+
+/** The cached index when it parses (and, given `sha256`, is still that file), else undefined. */
+async function readCachedIndex(path: string, sha: string | undefined): Promise<IndexedPackage[] | undefined> {
+  try {
+    if (sha !== undefined && sha256(await readFile(path)) !== sha) return undefined;
+    return await readIndex(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses an index whose package URIs leave its scheme (see {@link packageUrl}) before it
+ * replaces the cached one, naming the first such package.
+ */
+function checkPackageUris(packages: readonly IndexedPackage[], uri: string, repo: string): void {
+  for (const p of packages) {
+    try {
+      packageUrl(uri, p.packageUri, p.name);
+    } catch (err) {
+      throw new RepositoryError(
+        'REPO_INDEX_INVALID',
+        `the index of ${repo} (${uri}) is refused: ${(err as Error).message}`,
+        { repo, url: uri, package: p.name, packageUri: p.packageUri },
+        err,
+        'the index names files outside its repository; the last good index is kept. Report it to the repository owner',
+      );
+    }
+  }
 }

@@ -1,4 +1,4 @@
-export { fetchIndex, packageUrl, repositoryCacheDir } from './fetch-index.js';
+export { DEFAULT_MAX_INDEX_BYTES, fetchIndex, packageUrl, repositoryCacheDir } from './fetch-index.js';
 export { downloadPath, fetchPackages } from './fetch-packages.js';
 export { readIndex } from './read-index.js';
 export {

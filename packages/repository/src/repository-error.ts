@@ -16,6 +16,7 @@ export type RepositoryErrorCode =
   | 'REPO_FETCH_FAILED'
   | 'REPO_HASH_MISMATCH'
   | 'REPO_SIZE_MISMATCH'
+  | 'REPO_INDEX_TOO_LARGE'
   | 'REPO_ABORTED';
 
 const HINTS: Partial<Record<RepositoryErrorCode, string>> = {
@@ -33,6 +34,8 @@ const HINTS: Partial<Record<RepositoryErrorCode, string>> = {
     'the download is not what the repository index promises; run `moss repo update` and retry, or report it to the repository owner',
   REPO_SIZE_MISMATCH:
     'the download is not what the repository index promises; run `moss repo update` and retry',
+  REPO_INDEX_TOO_LARGE:
+    'check the repository URI; if the repository really publishes an index this large, raise the limit (`moss --max-index-size SIZE`)',
 };
 
 export class RepositoryError extends SerpentError {

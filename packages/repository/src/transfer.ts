@@ -27,8 +27,19 @@ export class TransferAborted extends Error {}
 export interface TransferOptions {
   readonly idleTimeoutMs: number;
   readonly signal?: AbortSignal | undefined;
-  /** Stop and fail once more than this many bytes arrive (the index's size of a package). */
+  /**
+   * Stop and fail once more than this many bytes arrive (the index's size of a package, the
+   * index size limit); refused before reading when the size is known in advance.
+   */
   readonly maxBytes?: number | undefined;
+  /** What `maxBytes` is, for the message (default: "the size the index gives"). */
+  readonly limitName?: string | undefined;
+  /**
+   * Refuse at once when the server announces more than `maxBytes` (Content-Length), without
+   * reading the body. Off for packages, where a wrong length is caught while streaming and
+   * a stalled or cut answer may still be retried.
+   */
+  readonly refuseAnnounced?: boolean | undefined;
   readonly onBytes?: ((n: number) => void) | undefined;
   /** The size announced before the body (file size, or HTTP Content-Length when not re-encoded). */
   readonly onLength?: ((n: number | undefined) => void) | undefined;
@@ -115,11 +126,7 @@ export async function transfer(url: URL, dest: string, opts: TransferOptions): P
   };
   const take = async (chunk: Uint8Array) => {
     bytes += chunk.byteLength;
-    if (opts.maxBytes !== undefined && bytes > opts.maxBytes) {
-      throw new TransferFailure(`more than the ${opts.maxBytes} bytes the index gives`, false, {
-        tooLarge: true,
-      });
-    }
+    if (opts.maxBytes !== undefined && bytes > opts.maxBytes) throw tooLarge(opts);
     hash.update(chunk);
     pending.push(chunk);
     pendingBytes += chunk.byteLength;
@@ -128,7 +135,7 @@ export async function transfer(url: URL, dest: string, opts: TransferOptions): P
   };
   let info: HttpInfo = { notModified: false, etag: undefined, lastModified: undefined };
   try {
-    if (url.protocol === 'file:') await readLocal(url, take, opts.signal, opts.onLength);
+    if (url.protocol === 'file:') await readLocal(url, take, opts);
     else info = await readHttp(url, take, opts);
     await flush();
     if (opts.durable !== false) await out.sync();
@@ -138,16 +145,33 @@ export async function transfer(url: URL, dest: string, opts: TransferOptions): P
   return { bytes, sha256: hash.digest('hex'), ...info };
 }
 
+function tooLarge(opts: TransferOptions, announced?: number): TransferFailure {
+  const what = opts.limitName ?? `the ${opts.maxBytes} bytes the index gives`;
+  return new TransferFailure(
+    announced === undefined ? `more than ${what}` : `${announced} bytes, more than ${what}`,
+    false,
+    { tooLarge: true },
+  );
+}
+
+/**
+ * A local file: only a regular file is read (a `file:///dev/zero` has no end and reports size
+ * 0), and one larger than `maxBytes` is refused from its size before a byte is read.
+ */
 async function readLocal(
   url: URL,
   take: (chunk: Uint8Array) => Promise<void>,
-  signal: AbortSignal | undefined,
-  onLength: ((n: number | undefined) => void) | undefined,
+  opts: TransferOptions,
 ): Promise<void> {
+  const { signal } = opts;
   let fh: FileHandle | undefined;
   try {
-    fh = await open(fileURLToPath(url), 'r');
-    onLength?.((await fh.stat()).size);
+    const path = fileURLToPath(url);
+    fh = await open(path, 'r');
+    const st = await fh.stat();
+    if (!st.isFile()) throw new TransferFailure(`${path} is not a regular file`, false);
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw tooLarge(opts, st.size);
+    opts.onLength?.(st.size);
     // take() keeps chunks until it writes them in a batch, so each gets its own copy.
     await readChunks(fh, (chunk) => take(new Uint8Array(chunk)), signal);
   } catch (err) {
@@ -216,6 +240,15 @@ async function readHttp(
     // Content-Length is the encoded size; only meaningful when the body is not re-encoded.
     const length = res.headers.get('content-encoding') ? null : res.headers.get('content-length');
     const expected = length === null ? undefined : Number(length);
+    if (
+      opts.refuseAnnounced &&
+      opts.maxBytes !== undefined &&
+      expected !== undefined &&
+      expected > opts.maxBytes
+    ) {
+      await res.body?.cancel().catch(() => {});
+      throw tooLarge(opts, expected);
+    }
     opts.onLength?.(expected);
     let got = 0;
     try {

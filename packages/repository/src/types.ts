@@ -135,9 +135,21 @@ export interface FetchIndexOptions {
   /**
    * The validators of the last fetch (from the repository's metadata record). When given and
    * `<repoDir>/stone.index` still parses, the request is conditional and a 304 answer reuses
-   * the cached index (the original downloaded the whole index every time).
+   * the cached index (the original downloaded the whole index every time). With `sha256`, only
+   * when the cached file is still the one those validators describe (the original moss, which
+   * shares the cache, may have replaced it since).
    */
-  readonly previous?: { readonly etag?: string | undefined; readonly lastModified?: string | undefined };
+  readonly previous?: {
+    readonly etag?: string | undefined;
+    readonly lastModified?: string | undefined;
+    readonly sha256?: string | undefined;
+  };
+  /**
+   * The largest index accepted, in bytes; default {@link DEFAULT_MAX_INDEX_BYTES}. A larger one
+   * is refused before its body is read when the server (or the file system) says its size, and
+   * as soon as the limit is passed otherwise, with `REPO_INDEX_TOO_LARGE`.
+   */
+  readonly maxBytes?: number;
 }
 
 export interface FetchedIndex {

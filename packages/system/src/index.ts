@@ -17,6 +17,7 @@ export { exchangePaths } from './fs/exchange-paths.js';
 export {
   type AcquireOptions,
   acquireRootLock,
+  acquireSharedRootLock,
   type LockHolder,
   type RootLock,
   readLockHolder,

@@ -90,11 +90,16 @@ function defaultCommand(): string {
  * event loop nor ties up a libuv thread (as koffi's async call would) and can be cancelled by
  * killing the child. An FFI call would be ≈ 1 µs but adds a native binary to the install.
  */
-function runFlock(fd: number, wait: boolean, signal: AbortSignal | undefined): Promise<'acquired' | 'busy'> {
+function runFlock(
+  fd: number,
+  wait: boolean,
+  signal: AbortSignal | undefined,
+  mode: '-x' | '-s' = '-x',
+): Promise<'acquired' | 'busy'> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn('flock', wait ? ['-x', '3'] : ['-n', '-x', '3'], {
+      child = spawn('flock', wait ? [mode, '3'] : ['-n', mode, '3'], {
         stdio: ['ignore', 'ignore', 'pipe', fd],
       });
     } catch (cause) {
@@ -199,6 +204,54 @@ export async function acquireRootLock(root: string, options: AcquireOptions = {}
     }
   };
   return { path, release, [Symbol.dispose]: release };
+}
+
+/**
+ * A shared lock of `root`, for a command that only reads: it waits while a process changes the
+ * root (so what it reads is one state, not half of a transaction), but never for another
+ * reader, and it writes nothing, so it works on a full disk or a read-only filesystem. Both
+ * lock files are opened read-only; one that does not exist was never used, so there is
+ * nothing to wait for.
+ */
+export async function acquireSharedRootLock(root: string, options: AcquireOptions = {}): Promise<RootLock> {
+  const fds: number[] = [];
+  const release = () => {
+    for (const fd of fds.splice(0)) closeSync(fd);
+  };
+  try {
+    for (const path of [rootLockPath(root), originalLockPath(root)]) {
+      let fd: number;
+      try {
+        fd = openSync(path, constants.O_RDONLY);
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw cause;
+      }
+      fds.push(fd);
+      if ((await runFlock(fd, false, undefined, '-s')) === 'busy') {
+        const holder = path === rootLockPath(root) ? await settledHolder(path) : undefined;
+        if (options.wait === false) {
+          throw new SystemError('SYSTEM_LOCKED', `${root} is locked by ${describe(holder)}`, {
+            path,
+            ...(holder === undefined ? {} : { pid: holder.pid, command: holder.command }),
+          });
+        }
+        options.onWait?.(holder);
+        options.signal?.throwIfAborted();
+        await runFlock(fd, true, options.signal, '-s');
+      }
+    }
+  } catch (cause) {
+    release();
+    if (cause instanceof SystemError || cause === options.signal?.reason) throw cause;
+    throw new SystemError(
+      'SYSTEM_LOCK_FAILED',
+      `${root}: cannot take the shared lock: ${(cause as Error).message}`,
+      { path: rootLockPath(root) },
+      { cause },
+    );
+  }
+  return { path: rootLockPath(root), release, [Symbol.dispose]: release };
 }
 
 /** Takes the original moss's lock beside ours, waiting for it as for ours. Returns its descriptor. */

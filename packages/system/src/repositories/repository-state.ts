@@ -1,14 +1,16 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type FetchedIndex,
   type FetchIndexEvent,
   fetchIndex,
   fetchPackages,
+  INDEX_NAME,
   loadRepositories,
   packageUrl,
   type Repository,
   type RepositoryConfigProblem,
+  readIndex,
   repositoryCacheDir,
 } from '@serpent/repository';
 import type { Candidate } from '@serpent/resolve';
@@ -26,12 +28,66 @@ export interface RepositoryStatus extends Repository {
   readonly indexSha256: string | undefined;
 }
 
-async function withRepoDb<T>(cacheDir: string, fn: (db: MetaDb) => T): Promise<T> {
-  const db = await openMetaDb(join(cacheDir, 'db'));
+async function withRepoDb<T>(
+  cacheDir: string,
+  fn: (db: MetaDb) => T,
+  options: { readOnly?: boolean } = {},
+): Promise<T> {
+  const db = await openMetaDb(join(cacheDir, 'db'), options);
   try {
     return fn(db);
   } finally {
     await db.close();
+  }
+}
+
+/** What a repository's cache directory holds, read without changing it. */
+interface CachedRepository {
+  readonly packages: readonly StoredPackage[];
+  readonly info: Readonly<Record<string, string>>;
+  readonly fetchedAt: Date | undefined;
+}
+
+/**
+ * Reads a repository's cache as it is, whoever wrote it. Our refresh records its facts
+ * (`meta_info`: fetch time, index SHA-256, HTTP validators); the original moss writes only its
+ * meta rows beside `stone.index`, so a root the original set up has packages but no facts: its
+ * rows are used as they are (read-only: its DB is not migrated), dated by the index file. A DB
+ * that is missing or empty beside an index that parses (a refresh interrupted after the
+ * original wiped its DB) is read from the index itself, with no network fetch.
+ */
+async function readRepositoryCache(cacheDir: string): Promise<CachedRepository> {
+  const dbPath = join(cacheDir, 'db');
+  const indexPath = join(cacheDir, INDEX_NAME);
+  let packages: readonly StoredPackage[] = [];
+  let info: Record<string, string> = {};
+  if (existsSync(dbPath)) {
+    ({ info, packages } = await withRepoDb(
+      cacheDir,
+      (db) => ({ info: db.info(), packages: db.listPackages() }),
+      {
+        readOnly: true,
+      },
+    ));
+  }
+  if (info.fetchedAt !== undefined) return { packages, info, fetchedAt: new Date(info.fetchedAt) };
+  if (packages.length === 0 && existsSync(indexPath)) {
+    try {
+      packages = (await readIndex(indexPath)).map((p) => ({ id: p.packageHash, meta: p }));
+    } catch {
+      // An unreadable cached index is as good as none: the repository needs `moss repo update`.
+      return { packages: [], info, fetchedAt: undefined };
+    }
+  }
+  if (packages.length === 0) return { packages, info, fetchedAt: undefined };
+  return { packages, info, fetchedAt: mtimeOf(indexPath) ?? mtimeOf(dbPath) };
+}
+
+function mtimeOf(path: string): Date | undefined {
+  try {
+    return statSync(path).mtime;
+  } catch {
+    return undefined;
   }
 }
 
@@ -43,15 +99,13 @@ export async function repositoryStatus(
   const repositories: RepositoryStatus[] = [];
   for (const r of config.repositories) {
     const cacheDir = await repositoryCacheDir(root, r.uri);
-    const facts = existsSync(join(cacheDir, 'db'))
-      ? await withRepoDb(cacheDir, (db) => ({ info: db.info(), count: db.listPackages().length }))
-      : { info: {} as Record<string, string>, count: 0 };
+    const cache = await readRepositoryCache(cacheDir);
     repositories.push({
       ...r,
       cacheDir,
-      packages: facts.count,
-      fetchedAt: facts.info.fetchedAt ? new Date(facts.info.fetchedAt) : undefined,
-      indexSha256: facts.info.sha256,
+      packages: cache.packages.length,
+      fetchedAt: cache.fetchedAt,
+      indexSha256: cache.info.sha256,
     });
   }
   return { repositories, problems: [...config.problems] };
@@ -75,7 +129,12 @@ export type RefreshEvent =
  */
 export async function refreshRepositories(
   root: string,
-  options: { ids?: readonly string[]; onEvent?: (e: RefreshEvent) => void } = {},
+  options: {
+    ids?: readonly string[];
+    onEvent?: (e: RefreshEvent) => void;
+    /** The largest index accepted, in bytes (default: the repository package's, 64 MiB). */
+    maxIndexBytes?: number;
+  } = {},
 ): Promise<{ repo: string; packages: number; notModified: boolean }[]> {
   const { repositories } = await repositoryStatus(root);
   const chosen = options.ids?.length
@@ -87,7 +146,8 @@ export async function refreshRepositories(
     options.onEvent?.({ type: 'refreshing', repo: r.id, uri: r.uri });
     const previous = await withRepoDb(r.cacheDir, (db) => db.info());
     const fetched: FetchedIndex = await fetchIndex(r, r.cacheDir, {
-      previous: { etag: previous.etag, lastModified: previous.lastModified },
+      previous: { etag: previous.etag, lastModified: previous.lastModified, sha256: previous.sha256 },
+      ...(options.maxIndexBytes === undefined ? {} : { maxBytes: options.maxIndexBytes }),
       onEvent: (event) => options.onEvent?.({ type: 'index-event', repo: r.id, event }),
     });
     await withRepoDb(r.cacheDir, (db) => {
@@ -118,18 +178,21 @@ export interface RepositoryCandidate extends Candidate {
   readonly repo: string;
 }
 
-/** Every package the active repositories offer, as resolver candidates (from their cached DBs). */
+/**
+ * Every package the active repositories offer, as resolver candidates, from their caches as
+ * they are (ours, or the original's: see readRepositoryCache); nothing is written.
+ */
 export async function repositoryCandidates(root: string): Promise<RepositoryCandidate[]> {
-  const { repositories } = await repositoryStatus(root);
+  const config = await loadRepositories(root);
   const out: RepositoryCandidate[] = [];
-  for (const r of repositories.filter((x) => x.active && x.fetchedAt !== undefined)) {
-    const packages = await withRepoDb(r.cacheDir, (db) => db.listPackages());
+  for (const r of config.repositories.filter((x) => x.active)) {
+    const { packages } = await readRepositoryCache(await repositoryCacheDir(root, r.uri));
     for (const p of packages) {
       out.push({
         id: p.id,
         meta: p.meta,
         source: { kind: 'repository', name: r.id, priority: r.priority },
-        url: packageUrl(r.uri, p.meta.packageUri ?? ''),
+        url: packageUrl(r.uri, p.meta.packageUri ?? '', p.meta.name),
         repo: r.id,
       });
     }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { resolve } from 'node:path';
 import { openStore, type Store } from '@serpent/store';
 import { openSystemDbs, type SystemDbs } from '../db/system-dbs.js';
-import { acquireRootLock, type RootLock } from '../lock/root-lock.js';
+import { acquireRootLock, acquireSharedRootLock, type RootLock } from '../lock/root-lock.js';
 import { type RootLayout, rootLayout } from '../root/root-layout.js';
 import { recoverInterrupted } from './recover.js';
 import { normalizeStateIdFile, readStateId } from './state-id.js';
@@ -31,11 +31,12 @@ export interface OpenOptions {
   /** The command line, recorded in the lock so a second process can say who holds it. */
   readonly command?: string;
   /**
-   * For commands that only read (list, info, search, state list, verify without repair): no
-   * lock, no directory or file created, the databases opened read-only and never migrated, so
-   * a root the original moss manages is left exactly as it is and reading works on a full disk
-   * or a read-only filesystem. If a transaction was interrupted (its journal is there), the
-   * root is opened for writing after all, to settle it first: what it reads must be one state.
+   * For commands that only read (list, info, search, state list, verify without repair): a
+   * shared lock (it waits for a process changing the root, never for another reader), no
+   * directory or file created, the databases opened read-only and never migrated, so a root
+   * the original moss manages is left exactly as it is and reading works on a full disk or a
+   * read-only filesystem. If a crash interrupted a transaction (its journal is there), the root
+   * is opened for writing after all, to settle it first: what it reads must be one state.
    */
   readonly readOnly?: boolean;
 }
@@ -55,7 +56,10 @@ export async function openInstallation(rootDir: string, options: OpenOptions = {
     });
   }
   const layout = rootLayout(root);
-  if (options.readOnly && !existsSync(layout.journal)) return openForReading(root, layout);
+  if (options.readOnly) {
+    const reading = await openForReading(root, layout, options);
+    if (reading !== undefined) return reading;
+  }
   for (const d of [layout.moss, layout.dbDir, layout.rootsDir, layout.cacheDir])
     mkdirSync(d, { recursive: true });
   const tag = `${layout.cacheDir}/CACHEDIR.TAG`;
@@ -111,22 +115,49 @@ function nextStateId(dbs: SystemDbs, layout: RootLayout): number {
   return max + 1;
 }
 
-async function openForReading(root: string, layout: RootLayout): Promise<Installation> {
-  const dbs = await openSystemDbs(root, { readOnly: true });
+/**
+ * The read-only way in: a shared lock (waits for a writer, not for readers), databases and
+ * store opened read-only. undefined when a crash left a transaction to settle (its journal is
+ * there although no writer holds the root): the caller opens for writing instead.
+ */
+async function openForReading(
+  root: string,
+  layout: RootLayout,
+  options: OpenOptions,
+): Promise<Installation | undefined> {
+  const lock = await acquireSharedRootLock(root, {
+    wait: options.wait ?? true,
+    onWait: (holder) =>
+      options.onEvent?.({
+        type: 'waiting-for-lock',
+        ...(holder ? { pid: holder.pid, command: holder.command } : {}),
+      }),
+  });
+  if (existsSync(layout.journal)) {
+    lock.release();
+    return undefined;
+  }
+  let dbs: SystemDbs | undefined;
   try {
+    dbs = await openSystemDbs(root, { readOnly: true });
     const store = await openStore(root, { readOnly: true });
+    const opened = dbs;
     return {
       root,
       layout,
-      dbs,
+      dbs: opened,
       store,
       readOnly: true,
       activeStateId: () => readStateId(layout.usr),
-      nextStateId: () => nextStateId(dbs, layout),
-      close: () => dbs.close(),
+      nextStateId: () => nextStateId(opened, layout),
+      async close() {
+        await opened.close();
+        lock.release();
+      },
     };
   } catch (err) {
-    await dbs.close();
+    await dbs?.close();
+    lock.release();
     throw err;
   }
 }

@@ -2,7 +2,7 @@ import { type Command, EXIT } from '@serpent/cli';
 import { type Dependency, formatDependency, type PackageMeta } from '@serpent/stone';
 import { installedPackages, repositoryCandidates } from '@serpent/system';
 import { bestByName } from './list.js';
-import { rootOf, withRoot } from './open-root.js';
+import { rootOf, withReadRoot } from './open-root.js';
 
 export const infoCommand: Command = {
   name: 'info',
@@ -20,7 +20,7 @@ export const infoCommand: Command = {
       io.stderr('moss info: no package named\nUsage: moss info NAME...\n');
       return EXIT.usage;
     }
-    return withRoot(ctx, async (inst) => {
+    return withReadRoot(ctx, async (inst) => {
       const installed = installedPackages(inst);
       let available: Awaited<ReturnType<typeof repositoryCandidates>> | undefined;
       const out: unknown[] = [];

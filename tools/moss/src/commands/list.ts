@@ -1,6 +1,6 @@
 import { type Command, EXIT } from '@serpent/cli';
 import { installedPackages, type RepositoryCandidate, repositoryCandidates } from '@serpent/system';
-import { rootOf, withRoot } from './open-root.js';
+import { rootOf, withReadRoot } from './open-root.js';
 
 const installed: Command = {
   name: 'installed',
@@ -12,7 +12,7 @@ const installed: Command = {
     ['moss list installed --json', 'the same as a JSON array'],
   ],
   async run(ctx) {
-    return withRoot(ctx, async (inst) => {
+    return withReadRoot(ctx, async (inst) => {
       const pkgs = installedPackages(inst)
         .filter((p) => !ctx.args.flags.explicit || p.explicit)
         .sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0));

@@ -9,12 +9,26 @@ export function rootOf(ctx: CommandContext): string {
 }
 
 /**
+ * For commands that only read (list, info, search, state list, verify without repair): the
+ * root is opened read-only (no lock, no migration, nothing written), so a root the original
+ * moss manages stays as it is and reading works on a full disk.
+ */
+export function withReadRoot<T>(
+  ctx: CommandContext,
+  fn: (inst: Installation, r: ReturnType<typeof transactionRenderer>) => Promise<T>,
+): Promise<T> {
+  return withRoot(ctx, fn, { readOnly: true });
+}
+
+/**
  * Opens the root (lock, databases, crash recovery) with the command's renderer, runs `fn`, and
  * always closes it, so the lock is released on every path.
  */
 export async function withRoot<T>(
   ctx: CommandContext,
   fn: (inst: Installation, r: ReturnType<typeof transactionRenderer>) => Promise<T>,
+  /** `readOnly` for commands that only read: no lock, no migration, nothing written. */
+  options: { readOnly?: boolean } = {},
 ): Promise<T> {
   const r = transactionRenderer(ctx.io, {
     json: ctx.globals.json === true,
@@ -34,6 +48,7 @@ export async function withRoot<T>(
   const inst = await openInstallation(rootOf(ctx), {
     onEvent: r.onEvent,
     command: `moss ${process.argv.slice(2).join(' ')}`,
+    ...(options.readOnly ? { readOnly: true } : {}),
   });
   try {
     return await fn(inst, r);

@@ -1,4 +1,4 @@
-import { type Command, type CommandContext, EXIT, flagInt, flagString } from '@serpent/cli';
+import { type Command, type CommandContext, EXIT, flagInt, flagSize, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
 import { addRepository, removeRepository, setRepositoryActive } from '@serpent/repository';
 import { refreshRepositories, repositoryStatus } from '@serpent/system';
@@ -11,10 +11,17 @@ function oneName(ctx: CommandContext, command: string): string {
   return name;
 }
 
+/** `--max-index-size`, for every command that fetches indexes. */
+export function maxIndexBytes(ctx: CommandContext): { maxIndexBytes?: number } {
+  const n = flagSize({ flags: ctx.globals, positionals: [] }, 'max-index-size', undefined, 'moss');
+  return n === undefined ? {} : { maxIndexBytes: n };
+}
+
 async function refresh(ctx: CommandContext, ids?: string[]): Promise<void> {
   await withRoot(ctx, async () => {
     await refreshRepositories(rootOf(ctx), {
       ...(ids ? { ids } : {}),
+      ...maxIndexBytes(ctx),
       onEvent: (e) => {
         if (ctx.globals.json === true) return;
         if (e.type === 'refreshing') ctx.io.stderr(`Refreshing ${e.repo}\n`);

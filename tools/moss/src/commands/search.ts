@@ -1,6 +1,6 @@
 import { type Command, EXIT } from '@serpent/cli';
 import { installedPackages, repositoryCandidates } from '@serpent/system';
-import { rootOf, withRoot } from './open-root.js';
+import { rootOf, withReadRoot } from './open-root.js';
 
 export const searchCommand: Command = {
   name: 'search',
@@ -21,7 +21,7 @@ export const searchCommand: Command = {
       return EXIT.usage;
     }
     const w = word.toLowerCase();
-    return withRoot(ctx, async (inst) => {
+    return withReadRoot(ctx, async (inst) => {
       const pool = ctx.args.flags.installed
         ? installedPackages(inst).map((p) => ({
             id: p.id,

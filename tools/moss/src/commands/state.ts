@@ -8,7 +8,7 @@ import {
   repairState,
   verifyState,
 } from '@serpent/system';
-import { withRoot } from './open-root.js';
+import { withReadRoot, withRoot } from './open-root.js';
 
 function stateJson(inst: Installation, id: number) {
   const s = inst.dbs.state.getState(id);
@@ -39,7 +39,7 @@ const list: Command = {
   summary: 'List every state, newest first, marking the active one',
   examples: [['moss state list', 'id, summary, time and package count of each state']],
   async run(ctx) {
-    return withRoot(ctx, async (inst) => {
+    return withReadRoot(ctx, async (inst) => {
       const ids = inst.dbs.state
         .listStates()
         .map((s) => s.id)
@@ -62,7 +62,7 @@ const active: Command = {
   name: 'active',
   summary: 'Show the active state',
   async run(ctx) {
-    return withRoot(ctx, async (inst) => {
+    return withReadRoot(ctx, async (inst) => {
       const id = inst.activeStateId();
       if (ctx.globals.json === true)
         ctx.io.stdout(`${JSON.stringify(id === undefined ? null : stateJson(inst, id), null, 2)}\n`);
@@ -172,7 +172,9 @@ const verify: Command = {
     ['moss state verify --repair -y', 'and fix them'],
   ],
   async run(ctx) {
-    return withRoot(ctx, async (inst, r) => {
+    // Read-only unless repairing: reporting must work on a full disk.
+    const open = ctx.args.flags.repair === true ? withRoot : withReadRoot;
+    return open(ctx, async (inst, r) => {
       const report = await verifyState(inst, { onEvent: r.onEvent });
       if (ctx.globals.json === true) ctx.io.stdout(`${JSON.stringify(report)}\n`);
       else {

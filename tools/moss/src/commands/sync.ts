@@ -8,6 +8,7 @@ import {
   syncIsEmpty,
 } from '@serpent/system';
 import { rootOf, withRoot } from './open-root.js';
+import { maxIndexBytes } from './repo.js';
 
 export const syncCommand: Command = {
   name: 'sync',
@@ -30,6 +31,7 @@ export const syncCommand: Command = {
     return withRoot(ctx, async (inst, r) => {
       if (args.flags.update) {
         await refreshRepositories(rootOf(ctx), {
+          ...maxIndexBytes(ctx),
           onEvent: (e) => {
             if (e.type === 'refreshed' && globals.json !== true)
               io.stderr(`Refreshed ${e.repo}: ${e.packages} package(s)\n`);
