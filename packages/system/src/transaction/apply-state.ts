@@ -16,7 +16,7 @@ import { blit, buildTree, type VfsInput, type VfsTree } from '@serpent/vfs';
 import { syncBootEntries } from '../boot/sync-boot-entries.js';
 import type { Selection } from '../db/state-db.js';
 import { exchangePaths } from '../fs/exchange-paths.js';
-import { syncFilesystem } from '../fs/sync-filesystem.js';
+import { watchFilesystem } from '../fs/sync-filesystem.js';
 import type { Installation } from './installation.js';
 import { clearJournal, type Journal, writeJournal } from './journal.js';
 import { runStateTriggers } from './run-state-triggers.js';
@@ -218,15 +218,23 @@ export async function applyState(inst: Installation, options: ApplyOptions): Pro
   writeJournal(L.journal, journal);
   rmSync(L.staging, { recursive: true, force: true });
   mkdirSync(L.staging, { recursive: true });
-  await phase(onEvent, 'blit', () =>
-    blit(tree, L.stagingUsr, {
-      store: inst.store.assetsDir,
-      onProgress: (p) => onEvent?.({ type: 'blit-progress', done: p.done, total: p.total }),
-    }),
-  );
-  writeFileAtomicSync(join(L.stagingUsr, '.stateID'), stateIdText(targetId));
-  await phase(onEvent, 'triggers', () => runStateTriggers(inst, 'transaction', L.stagingUsr, onEvent, tree));
-  await phase(onEvent, 'sync', () => syncFilesystem(L.staging));
+  // Opened before the blit, so a writeback error of anything it writes fails the flush.
+  const sync = watchFilesystem(L.staging);
+  try {
+    await phase(onEvent, 'blit', () =>
+      blit(tree, L.stagingUsr, {
+        store: inst.store.assetsDir,
+        onProgress: (p) => onEvent?.({ type: 'blit-progress', done: p.done, total: p.total }),
+      }),
+    );
+    writeFileAtomicSync(join(L.stagingUsr, '.stateID'), stateIdText(targetId));
+    await phase(onEvent, 'triggers', () =>
+      runStateTriggers(inst, 'transaction', L.stagingUsr, onEvent, tree),
+    );
+    await phase(onEvent, 'sync', () => sync.flush());
+  } finally {
+    sync.close();
+  }
   const swapping: Journal = { ...journal, stagedInode: statSync(L.stagingUsr).ino };
   writeJournal(L.journal, swapping);
   await swapStaging(inst, onEvent);

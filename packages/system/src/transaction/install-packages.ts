@@ -9,7 +9,7 @@ import {
   resolveInstall,
 } from '@serpent/resolve';
 import { type PackageMeta, StoneReader } from '@serpent/stone';
-import { syncFilesystem } from '../fs/sync-filesystem.js';
+import { watchFilesystem } from '../fs/sync-filesystem.js';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
@@ -210,6 +210,8 @@ export async function storePackages(
     const fetch = input.fetch;
     fetched = await phase(onEvent, 'fetch', () => fetch(remote));
   }
+  // Opened before the precache writes a byte, so a writeback error of any asset fails the flush.
+  const sync = watchFilesystem(inst.store.assetsDir);
   const results = await phase(onEvent, 'precache', async () => {
     const paths = needed.map((c) => stones.get(c.id)?.path ?? fetched.get(c.id)!);
     const total = needed.length;
@@ -232,10 +234,10 @@ export async function storePackages(
       },
     });
     // The durability barrier of the store (opened without per-asset fsync): every new asset
-    // reaches the disk before a database row refers to it.
-    await syncFilesystem(inst.store.assetsDir);
+    // reaches the disk before a database row refers to it, or nothing is recorded.
+    await sync.flush();
     return out;
-  });
+  }).finally(() => sync.close());
   // Its own phase so that database time shows apart from file work (the repository benchmark
   // asks whether an install is limited by the blit or by the database).
   await phase(onEvent, 'register', async () => {

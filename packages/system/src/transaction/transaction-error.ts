@@ -14,7 +14,11 @@ export type TransactionErrorCode =
   | 'TX_TRIGGER_FAILED'
   | 'TX_JOURNAL_INVALID'
   /** `install --to`: the target is missing, is the installation root, or is on another filesystem. */
-  | 'TX_TARGET_INVALID';
+  | 'TX_TARGET_INVALID'
+  /** The filesystem could not write back what the transaction wrote (EIO, ENOSPC): nothing recorded. */
+  | 'TX_SYNC_FAILED'
+  /** A package name, version or architecture that cannot be used as part of a file name. */
+  | 'TX_BAD_PACKAGE_NAME';
 
 export class TransactionError extends SerpentError {
   override readonly code: TransactionErrorCode;
