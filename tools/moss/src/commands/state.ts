@@ -107,16 +107,18 @@ const activate: Command = {
 async function prune(ctx: CommandContext, opts: { keep?: number; ids?: number[] }): Promise<number> {
   return withRoot(ctx, async (inst, r) => {
     const plan = planPrune(inst, opts);
+    // With no state to remove, prune still reclaims what nothing references (the downloads,
+    // assets and rows a failed install left): no state changes, so nothing to confirm.
     if (plan.states.length === 0) {
-      ctx.io.stdout('No states to remove\n');
-      return EXIT.ok;
+      if (ctx.globals.json !== true) ctx.io.stdout('No states to remove\n');
+    } else {
+      if (ctx.globals.json !== true) {
+        ctx.io.stdout(
+          `The following state(s) will be removed:\n${plan.states.map((s) => `  State ${s.id} - ${s.summary ?? 'system transaction'}\n`).join('')}\n`,
+        );
+      }
+      await confirm(ctx.io, 'Do you wish to continue?', ctx.globals['yes-all'] === true);
     }
-    if (ctx.globals.json !== true) {
-      ctx.io.stdout(
-        `The following state(s) will be removed:\n${plan.states.map((s) => `  State ${s.id} - ${s.summary ?? 'system transaction'}\n`).join('')}\n`,
-      );
-    }
-    await confirm(ctx.io, 'Do you wish to continue?', ctx.globals['yes-all'] === true);
     const res = await commitPrune(inst, plan, { onEvent: r.onEvent });
     if (ctx.globals.json === true) ctx.io.stdout(`${JSON.stringify(res)}\n`);
     else
