@@ -1,6 +1,7 @@
 export type { Command, CommandContext } from './command.js';
 export { bufferIo, type CommandIo, processIo } from './command-io.js';
 export { confirm } from './confirm.js';
+export { escapeControl } from './escape-control.js';
 export { formatColumns, formatTable, visibleLength } from './format-columns.js';
 export { helpText } from './help-text.js';
 export {

@@ -163,6 +163,12 @@ export async function loadRepositories(root: string): Promise<RepositoryConfig> 
 }
 
 function adminFileOf(root: string, id: string): string {
+  // The id becomes a file name: only a sanitised one (letters, digits, `-`, `_`) may.
+  if (id.length === 0 || id !== sanitizeRepositoryId(id)) {
+    throw new RepositoryError('REPO_BAD_ID', `${JSON.stringify(id)} cannot name a configuration file`, {
+      id,
+    });
+  }
   return join(repositoryConfigPaths(root).adminDir, `${id}.yaml`);
 }
 

@@ -33,6 +33,7 @@ export { inspectStone, stringifyJson } from './inspect-json.js';
 export type { LayoutEntry, LayoutRaw } from './layout-payload.js';
 export type { MetaRecord } from './meta-payload.js';
 export { metaFromRecords, type PackageMeta, recordsFromMeta } from './package-meta.js';
+export { packageNameProblem } from './package-name.js';
 export { StoneError, type StoneErrorCode } from './stone-error.js';
 export {
   type ContentFileSink,

@@ -8,7 +8,7 @@ import {
   type Selection as ResolvedSelection,
   resolveInstall,
 } from '@serpent/resolve';
-import { type PackageMeta, StoneReader } from '@serpent/stone';
+import { type PackageMeta, packageNameProblem, StoneReader } from '@serpent/stone';
 import { watchFilesystem } from '../fs/sync-filesystem.js';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
@@ -55,6 +55,13 @@ async function readLocalStone(p: string): Promise<LocalStone> {
   const stone = await StoneReader.open(path);
   try {
     const [meta, id, st] = await Promise.all([stone.meta(), sha256File(path), stat(path)]);
+    const unsafe = packageNameProblem(meta);
+    if (unsafe !== undefined) {
+      throw new TransactionError('TX_BAD_PACKAGE_NAME', `${path}: ${unsafe}`, {
+        hint: 'this stone was not made by a packaging tool that checks names; rebuild it or leave it out',
+        details: { path },
+      });
+    }
     return {
       path,
       id,

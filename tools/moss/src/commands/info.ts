@@ -1,4 +1,4 @@
-import { type Command, EXIT } from '@serpent/cli';
+import { type Command, EXIT, escapeControl } from '@serpent/cli';
 import { type Dependency, formatDependency, type PackageMeta } from '@serpent/stone';
 import { installedPackages, repositoryCandidates } from '@serpent/system';
 import { bestByName } from './list.js';
@@ -37,7 +37,7 @@ export const infoCommand: Command = {
         const m = stored?.meta ?? (offer?.meta as PackageMeta | undefined);
         if (m === undefined) {
           io.stderr(
-            `error: no installed or available package provides ${q}\nhint: \`moss search WORD\` finds packages; \`moss repo update\` refreshes the indexes\n`,
+            `error: no installed or available package provides ${escapeControl(q)}\nhint: \`moss search WORD\` finds packages; \`moss repo update\` refreshes the indexes\n`,
           );
           return EXIT.failure;
         }
@@ -72,7 +72,8 @@ export const infoCommand: Command = {
           });
           continue;
         }
-        const row = (k: string, v: string) => io.stdout(`${k.padEnd(18)}${v}\n`);
+        // Every value comes from a package or an index: control characters are shown, not obeyed.
+        const row = (k: string, v: string) => io.stdout(`${k.padEnd(18)}${escapeControl(v)}\n`);
         row('Name', m.name);
         row('Status', status);
         row('Version', m.version);
@@ -80,16 +81,18 @@ export const infoCommand: Command = {
         if (m.buildRelease > 1) row('Build release', String(m.buildRelease));
         row('Homepage', m.homepage);
         row('Summary', m.summary);
-        row('Description', m.description.trim().replace(/\n/g, `\n${' '.repeat(18)}`));
+        io.stdout(
+          `${'Description'.padEnd(18)}${escapeControl(m.description.trim(), { keepNewlines: true }).replace(/\n/g, `\n${' '.repeat(18)}`)}\n`,
+        );
         row('Licenses', m.licenses.join(', '));
         io.stdout('Dependencies\n');
-        for (const d of m.depends.map(formatDependency).sort()) io.stdout(`    - ${d}\n`);
+        for (const d of m.depends.map(formatDependency).sort()) io.stdout(`    - ${escapeControl(d)}\n`);
         io.stdout('Providers\n');
         for (const d of [`name(${m.name})`, ...m.provides.map(formatDependency)].sort())
-          io.stdout(`    - ${d}\n`);
+          io.stdout(`    - ${escapeControl(d)}\n`);
         if (files) {
           io.stdout('Files\n');
-          for (const f of files) io.stdout(`    ${f}\n`);
+          for (const f of files) io.stdout(`    ${escapeControl(f)}\n`);
         }
         io.stdout('\n');
       }

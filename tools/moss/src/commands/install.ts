@@ -1,4 +1,4 @@
-import { type Command, confirm, EXIT, flagString, formatColumns } from '@serpent/cli';
+import { type Command, confirm, EXIT, escapeControl, flagString, formatColumns } from '@serpent/cli';
 import {
   checkInstallTarget,
   commitInstall,
@@ -11,7 +11,7 @@ import {
 import { rootOf, withRoot } from './open-root.js';
 
 const label = (m: { name: string; version: string; release: number }) =>
-  `${m.name} ${m.version}-${m.release}`;
+  escapeControl(`${m.name} ${m.version}-${m.release}`);
 
 export const installCommand: Command = {
   name: 'install',
@@ -106,7 +106,7 @@ export const installCommand: Command = {
         );
         if (prepared.replaced.length > 0) {
           io.stdout(
-            `Replacing:\n${prepared.replaced.map((x) => `  ${x.name} ${x.from} → ${x.to}\n`).join('')}`,
+            `Replacing:\n${prepared.replaced.map((x) => `${escapeControl(`  ${x.name} ${x.from} → ${x.to}`)}\n`).join('')}`,
           );
         }
         io.stdout('\n');

@@ -1,4 +1,4 @@
-import { type Command, EXIT } from '@serpent/cli';
+import { type Command, EXIT, escapeControl } from '@serpent/cli';
 import { installedPackages, type RepositoryCandidate, repositoryCandidates } from '@serpent/system';
 import { rootOf, withReadRoot } from './open-root.js';
 
@@ -37,7 +37,7 @@ const installed: Command = {
       for (const p of pkgs) {
         const summary = (p.meta as { summary?: string }).summary ?? '';
         ctx.io.stdout(
-          `${p.meta.name.padEnd(w)}  ${p.meta.version}-${p.meta.release}${p.explicit ? '' : ' (dependency)'} - ${summary}\n`,
+          `${escapeControl(`${p.meta.name.padEnd(w)}  ${p.meta.version}-${p.meta.release}${p.explicit ? '' : ' (dependency)'} - ${summary}`)}\n`,
         );
       }
       return EXIT.ok;
@@ -99,7 +99,7 @@ const available: Command = {
     const w = Math.max(...pkgs.map((p) => p.meta.name.length));
     for (const p of pkgs)
       ctx.io.stdout(
-        `${p.meta.name.padEnd(w)}  ${p.meta.version}-${p.meta.release} - ${(p.meta as { summary?: string }).summary ?? ''} [${p.repo}]\n`,
+        `${escapeControl(`${p.meta.name.padEnd(w)}  ${p.meta.version}-${p.meta.release} - ${(p.meta as { summary?: string }).summary ?? ''} [${p.repo}]`)}\n`,
       );
     return EXIT.ok;
   },

@@ -1,4 +1,4 @@
-import { type Command, confirm, EXIT } from '@serpent/cli';
+import { type Command, confirm, EXIT, escapeControl } from '@serpent/cli';
 import { commitRemove, planRemove } from '@serpent/system';
 import { withRoot } from './open-root.js';
 
@@ -27,7 +27,7 @@ export const removeCommand: Command = {
         for (const x of plan.remove) {
           const m = x.package.meta;
           io.stdout(
-            `  ${m.name} ${m.version}-${m.release}${x.reason === 'requested' ? '' : `  (${x.reason}: ${x.because})`}\n`,
+            `${escapeControl(`  ${m.name} ${m.version}-${m.release}${x.reason === 'requested' ? '' : `  (${x.reason}: ${x.because})`}`)}\n`,
           );
         }
         io.stdout('\n');

@@ -1,4 +1,4 @@
-import { type Command, EXIT } from '@serpent/cli';
+import { type Command, EXIT, escapeControl } from '@serpent/cli';
 import { installedPackages, repositoryCandidates } from '@serpent/system';
 import { rootOf, withReadRoot } from './open-root.js';
 
@@ -56,7 +56,8 @@ export const searchCommand: Command = {
         return EXIT.ok;
       }
       const width = Math.max(0, ...hits.map((h) => h.meta.name.length));
-      for (const h of hits) ctx.io.stdout(`${h.meta.name.padEnd(width)}  ${h.meta.summary ?? ''}\n`);
+      for (const h of hits)
+        ctx.io.stdout(`${escapeControl(`${h.meta.name.padEnd(width)}  ${h.meta.summary ?? ''}`)}\n`);
       return EXIT.ok;
     });
   },

@@ -1,4 +1,4 @@
-import { type Command, type CommandContext, confirm, EXIT, flagInt } from '@serpent/cli';
+import { type Command, type CommandContext, confirm, EXIT, escapeControl, flagInt } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
 import {
   activateState,
@@ -27,9 +27,9 @@ function printState(ctx: CommandContext, inst: Installation, id: number): void {
   const s = stateJson(inst, id);
   if (!s) return;
   ctx.io.stdout(
-    `State #${s.id} - ${s.summary ?? 'system transaction'}${s.active ? ' (active)' : ''}\n` +
+    `State #${s.id} - ${escapeControl(s.summary ?? 'system transaction')}${s.active ? ' (active)' : ''}\n` +
       `Created: ${new Date(s.created).toLocaleString('en-GB', { timeZoneName: 'short' })}\n` +
-      (s.description ? `Description: ${s.description}\n` : '') +
+      (s.description ? `Description: ${escapeControl(s.description)}\n` : '') +
       `Packages: ${s.packages}\n\n`,
   );
 }
@@ -185,7 +185,9 @@ const verify: Command = {
         else {
           ctx.io.stdout(`Found ${report.issues.length} issue(s)\n`);
           for (const i of report.issues)
-            ctx.io.stdout(` × ${i.kind}: ${'hash' in i ? i.hash : `${i.path} (state ${i.state})`}\n`);
+            ctx.io.stdout(
+              ` × ${i.kind}: ${'hash' in i ? i.hash : `${escapeControl(i.path)} (state ${i.state})`}\n`,
+            );
         }
       }
       if (report.issues.length === 0) return EXIT.ok;

@@ -1,4 +1,4 @@
-import { type Command, confirm, EXIT } from '@serpent/cli';
+import { type Command, confirm, EXIT, escapeControl } from '@serpent/cli';
 import {
   commitSync,
   planSync,
@@ -50,7 +50,7 @@ export const syncCommand: Command = {
           from: { meta: { name: string; version: string; release: number } },
           to: { meta: { version: string; release: number } },
         ) =>
-          `  ${from.meta.name} ${from.meta.version}-${from.meta.release} → ${to.meta.version}-${to.meta.release}\n`;
+          `${escapeControl(`  ${from.meta.name} ${from.meta.version}-${from.meta.release} → ${to.meta.version}-${to.meta.release}`)}\n`;
         if (plan.upgrade.length)
           io.stdout(`Upgrade:\n${plan.upgrade.map((c) => line(c.from, c.to)).join('')}`);
         if (plan.downgrade.length)
@@ -59,15 +59,15 @@ export const syncCommand: Command = {
           io.stdout(`Rebuilt:\n${plan.rebuild.map((c) => line(c.from, c.to)).join('')}`);
         if (plan.newDependencies.length)
           io.stdout(
-            `New dependencies:\n${plan.newDependencies.map((c) => `  ${c.meta.name} ${c.meta.version}-${c.meta.release}\n`).join('')}`,
+            `New dependencies:\n${plan.newDependencies.map((c) => `${escapeControl(`  ${c.meta.name} ${c.meta.version}-${c.meta.release}`)}\n`).join('')}`,
           );
         if (plan.remove.length)
           io.stdout(
-            `Remove (no longer needed):\n${plan.remove.map((x) => `  ${x.package.meta.name} (${x.because})\n`).join('')}`,
+            `Remove (no longer needed):\n${plan.remove.map((x) => `${escapeControl(`  ${x.package.meta.name} (${x.because})`)}\n`).join('')}`,
           );
         if (plan.unavailable.length)
           io.stdout(
-            `Kept (in no enabled repository): ${plan.unavailable.map((p) => p.meta.name).join(', ')}\n`,
+            `Kept (in no enabled repository): ${escapeControl(plan.unavailable.map((p) => p.meta.name).join(', '))}\n`,
           );
         io.stdout('\n');
       }
