@@ -56,6 +56,8 @@ function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): strin
   const R = q(root);
   const lines = [
     'fail() { echo "container setup: $*" >&2; exit 125; }',
+    // The host's unshare runs the command at the end (below): found now, while PATH is ours.
+    'U=$(command -v unshare) || fail "unshare not found on PATH"',
     'm() { out=$(mount "$@" 2>&1) || fail "mount $*: $out"; }',
     // A bind mount keeps the flags the host mount has locked (nosuid, nodev ...) and a
     // read-only remount inside a user namespace must repeat them, or the kernel says EPERM.
@@ -95,9 +97,18 @@ function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): strin
   if (spec.hostname) lines.push(`hostname ${q(spec.hostname)} 2>/dev/null; true`);
   const env = Object.entries(opts.env ?? {}).map(([k, v]) => q(`${k}=${v}`));
   const cwd = opts.cwd ?? '/';
+  // The command itself is executed, with its environment and working directory set from
+  // outside the root: the host's env(1) clears and sets the environment, then the host's
+  // unshare(1) (no new namespace) chroots into the root, changes to `cwd` there and executes
+  // argv[0] (looked up on the command's PATH inside the root). Nothing of the root is run but
+  // the command, so a root without /usr/bin/env or /bin/sh (a base system being bootstrapped,
+  // a minimal image) runs its handlers; the earlier `chroot ROOT /usr/bin/env ... /bin/sh -c`
+  // failed there with status 127. fd 3 tells the caller that setup is over: a failure after
+  // it (an "unshare: failed to execute ..." of a missing command) is the command's.
   lines.push(
     `cd ${R} || fail "cd root"`,
-    `exec chroot ${R} /usr/bin/env -i ${env.join(' ')} /bin/sh -c 'cd "$0" && exec "$@"' ${q(cwd)} ${opts.argv.map(q).join(' ')}`,
+    'printf ready >&3; exec 3>&-',
+    `exec env -i ${env.join(' ')} "$U" --root=${R} --wd=${q(cwd)} -- ${opts.argv.map(q).join(' ')}`,
   );
   return lines.join('\n');
 }
@@ -125,16 +136,20 @@ export async function runInContainer(spec: ContainerSpec, opts: RunOptions): Pro
     if (!spec.networking) args.push('--net');
     args.push('--', '/bin/sh', '-c', setupScript(spec, root, opts));
     const child = spawn('unshare', args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
     const onAbort = () => child.kill('SIGKILL');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     let setupErr = '';
-    child.stdout.on('data', (c: Buffer) => opts.onStdout?.(c));
-    child.stderr.on('data', (c: Buffer) => {
+    let ready = false;
+    child.stdio[3]?.on('data', () => {
+      ready = true;
+    });
+    child.stdout?.on('data', (c: Buffer) => opts.onStdout?.(c));
+    child.stderr?.on('data', (c: Buffer) => {
       const text = c.toString('utf8');
-      if (text.includes('container setup: ') || text.startsWith('unshare: ')) setupErr += text;
+      if (!ready && (text.includes('container setup: ') || text.startsWith('unshare: '))) setupErr += text;
       opts.onStderr?.(c);
     });
     const result = await new Promise<RunResult>((resolve, reject) => {
@@ -161,7 +176,7 @@ export async function runInContainer(spec: ContainerSpec, opts: RunOptions): Pro
         'CONTAINER_SETUP_FAILED',
         setupErr.slice(setupErr.indexOf('container setup: ')).split('\n')[0]!,
         {
-          hint: 'check that every bind source exists and that the root filesystem has /usr/bin/env and /bin/sh',
+          hint: 'check that every bind source exists and that the root directory can be mounted',
           details: { stderr: setupErr.trim(), root: spec.root },
         },
       );

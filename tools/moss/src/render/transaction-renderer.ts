@@ -1,4 +1,4 @@
-import { type CommandIo, type Progress, progressBar } from '@serpent/cli';
+import { type CommandIo, escapeControl, type Progress, progressBar } from '@serpent/cli';
 import type { TransactionEvent } from '@serpent/system';
 
 const LABEL: Record<string, string> = {
@@ -56,14 +56,16 @@ export function transactionRenderer(io: CommandIo, options: { json: boolean; ver
         } else if (options.verbose) io.stderr(`${e.phase} done in ${e.ms} ms\n`);
         break;
       case 'trigger':
-        io.stderr(`Trigger ${e.trigger} (${e.scope}): ${e.argv.join(' ')}\n`);
+        io.stderr(`Trigger ${escapeControl(e.trigger)} (${e.scope}): ${escapeControl(e.argv.join(' '))}\n`);
         break;
       case 'trigger-output':
+        // One whole line per event (the engine cuts output at line ends), so each gets its
+        // prefix and lines of stdout and stderr never interleave mid-line.
         if (options.verbose || e.stream === 'stderr')
-          io.stderr(e.text.replace(/^/gm, `  [${e.trigger}] `).replace(/ {2}\[[^\]]*\] $/, ''));
+          io.stderr(`  [${escapeControl(e.trigger)}] ${escapeControl(e.text.replace(/\n$/, ''))}\n`);
         break;
       case 'warning':
-        io.stderr(`warning: ${e.message}\n`);
+        io.stderr(`warning: ${escapeControl(e.message, { keepNewlines: true })}\n`);
         break;
       default:
         break;
