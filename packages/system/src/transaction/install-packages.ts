@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   type Candidate,
   type InstallPlan,
@@ -66,7 +67,9 @@ async function readLocalStone(p: string): Promise<LocalStone> {
       path,
       id,
       size: st.size,
-      meta: { ...meta, packageUri: path, packageHash: id, packageSize: st.size },
+      // An absolute URL, as the original keeps every package's URI in the install DB (it
+      // parses the column as a URL to fetch a package again): file:// for a local stone.
+      meta: { ...meta, packageUri: pathToFileURL(path).href, packageHash: id, packageSize: st.size },
     };
   } finally {
     await stone.close();
