@@ -27,9 +27,13 @@ export function renderError(err: unknown, io: CommandIo, options: { json?: boole
       return status;
     }
     io.stderr(`error: ${err.message}\n`);
+    // A wrapper often repeats its cause's words (`cannot fetch X: HTTP 404` over `HTTP 404`'s
+    // own error, or the same message twice): each line is said once.
+    const said = new Set([err.message]);
     let cause = (err as { cause?: unknown }).cause;
     while (cause instanceof Error) {
-      io.stderr(`  caused by: ${cause.message}\n`);
+      if (!said.has(cause.message)) io.stderr(`  caused by: ${cause.message}\n`);
+      said.add(cause.message);
       cause = (cause as { cause?: unknown }).cause;
     }
     if (err.hint) io.stderr(`hint: ${err.hint}\n`);

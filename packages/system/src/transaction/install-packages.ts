@@ -10,10 +10,10 @@ import {
 } from '@serpent/resolve';
 import { type PackageMeta, StoneReader } from '@serpent/stone';
 import { syncFilesystem } from '../fs/sync-filesystem.js';
+import { TransactionError } from '../transaction-error.js';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
-import { TransactionError } from './transaction-error.js';
 import { type EventSink, phase } from './transaction-event.js';
 
 /** A local `.stone` offered for installation. */
