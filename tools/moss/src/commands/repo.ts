@@ -13,7 +13,7 @@ function oneName(ctx: CommandContext, command: string): string {
 const add: Command = {
   name: 'add',
   aliases: ['ar'],
-  summary: 'Add a repository and fetch its index',
+  summary: 'Add a repository and fetch its index (if that fails, nothing stays configured)',
   synopsis: 'NAME URI',
   flags: {
     comment: { short: 'c', value: true, placeholder: 'TEXT', description: 'A description of the repository' },
