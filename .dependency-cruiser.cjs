@@ -6,9 +6,9 @@
 const IO_PACKAGES =
   '^packages/(durable|store|system|repository|boot|container|fetch|triggers|builder)/|^packages/vfs/src/blit';
 
-/** The pure parts: bytes and data in, data out. */
+/** The pure parts: bytes and data in, data out (stone's writer, extraction and inspection are its file edges). */
 const PURE =
-  '^packages/(fnmatch|resolve|recipe)/src/|^packages/stone/src/(?!stone-writer|extract-stone)|^packages/vfs/src/(build-tree|types|layout-path|vfs-error)';
+  '^packages/(fnmatch|resolve|recipe)/src/|^packages/stone/src/(?!stone-writer|extract-stone|inspect-json)|^packages/vfs/src/(build-tree|types|layout-path|vfs-error)';
 
 module.exports = {
   forbidden: [

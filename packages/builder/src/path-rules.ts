@@ -1,4 +1,3 @@
-
 /** A collection rule: files matching `pattern` go to `package`. */
 export interface PathRule {
   readonly pattern: string;

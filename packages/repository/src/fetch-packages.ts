@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { syncDir } from '@serpent/durable';
-import { mapLimit } from './map-limit.js';
-import { readChunks } from './read-chunks.js';
+import { mapLimit } from '@serpent/concurrency';
+import { hashFile, syncDir } from '@serpent/durable';
 import { RepositoryError } from './repository-error.js';
 import { withRetries } from './retry.js';
 import { TransferAborted, TransferFailure, transfer } from './transfer.js';
@@ -22,19 +20,6 @@ export function downloadPath(cacheDir: string, sha256: string): string {
     });
   }
   return join(cacheDir, 'downloads', 'v1', sha256.slice(0, 5), sha256.slice(-5), sha256);
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  const fh = await open(path, 'r');
-  try {
-    await readChunks(fh, (chunk) => {
-      hash.update(chunk);
-    });
-  } finally {
-    await fh.close();
-  }
-  return hash.digest('hex');
 }
 
 async function sizeOf(path: string): Promise<number | undefined> {
@@ -101,8 +86,7 @@ export async function fetchPackages(
     };
     const have = await sizeOf(dest);
     if (have !== undefined) {
-      if (have === item.size && (!verifyCached || (await sha256File(dest)) === item.sha256))
-        return done(true);
+      if (have === item.size && (!verifyCached || (await hashFile(dest)) === item.sha256)) return done(true);
       emit({ type: 'cache-corrupt', name: item.name, path: dest });
       await rm(dest, { force: true });
     }

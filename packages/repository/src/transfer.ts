@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { readChunks } from './read-chunks.js';
+import { readChunks } from '@serpent/durable';
 
 /** Why one attempt at a transfer failed, and whether another attempt may succeed. */
 export class TransferFailure extends Error {

@@ -1,9 +1,9 @@
+import { mapLimit } from '@serpent/concurrency';
 import { syncDir } from '@serpent/durable';
 import type { IndexEntry, LayoutEntry, PackageMeta, StoneReader } from '@serpent/stone';
 import { StoneError, withStone } from '@serpent/stone';
 import { ASSET_MODE, assetModes } from './asset-mode.js';
 import { type AssetOutcome, AssetSink } from './asset-sink.js';
-import { mapLimit } from './limiter.js';
 import type { PrecacheOptions, PrecacheResult, PrecacheSummary } from './store.js';
 import { StoreError } from './store-error.js';
 import type { StoreState } from './store-state.js';
