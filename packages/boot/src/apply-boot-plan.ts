@@ -5,7 +5,7 @@ import { renderBootEntry } from './boot-entry.js';
 import { ioError } from './boot-error.js';
 import { joinCaseInsensitive } from './case-insensitive-path.js';
 import type { planBootEntries } from './plan-boot-entries.js';
-import type { BootEvent, SyncedEntry } from './sync-boot.js';
+import type { BootEvent, SyncedEntry } from './sync-boot-types.js';
 
 export const MANIFEST_NAME = 'serpent-boot.json';
 

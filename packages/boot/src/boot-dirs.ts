@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BootError } from './boot-error.js';
 import { discoverBootEnvironment } from './discover-boot.js';
-import type { SyncBootOptions } from './sync-boot.js';
+import type { SyncBootOptions } from './sync-boot-types.js';
 
 /** Where a sync writes: the ESP, the partition entries go to, and the kernel's root= arguments. */
 export interface BootDirs {

@@ -6,7 +6,7 @@ import { readCmdlineSnippets } from './cmdline.js';
 import { discoverKernels } from './kernels.js';
 import { type OsRelease, parseOsRelease } from './os-release.js';
 import type { StateBootInfo } from './plan-boot-entries.js';
-import type { BootStateInput } from './sync-boot.js';
+import type { BootStateInput } from './sync-boot-types.js';
 
 /**
  * What the boot entries of the selected states are made from: each state's kernels and initrds
