@@ -81,32 +81,34 @@ function detailsOf(l: Locked, found: { offer: Offer; installed: boolean }, files
 }
 
 export function rootPackages(session: RootSession): Packages {
+  // Every call here only reads.
+  const read = <T>(fn: (l: Locked) => Promise<T> | T): Promise<T> => session.locked(fn, 'read');
   return {
     installed: (options = {}) =>
-      session.locked((l) =>
+      read((l) =>
         installedPackages(l)
           .filter((p) => !options.explicitOnly || p.explicit)
           .map(summaryOf)
           .sort(byName),
       ),
     available: () =>
-      session.locked(async (l) =>
+      read(async (l) =>
         bestPerName(await repositoryCandidates(l.layout.root))
           .map(summaryOf)
           .sort(byName),
       ),
     byProvider: (query) =>
-      session.locked(async (l) => {
+      read(async (l) => {
         const found = await find(l, query);
         return found ? summaryOf(found.offer) : undefined;
       }),
     info: (query, options = {}) =>
-      session.locked(async (l) => {
+      read(async (l) => {
         const found = await find(l, query);
         return found ? detailsOf(l, found, options.files === true) : undefined;
       }),
     search: (word, options = {}) =>
-      session.locked(async (l) => {
+      read(async (l) => {
         const w = word.toLowerCase();
         const pool: Offer[] = options.installed
           ? installedPackages(l)

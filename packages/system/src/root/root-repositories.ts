@@ -24,7 +24,7 @@ export function rootRepositories(session: RootSession): Repositories {
           repositories: repositories.map(({ cacheDir: _, ...r }): RepositoryInfo => r),
           problems,
         };
-      }),
+      }, 'read'),
     add: (repo) =>
       session.locked(async (l) => {
         const root = l.layout.root;

@@ -43,8 +43,12 @@ export class RootSession {
     return this.#options.onEvent;
   }
 
-  /** Runs `fn` with the root locked and settled, after every call before it has finished. */
-  locked<T>(fn: (l: Locked) => Promise<T> | T): Promise<T> {
+  /**
+   * Runs `fn` with the root locked and settled, after every call before it has finished.
+   * `read` marks a call that changes nothing (listings, info, verify without repair): the place
+   * where a shared lock and read-only databases go, so that reading needs no write access.
+   */
+  locked<T>(fn: (l: Locked) => Promise<T> | T, mode: 'read' | 'write' = 'write'): Promise<T> {
     if (this.#closed) {
       return Promise.reject(
         new TransactionError('TX_ROOT_CLOSED', `the root ${this.#layout.root} was closed`, {
@@ -52,12 +56,12 @@ export class RootSession {
         }),
       );
     }
-    const run = this.#queue.then(() => this.#run(fn));
+    const run = this.#queue.then(() => this.#run(fn, mode));
     this.#queue = run.catch(() => {});
     return run;
   }
 
-  async #run<T>(fn: (l: Locked) => Promise<T> | T): Promise<T> {
+  async #run<T>(fn: (l: Locked) => Promise<T> | T, _mode: 'read' | 'write'): Promise<T> {
     const L = this.#layout;
     for (const d of [L.moss, L.dbDir, L.rootsDir, L.cacheDir]) mkdirSync(d, { recursive: true });
     const tag = `${L.cacheDir}/CACHEDIR.TAG`;

@@ -56,13 +56,13 @@ export function rootStates(session: RootSession): States {
           .listStates()
           .sort((a, b) => b.id - a.id)
           .map((s) => summaryOf(l, s, active));
-      }),
+      }, 'read'),
     active: () =>
       session.locked((l) => {
         const id = l.activeStateId();
         const s = id === undefined ? undefined : l.dbs.state.getState(id);
         return s ? summaryOf(l, s, id) : undefined;
-      }),
+      }, 'read'),
     activate: (id, options = {}) =>
       session.locked(async (l) => {
         const { activateState } = await import('../transaction/apply-state.js');
@@ -78,7 +78,7 @@ export function rootStates(session: RootSession): States {
       session.locked(async (l) => {
         const { verifyState } = await import('../transaction/verify-state.js');
         return verifyState(await l.engine(), onEvent());
-      }),
+      }, 'read'),
     repair: (report) =>
       session.locked(async (l) => {
         const { repairState, verifyState } = await import('../transaction/verify-state.js');
