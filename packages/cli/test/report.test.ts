@@ -63,3 +63,15 @@ describe('renderError', () => {
     );
   });
 });
+
+describe('positionalArity', () => {
+  it('reads how many arguments a synopsis of placeholders takes, and leaves the rest alone', async () => {
+    const { positionalArity } = await import('../src/positional-arity.js');
+    expect(positionalArity('PACKAGE...')).toEqual({ min: 1, max: Number.POSITIVE_INFINITY });
+    expect(positionalArity('NAME URI')).toEqual({ min: 2, max: 2 });
+    expect(positionalArity('[NAME]')).toEqual({ min: 0, max: 1 });
+    expect(positionalArity('FILE... [-o DIR]')).toEqual({ min: 1, max: Number.POSITIVE_INFINITY });
+    expect(positionalArity('[RECIPE=./stone.yaml]')).toBeUndefined();
+    expect(positionalArity('NAME -r name=ID,uri=URL')).toBeUndefined();
+  });
+});

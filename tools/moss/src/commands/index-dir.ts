@@ -16,11 +16,7 @@ export const indexCommand: Command = {
     ['moss -D /tmp/root repo add local file://$PWD/repo/stone.index', 'then use it as a repository'],
   ],
   async run({ args, globals, io }) {
-    const dir = args.positionals[0];
-    if (dir === undefined || args.positionals.length > 1) {
-      io.stderr('moss index: give one directory\nUsage: moss index DIR\n');
-      return EXIT.usage;
-    }
+    const dir = args.positionals[0]!;
     const t0 = performance.now();
     const r = await writeIndex(resolve(dir), {
       onEvent: (e) => {

@@ -43,10 +43,6 @@ export const infoCommand: Command = {
     ['moss info -f hello', 'and its files'],
   ],
   async run(ctx) {
-    if (ctx.args.positionals.length === 0) {
-      ctx.io.stderr('moss info: no package named\nUsage: moss info NAME...\n');
-      return EXIT.usage;
-    }
     return withRoot(ctx, async (root, report) => {
       const found: PackageDetails[] = [];
       for (const q of ctx.args.positionals) {

@@ -1,4 +1,4 @@
-import { type Command, EXIT, flagString, formatColumns } from '@serpent/cli';
+import { type Command, flagString, formatColumns } from '@serpent/cli';
 import { runChange } from './change.js';
 
 export const installCommand: Command = {
@@ -33,10 +33,6 @@ export const installCommand: Command = {
   ],
   async run(ctx) {
     const add = ctx.args.positionals;
-    if (add.length === 0) {
-      ctx.io.stderr('moss install: nothing to install\nUsage: moss install PACKAGE...\n');
-      return EXIT.usage;
-    }
     const to = flagString(ctx.args, 'to');
     return runChange(
       ctx,

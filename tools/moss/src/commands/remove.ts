@@ -1,4 +1,4 @@
-import { type Command, EXIT } from '@serpent/cli';
+import type { Command } from '@serpent/cli';
 import { runChange } from './change.js';
 
 export const removeCommand: Command = {
@@ -14,10 +14,6 @@ export const removeCommand: Command = {
     ['moss -D /tmp/root rm libgreet -y', 'remove libgreet and everything that needs it'],
   ],
   async run(ctx) {
-    if (ctx.args.positionals.length === 0) {
-      ctx.io.stderr('moss remove: nothing to remove\nUsage: moss remove PACKAGE...\n');
-      return EXIT.usage;
-    }
     return runChange(
       ctx,
       { remove: ctx.args.positionals },

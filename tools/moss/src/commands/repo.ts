@@ -1,14 +1,6 @@
-import { type Command, type CommandContext, EXIT, flagInt, flagString } from '@serpent/cli';
-import { UsageError } from '@serpent/errors';
+import { type Command, EXIT, flagInt, flagString } from '@serpent/cli';
 import type { RepositoryInfo } from '@serpent/system';
 import { withRoot } from './with-root.js';
-
-function oneName(ctx: CommandContext, command: string): string {
-  const name = ctx.args.positionals[0];
-  if (name === undefined || ctx.args.positionals.length > 1)
-    throw new UsageError(`${command}: give one repository name`, `see \`${command} --help\``);
-  return name;
-}
 
 const add: Command = {
   name: 'add',
@@ -32,9 +24,7 @@ const add: Command = {
     ['moss repo add local file:///srv/repo/stone.index -p 10', 'a local one that wins over the others'],
   ],
   async run(ctx) {
-    const [id, uri] = ctx.args.positionals;
-    if (id === undefined || uri === undefined)
-      throw new UsageError('moss repo add: give a NAME and a URI', 'see `moss repo add --help`');
+    const [id, uri] = ctx.args.positionals as [string, string];
     const description = flagString(ctx.args, 'comment');
     const priority = flagInt(ctx.args, 'priority', 0, 'moss repo add');
     return withRoot(ctx, async (root, report) => {
@@ -82,7 +72,7 @@ const oneRepo = (
   summary,
   synopsis: 'NAME',
   async run(ctx) {
-    const id = oneName(ctx, `moss repo ${name}`);
+    const id = ctx.args.positionals[0]!;
     return withRoot(ctx, async (root, report) => {
       await root.repositories[name](id);
       report.result(
@@ -98,7 +88,7 @@ const update: Command = {
   name: 'update',
   aliases: ['ur'],
   summary: 'Fetch the index of one or every active repository',
-  synopsis: '[NAME]',
+  synopsis: '[NAME...]',
   examples: [
     ['moss repo update', 'refresh every active repository'],
     ['moss repo update volatile', 'just one'],

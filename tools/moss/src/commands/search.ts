@@ -15,11 +15,7 @@ export const searchCommand: Command = {
     ['moss search -i lib --json', 'installed ones, as JSON'],
   ],
   async run(ctx) {
-    const word = ctx.args.positionals[0];
-    if (word === undefined) {
-      ctx.io.stderr('moss search: give a word\nUsage: moss search WORD\n');
-      return EXIT.usage;
-    }
+    const word = ctx.args.positionals[0]!;
     return withRoot(ctx, async (root, report) => {
       const hits = await root.packages.search(word, { installed: ctx.args.flags.installed === true });
       report.list(hits, packageRows(`No package matches "${word}"`));
