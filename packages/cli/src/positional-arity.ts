@@ -6,7 +6,10 @@
  */
 export function positionalArity(synopsis: string | undefined): { min: number; max: number } | undefined {
   if (synopsis === undefined) return undefined;
-  const words = synopsis.replace(/\s*\[-[^\]]*\]\s*$/, '').trim().split(/\s+/);
+  const words = synopsis
+    .replace(/\s*\[-[^\]]*\]\s*$/, '')
+    .trim()
+    .split(/\s+/);
   let min = 0;
   let max = 0;
   for (const w of words) {
