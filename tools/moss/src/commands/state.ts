@@ -115,11 +115,6 @@ const remove: Command = {
   synopsis: 'ID...',
   examples: [['moss state remove 2 3', 'remove states 2 and 3']],
   async run(ctx) {
-    if (ctx.args.positionals.length === 0)
-      throw new UsageError(
-        'moss state remove: which states?',
-        'give state ids, e.g. `moss state remove 2 3`',
-      );
     return removeStates(ctx, { ids: ctx.args.positionals.map((p) => stateId(p, 'moss state remove')) });
   },
 };
