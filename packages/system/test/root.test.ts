@@ -203,9 +203,13 @@ describe('openRoot: what a read loads', () => {
     }
     const end = await finished(spawnFixture('list-then-report-modules.ts', [dir]));
     expect(end.code).toBe(0);
-    const urls = JSON.parse(end.stdout) as string[];
-    expect(urls.some((u) => u.includes('better-sqlite3'))).toBe(true);
-    expect(urls.filter((u) => /packages\/(store|vfs|triggers)\/|\/koffi\//.test(u))).toEqual([]);
+    const { atOpen, all } = JSON.parse(end.stdout) as { atOpen: string[]; all: string[] };
+    expect(all.some((u) => u.includes('better-sqlite3'))).toBe(true);
+    expect(all.filter((u) => /packages\/(store|vfs|triggers)\/|\/koffi\//.test(u))).toEqual([]);
+    // Importing the package and opening a root load neither SQLite nor the resolver nor the repositories.
+    expect(
+      atOpen.filter((u) => /better-sqlite3|kysely|packages\/(resolve|repository|stone)\//.test(u)),
+    ).toEqual([]);
   });
 });
 

@@ -1,14 +1,24 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TransactionError } from '../transaction-error.js';
-import { rootBoot } from './root-boot.js';
 import { rootLayout } from './root-layout.js';
-import { rootPackages } from './root-packages.js';
-import { commitChange, planChange } from './root-plan.js';
-import { rootRepositories } from './root-repositories.js';
 import { RootSession } from './root-session.js';
-import { rootStates } from './root-states.js';
-import type { OpenRootOptions, Root } from './root-types.js';
+import type { Boot, OpenRootOptions, Packages, Repositories, Root, States } from './root-types.js';
+
+/**
+ * A group of a Root's calls whose code is loaded on the first call: importing this package
+ * (and opening a root) loads none of the resolver, the repositories, SQLite or the engine.
+ */
+function lazyGroup<G extends object>(load: () => Promise<G>, names: readonly (keyof G & string)[]): G {
+  let loaded: Promise<G> | undefined;
+  const call =
+    (name: keyof G & string) =>
+    async (...args: unknown[]): Promise<unknown> => {
+      loaded ??= load();
+      return ((await loaded)[name] as (...a: unknown[]) => unknown)(...args);
+    };
+  return Object.fromEntries(names.map((n) => [n, call(n)])) as G;
+}
 
 /**
  * Opens a system root (any directory; `/` is the running system): the one way into it for
@@ -34,14 +44,27 @@ export async function openRoot(path: string, options: OpenRootOptions = {}): Pro
   }
   const session = new RootSession(rootLayout(root), options);
   const close = () => session.close();
+  const plans = () => import('./root-plan.js');
   return {
     path: root,
-    plan: (request) => planChange(session, request),
-    commit: (plan) => commitChange(session, plan),
-    repositories: rootRepositories(session),
-    packages: rootPackages(session),
-    states: rootStates(session),
-    boot: rootBoot(session, root),
+    plan: async (request) => (await plans()).planChange(session, request),
+    commit: async (plan) => (await plans()).commitChange(session, plan),
+    repositories: lazyGroup<Repositories>(
+      async () => (await import('./root-repositories.js')).rootRepositories(session),
+      ['list', 'add', 'remove', 'enable', 'disable', 'refresh'],
+    ),
+    packages: lazyGroup<Packages>(
+      async () => (await import('./root-packages.js')).rootPackages(session),
+      ['installed', 'available', 'byProvider', 'info', 'search'],
+    ),
+    states: lazyGroup<States>(
+      async () => (await import('./root-states.js')).rootStates(session),
+      ['list', 'active', 'activate', 'remove', 'prune', 'verify', 'repair'],
+    ),
+    boot: lazyGroup<Boot>(
+      async () => (await import('./root-boot.js')).rootBoot(session, root),
+      ['status', 'sync'],
+    ),
     close,
     [Symbol.asyncDispose]: close,
   };

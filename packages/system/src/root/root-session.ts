@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Store } from '@serpent/store';
-import { openSystemDbs, type SystemDbs } from '../db/system-dbs.js';
+import type { SystemDbs } from '../db/system-dbs.js';
 import { acquireRootLock } from '../lock/root-lock.js';
 import type { Installation } from '../transaction/installation.js';
 import { readJournal } from '../transaction/journal.js';
@@ -78,7 +78,8 @@ export class RootSession {
         }),
     });
     try {
-      this.#dbs ??= await openSystemDbs(L.root);
+      // SQLite (a native addon) and kysely load with the first call, not with the package.
+      this.#dbs ??= await (await import('../db/system-dbs.js')).openSystemDbs(L.root);
       const dbs = this.#dbs;
       const locked: Locked = {
         root: L.root,
