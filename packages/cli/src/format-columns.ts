@@ -1,6 +1,12 @@
-/** Lays `items` out in as many columns as fit in `width`, filled column by column. */
-export function formatColumns(items: readonly string[], width: number): string {
-  if (items.length === 0) return '';
+import { escapeControl } from './escape-control.js';
+
+/**
+ * Lays `items` out in as many columns as fit in `width`, filled column by column. Each item is
+ * one cell on one line: its control characters (a line break included) are shown as escapes.
+ */
+export function formatColumns(list: readonly string[], width: number): string {
+  if (list.length === 0) return '';
+  const items = list.map((i) => escapeControl(i));
   const cell = Math.max(...items.map((i) => visibleLength(i))) + 3;
   const cols = Math.max(1, Math.floor(width / cell));
   const rows = Math.ceil(items.length / cols);
@@ -17,9 +23,14 @@ export function formatColumns(items: readonly string[], width: number): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Aligns rows of cells into columns separated by two spaces. */
-export function formatTable(rows: ReadonlyArray<readonly string[]>, indent = ''): string {
-  if (rows.length === 0) return '';
+/**
+ * Aligns rows of cells into columns separated by two spaces. Each cell is shown on one line:
+ * its control characters (a line break included) are shown as escapes, so a hostile name can
+ * neither break the table nor drive the terminal.
+ */
+export function formatTable(table: ReadonlyArray<readonly string[]>, indent = ''): string {
+  if (table.length === 0) return '';
+  const rows = table.map((r) => r.map((cell) => escapeControl(cell)));
   const n = Math.max(...rows.map((r) => r.length));
   const widths = Array.from({ length: n }, (_, c) => Math.max(...rows.map((r) => visibleLength(r[c] ?? ''))));
   return `${rows

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openMetaDb, openSystemDbs, systemDbPaths } from '../src/index.js';
+import { openMetaDb } from '../src/db/meta-db.js';
+import { openSystemDbs, systemDbPaths } from '../src/db/system-dbs.js';
 import { tempDir } from './helpers.js';
 
 // The original moss's own migration text (moss/src/db/*/migrations/*/up.sql) and Diesel's

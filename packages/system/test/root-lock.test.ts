@@ -7,8 +7,8 @@ import {
   acquireSharedRootLock,
   readLockHolder,
   rootLockPath,
-  SystemError,
-} from '../src/index.js';
+} from '../src/lock/root-lock.js';
+import { SystemError } from '../src/system-error.js';
 import { finished, lineMatching, spawnFixture, tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];

@@ -5,7 +5,7 @@ import { hasCode } from '@serpent/errors';
 import { writePackage } from '@serpent/stone';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchFilesystem } from '../src/fs/sync-filesystem.js';
-import { commitInstall, openInstallation, planInstall, readLocalStones } from '../src/index.js';
+import { openRoot } from '../src/index.js';
 import { disksUnavailable, failingDisk, type TestDisk } from './disks.js';
 import { tempDir } from './helpers.js';
 
@@ -66,18 +66,27 @@ describe.skipIf(skip !== undefined)('a writeback error stops the transaction', (
     const root = join(d.dir, 'root');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(root);
-    const inst = await openInstallation(root);
+    const r = await openRoot(root);
     try {
-      const prepared = planInstall(inst, { stones: await readLocalStones([stone]) });
-      const err = await commitInstall(inst, prepared).catch((e: unknown) => e);
+      const plan = await r.plan({ add: [stone] });
+      const err = await r.commit(plan).catch((e: unknown) => e);
       expect(hasCode(err, 'TX_SYNC_FAILED'), String(err)).toBe(true);
-      expect(inst.dbs.install.listPackages()).toEqual([]);
-      expect(inst.dbs.layout.packageIds()).toEqual([]);
-      expect(inst.dbs.state.listStates()).toEqual([]);
-      expect(inst.activeStateId()).toBeUndefined();
+      expect(await r.packages.installed()).toEqual([]);
+      expect(await r.states.list()).toEqual([]);
+      expect(await r.states.active()).toBeUndefined();
       expect(existsSync(join(root, 'usr'))).toBe(false);
     } finally {
-      await inst.close();
+      await r.close();
+    }
+    // Nothing was recorded: no package and no layout row names what the disk did not keep.
+    const { openSystemDbs } = await import('../src/db/system-dbs.js');
+    const dbs = await openSystemDbs(root, { readOnly: true });
+    try {
+      expect(dbs.install.listPackages()).toEqual([]);
+      expect(dbs.layout.packageIds()).toEqual([]);
+      expect(dbs.state.listStates()).toEqual([]);
+    } finally {
+      await dbs.close();
     }
   });
 });

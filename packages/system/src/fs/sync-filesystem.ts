@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { openSyncfs } from '@serpent/durable';
-import { TransactionError } from '../transaction/transaction-error.js';
+import { TransactionError } from '../transaction-error.js';
 
 /** A flush of one filesystem, opened before the writes it must make durable. */
 export interface FilesystemSync {
@@ -64,14 +64,4 @@ export function watchFilesystem(path: string): FilesystemSync {
       handle?.close();
     },
   };
-}
-
-/** One flush of the filesystem holding `path`, for writes that were all made by now. */
-export async function syncFilesystem(path: string): Promise<void> {
-  const sync = watchFilesystem(path);
-  try {
-    await sync.flush();
-  } finally {
-    sync.close();
-  }
 }
