@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PassThrough, pipeline, Transform } from 'node:stream';
 import { type Attribute, attributeRecords } from './attributes-payload.js';
 import { type ByteSource, bytesSource, fileSource } from './byte-source.js';
@@ -203,6 +204,13 @@ export class StoneReader {
 
   async close(): Promise<void> {
     await this.source.close();
+  }
+
+  /** SHA-256 of the whole file (what a repository index records as its PackageHash). */
+  async sha256(): Promise<string> {
+    const h = createHash('sha256');
+    for await (const chunk of this.source.stream(0, this.source.size)) h.update(chunk as Buffer);
+    return h.digest('hex');
   }
 
   private ofKind(kind: number): PayloadInfo[] {

@@ -59,6 +59,10 @@ function conflict(path: string, existing: MNode, pkg: string, what: string): nev
     'VFS_CONFLICT',
     `/usr/${path} is ${describe(existing)} in ${other} but ${what} in ${pkg}`,
     { path: `/usr/${path}`, packages: [other, pkg], existing: existing.kind },
+    undefined,
+    other === pkg
+      ? 'the package contradicts itself at this path and is broken; rebuild it or report it to its maintainer'
+      : undefined,
   );
 }
 
