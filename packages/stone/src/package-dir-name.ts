@@ -10,7 +10,6 @@ function unsafeComponent(value: string): string | undefined {
   if (value.length === 0) return 'is empty';
   if (value === '.' || value === '..') return `is ${JSON.stringify(value)}`;
   if (value.includes('/')) return 'contains "/"';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
   if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return 'contains a control character';
   return undefined;
 }
