@@ -688,10 +688,16 @@ export class StoneReader {
               await finish(done, doneOut);
             }
           } else {
-            const next = i < sorted.length ? sorted[i]!.start : Number.POSITIVE_INFINITY;
-            const take = Math.min(chunk.length - off, next - pos);
-            pos += take;
-            off += take;
+            // Bytes no index entry covers: both writers make the content exactly the files'
+            // bytes end to end, and a reader that skipped such bytes would accept a payload
+            // swapped for any other that decodes (a Layout payload relabelled as Content).
+            const next = i < sorted.length ? sorted[i]!.start : (this.contentPayload?.plainSize ?? pos);
+            throw new StoneError(
+              'STONE_INDEX_BOUNDS',
+              this.file,
+              `content bytes ${pos}..${next} belong to no index entry`,
+              { offset: pos, end: next },
+            );
           }
           if (entry === undefined && i < sorted.length && sorted[i]!.start === pos) await begin();
         }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import {
   chmod,
   constants,
   copyFile,
+  type FileHandle,
   lstat,
   mkdir,
+  open,
   readdir,
   rename,
   rm,
@@ -186,21 +187,26 @@ async function unpackNeeded(stone: StoneReader, assets: string, needed: Set<stri
       if (!needed.has(entry.digest)) return undefined;
       needed.delete(entry.digest);
       const partial = join(assets, `${entry.digest}.part`);
-      let ws: WriteStream | undefined;
+      // A FileHandle, not a WriteStream: a stream destroyed with writes in flight (a content
+      // that fails its hash) emits an 'error' nobody listens to, which the fuzz campaign saw
+      // kill the process. Each write is awaited, so nothing is in flight at abort.
+      let fh: FileHandle | undefined;
       return {
         async write(chunk) {
-          ws ??= createWriteStream(partial, { flags: 'wx' });
-          if (!ws.write(chunk)) await new Promise<void>((r) => ws!.once('drain', () => r()));
+          fh ??= await open(partial, 'wx');
+          let written = 0;
+          while (written < chunk.length) {
+            written += (await fh.write(chunk, written, chunk.length - written)).bytesWritten;
+          }
         },
         async commit() {
-          ws ??= createWriteStream(partial, { flags: 'wx' });
-          const s = ws;
-          await new Promise<void>((res, rej) => s.end((err?: Error | null) => (err ? rej(err) : res())));
+          fh ??= await open(partial, 'wx');
+          await fh.close();
           await rename(partial, join(assets, entry.digest));
           opts.onEvent?.({ type: 'content', done: ++done, total });
         },
         async abort() {
-          ws?.destroy();
+          await fh?.close().catch(() => {});
           await rm(partial, { force: true });
         },
       };

@@ -198,3 +198,36 @@ describe('extractStoneInto', () => {
     });
   }
 });
+
+describe('extract of damaged content', () => {
+  it('a content that fails its hash while being written is a typed error, and nothing is left', async () => {
+    // Found by the fuzz campaign: aborting a file whose writes were still in flight emitted an
+    // unhandled stream 'error' (ERR_STREAM_DESTROYED) and killed the process.
+    const { encodeStone, PayloadKind, StoneReader } = await import('@serpent/stone');
+    const big = new Uint8Array(6 * 1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    const good = await stone([{ type: 'regular', target: 'share/big', mode: 0o644, content: big }]);
+    const s = await StoneReader.open(good);
+    const payloads: { kind: number; plain: Uint8Array; numRecords: number }[] = [];
+    for (const p of s.payloads) {
+      if (p.kind !== PayloadKind.Content) {
+        payloads.push({ kind: p.kind, plain: await s.plainPayload(p), numRecords: p.numRecords });
+        continue;
+      }
+      const chunks: Uint8Array[] = [];
+      for await (const c of s.contentChunks()) chunks.push(Buffer.from(c));
+      const plain = Buffer.concat(chunks);
+      plain[plain.length - 1]! ^= 0xff;
+      payloads.push({ kind: p.kind, plain, numRecords: p.numRecords });
+    }
+    await s.close();
+    const bad = join(dir, 'damaged-big.stone');
+    await writeFile(bad, await encodeStone(1, payloads, { level: 1 }));
+    const b = await base();
+    await expect(extractStone(bad, join(b, 'out'))).rejects.toMatchObject({
+      code: 'STONE_CONTENT_HASH_MISMATCH',
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await readdir(b)).toEqual([]);
+  });
+});
