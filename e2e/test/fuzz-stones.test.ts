@@ -29,7 +29,7 @@ import { HAVE_SHARED, SHARED } from './support/paths.js';
 // Each must end in a typed SerpentError or decode exactly to its seed, never write outside its
 // target, and the whole campaign must stay under a memory bound. Figures: docs/benchmarks.md.
 const SEED = 14;
-const PER_SEED = Number(process.env.STONE_FUZZ_PER_SEED ?? 400);
+const PER_SEED = Number(process.env.STONE_FUZZ_PER_SEED ?? 1000);
 /** Heap limit of each child, and the resident memory it may reach (zstd buffers are not heap). */
 const HEAP_MB = 384;
 const MAX_RSS_MIB = 640;

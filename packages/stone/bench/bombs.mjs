@@ -5,6 +5,7 @@
 //
 //   node bench/bombs.mjs                      # this checkout's dist and moss
 //   node bench/bombs.mjs --stone DIR --moss FILE   # another build (e.g. main's) for a before/after
+//   node bench/bombs.mjs --runs 0,1           # only the library and plain `moss inspect`
 //
 // A run is stopped after 120 s; a process that dies of memory shows its status.
 import { spawnSync } from 'node:child_process';
@@ -147,11 +148,16 @@ const runs = [
   ['moss inspect --json', (f) => [process.execPath, mossBin, 'inspect', '--json', f]],
 ];
 
+// `--runs 0,1` keeps only some of the runs (an old build can take minutes to die on each).
+const only = process.argv.includes('--runs')
+  ? new Set(process.argv[process.argv.indexOf('--runs') + 1].split(',').map(Number))
+  : undefined;
+const chosen = runs.filter((_, i) => only === undefined || only.has(i));
 console.log(`stone: ${stoneDir}\nmoss: ${mossBin}\n`);
 console.log('| bomb | stone size | run | peak RSS | seconds | result |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const b of bombs) {
-  for (const [label, cmd] of runs) {
+  for (const [label, cmd] of chosen) {
     const r = spawnSync('/usr/bin/time', ['-f', '%M %e', 'timeout', '120', ...cmd(b.file)], {
       encoding: 'utf8',
       maxBuffer: 64 * MiB,
