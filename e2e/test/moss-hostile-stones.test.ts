@@ -210,6 +210,20 @@ describe.skipIf(skip !== undefined)('moss inspect', () => {
     expect(r.stderr).toMatch(/Content payload #3 .*checksum/);
   });
 
+  it('a legitimate 130,000-file package inspects and verifies (no stack overflow)', async () => {
+    const entries: StoneEntryInput[] = [];
+    for (let i = 0; i < 130_000; i++) {
+      const content = new Uint8Array(4);
+      new DataView(content.buffer).setUint32(0, i);
+      entries.push({ type: 'regular', target: `share/many/${i % 100}/f${i}`, mode: 0o644, content });
+    }
+    const s = await stone(entries);
+    const r = moss(['inspect', '--verify', s]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Layout: 130,000 entries (130,000 regular)');
+    expect(r.stdout).toContain('all 130,000 file contents match');
+  }, 120_000);
+
   it('a stone without Content shows its layout entries', async () => {
     const s = await stone([
       { type: 'directory', target: 'share/empty', mode: 0o755 },

@@ -164,13 +164,14 @@ for (const b of bombs) {
     });
     const lines = r.stderr.trim().split('\n');
     const [kib, secs] = lines.pop().split(' ');
+    const text = lines.join(' ');
+    const code = text.match(/STONE_[A-Z_]+|heap out of memory|Maximum call stack/)?.[0];
     const what =
       r.status === 0
         ? 'ok'
         : r.status === 124
-          ? 'timeout'
-          : (lines.join(' ').match(/STONE_[A-Z_]+|heap out of memory|error: [^\n]{0,60}/)?.[0] ??
-            `status ${r.status}`);
+          ? 'killed after 120 s'
+          : `status ${r.status}${code ? ` (${code})` : text.includes('error: ') ? ' (refused)' : ''}`;
     console.log(
       `| ${b.name} | ${(b.size / 1024).toFixed(0)} KB | ${label} | ${(kib / 1024).toFixed(0)} MiB | ${secs} | ${what} |`,
     );
