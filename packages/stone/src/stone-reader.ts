@@ -487,17 +487,20 @@ export class StoneReader {
    * `moss inspect` does; `verify()` decodes and checks everything besides.
    */
   async checkPayloadChecksums(): Promise<{ payloads: number; bytes: number }> {
-    const hasher = await createXxh3_64();
     let bytes = 0;
     for (const p of this.payloads) {
-      hasher.init();
-      for await (const chunk of this.source.stream(p.bodyOffset, p.storedSize))
-        hasher.update(chunk as Buffer);
-      const sum = hasher.digest('hex');
+      const sum = await this.storedChecksum(p);
       if (sum !== p.checksum) this.checksumMismatch(p, sum);
       bytes += p.storedSize;
     }
     return { payloads: this.payloads.length, bytes };
+  }
+
+  /** XXH3-64 of a payload's stored bytes, streamed (a content payload can be gigabytes). */
+  private async storedChecksum(p: PayloadInfo): Promise<string> {
+    const hasher = await createXxh3_64();
+    for await (const chunk of this.source.stream(p.bodyOffset, p.storedSize)) hasher.update(chunk as Buffer);
+    return hasher.digest('hex');
   }
 
   /**
@@ -555,7 +558,7 @@ export class StoneReader {
       }
     } catch (err) {
       // The root cause of most failures is damage to the stored bytes: say so when it is.
-      const sum = await xxh3_64(await this.source.read(p.bodyOffset, p.storedSize));
+      const sum = await this.storedChecksum(p);
       if (sum !== p.checksum) this.checksumMismatch(p, sum, err);
       if (err instanceof StoneError) throw err;
       if (err instanceof ZstdFrameError) throw this.frameError(p, err);
