@@ -44,6 +44,7 @@ const HINTS: Partial<Record<StoneErrorCode, string>> = {
     'the file is damaged or hostile, or a genuine package over the limit; if you trust it, open it with a higher maxZstdWindow',
   STONE_TRAILING_BYTES: 'the file is damaged or was tampered with; download or copy it again',
   STONE_UNSAFE_NAME: 'the package is broken or hostile; do not install it and report it to its maintainer',
+  STONE_WRONG_FILE_TYPE: 'give a binary package (*.stone); an index or a manifest can be inspected instead',
 };
 
 export class StoneError extends SerpentError {

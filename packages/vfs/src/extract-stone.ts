@@ -99,19 +99,14 @@ function checkPackage(stone: StoneReader): void {
   const type = stone.header.fileType;
   if (type !== FileType.Binary) {
     const what =
-      FILE_TYPE_NAMES[type] === 'Repository'
-        ? 'a repository index'
-        : FILE_TYPE_NAMES[type] === 'BuildManifest'
-          ? 'a build manifest'
-          : 'a delta package';
-    throw new StoneError(
-      'STONE_WRONG_FILE_TYPE',
-      stone.file,
-      `is ${what}, not a package: there is nothing to extract`,
-      {
-        fileType: type,
-      },
-    );
+      type === FileType.Repository
+        ? 'a repository index, not a package'
+        : type === FileType.BuildManifest
+          ? 'a build manifest, not a package'
+          : `a ${FILE_TYPE_NAMES[type] ?? 'non-binary'} stone, which holds only what changed since another package`;
+    throw new StoneError('STONE_WRONG_FILE_TYPE', stone.file, `is ${what}: there is nothing to extract`, {
+      fileType: type,
+    });
   }
 }
 
