@@ -84,12 +84,7 @@ export async function loadProfiles(configDirs: readonly string[]): Promise<Map<s
     const files = [join(dir, 'profile.yaml')];
     const d = join(dir, 'profile.d');
     const names = await readdir(d).catch(() => [] as string[]);
-    files.push(
-      ...names
-        .filter((n) => n.endsWith('.yaml'))
-        .sort()
-        .map((n) => join(d, n)),
-    );
+    for (const n of names.filter((x) => x.endsWith('.yaml')).sort()) files.push(join(d, n));
     for (const f of files) {
       const text = await readFile(f, 'utf8').catch(() => undefined);
       if (text === undefined) continue;

@@ -63,12 +63,12 @@ export function resolveTuning(input: TuningInput): CompilerFlags {
     const group = input.groups.get(name);
     if (!group) fail(`unknown tuning group ${name}`, input.file, { group: name });
     if (value === false) {
-      names.push(...group.disabled);
+      for (const n of group.disabled) names.push(n);
       continue;
     }
     const optName = value === true ? group.default : value;
     if (optName === undefined) {
-      names.push(...group.enabled);
+      for (const n of group.enabled) names.push(n);
       continue;
     }
     const option = group.options.get(optName);
@@ -82,7 +82,7 @@ export function resolveTuning(input: TuningInput): CompilerFlags {
         },
       );
     }
-    names.push(...option.enabled);
+    for (const n of option.enabled) names.push(n);
   }
   const out: Record<(typeof KINDS)[number], Set<string>> = {
     c: new Set(),
