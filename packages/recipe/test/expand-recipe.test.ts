@@ -111,6 +111,41 @@ describe('expandRecipe', () => {
     );
   });
 
+  it('cuts a phase at its breakpoints, each chunk a whole script, with the recipe line of each', () => {
+    // head is 7 lines; `build: |` is line 8, its text starts on line 9.
+    const r = recipe(
+      'build: |\n    %make\n    %break_continue\n    echo %(name)\n    %break_exit\n    echo end\n',
+    );
+    const x = expandRecipe(r, macros, { jobs: 2 });
+    const [build] = x.jobs[0]!.phases;
+    expect(build!.chunks?.map((c) => c.breakpoint)).toEqual([
+      { kind: 'continue', file: 'hello/stone.yaml', line: 10 },
+      { kind: 'exit', file: 'hello/stone.yaml', line: 12 },
+      undefined,
+    ]);
+    const [one, two, three] = build!.chunks!;
+    for (const c of [one, two, three])
+      expect(c!.script).toMatch(/^#!\/bin\/sh\nset -e\n[^]*cd "\/mason\/build\/x86_64\/hello-1.0.tar.gz"\n/);
+    // The block's indentation is YAML's: the text is `%make\n%break_continue\n...`.
+    expect(one!.script.endsWith('\nmake -j "2"\n')).toBe(true);
+    expect(two!.script.endsWith('\n\necho hello\n')).toBe(true);
+    expect(three!.script.endsWith('\n\necho end\n')).toBe(true);
+    expect(build!.script).toContain('# %break_continue (line 10)');
+    // A job with breakpoints carries the shell profile: functions, variables, no set -e.
+    const profile = x.jobs[0]!.shellProfile!;
+    expect(profile).toContain('a_make() {\nmake -j "2" "$@"\n}\nexport -f a_make\n');
+    expect(profile).toContain("d_libdir='/usr/lib'; export d_libdir\n");
+    expect(profile).toContain('cd "/mason/build/x86_64/hello-1.0.tar.gz"\n');
+    expect(profile).not.toMatch(/^set -e$|^#!|^TERM=/m);
+    // Without breakpoints: no chunks, and a profile only when asked for.
+    const plain = expandRecipe(recipe('build: make\n'), macros);
+    expect(plain.jobs[0]!.phases[0]!.chunks).toBeUndefined();
+    expect(plain.jobs[0]!.shellProfile).toBeUndefined();
+    expect(
+      expandRecipe(recipe('build: make\n'), macros, { shellProfiles: true }).jobs[0]!.shellProfile,
+    ).toContain('a_cmake()');
+  });
+
   it('rejects an unknown tuning option before anything runs', () => {
     expect(() => expandRecipe(recipe('tuning:\n    - optimize: warp\nbuild: make\n'), macros)).toThrow(
       /no option warp/,

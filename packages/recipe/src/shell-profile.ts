@@ -1,0 +1,46 @@
+import { MacroExpander, type MacroTable } from './expand-macros.js';
+
+const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * The `.profile` of the interactive shell at a breakpoint or in `boulder chroot`: the build's
+ * environment (the script prologue without `#!`, `set -e`/`set -x` and `TERM`, which would make
+ * an interactive shell exit on the first failed command or trace every prompt), the recipe's
+ * `environment`, then every action as an exported function `a_<name>` taking arguments
+ * (`a_configure --disable-static`) and every definition as an exported variable `d_<name>`,
+ * named as in the original. A macro that does not expand for this target is left out.
+ */
+export function shellProfile(
+  table: MacroTable,
+  prologue: string,
+  environment: string,
+  title: string,
+): string {
+  const x = new MacroExpander(table);
+  const out = [`# ${title}: written by boulder for an interactive shell, not used by builds`];
+  for (const line of prologue.split('\n')) {
+    if (/^(#!|set -|TERM=)/.test(line)) continue;
+    out.push(line);
+  }
+  if (environment.trim()) out.push(environment.trimEnd());
+  // scriptBase is the prologue itself, already above.
+  for (const name of [...table.actions.keys()].sort().filter((n) => n !== 'scriptBase')) {
+    let body: string;
+    try {
+      body = x.resolve('action', name, []);
+    } catch {
+      continue; // it needs a macro this target does not define
+    }
+    out.push(`a_${name}() {\n${body} "$@"\n}`, `export -f a_${name}`);
+  }
+  for (const name of [...table.definitions.keys()].sort()) {
+    let value: string;
+    try {
+      value = x.resolve('definition', name, []);
+    } catch {
+      continue;
+    }
+    out.push(`d_${name}=${quote(value)}; export d_${name}`);
+  }
+  return `${out.join('\n')}\n`;
+}
