@@ -38,7 +38,8 @@ function load(): Libc | null {
  */
 export function reclaimTerminal(): boolean {
   const c = load();
-  if (!c || c.isatty(0) !== 1) return false;
+  if (c === null) return false;
+  if (c.isatty(0) !== 1) return false;
   const old = c.signal(SIGTTOU, SIG_IGN);
   try {
     return c.tcsetpgrp(0, c.getpgrp()) === 0;
