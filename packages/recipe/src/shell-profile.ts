@@ -5,7 +5,9 @@ const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 /**
  * The `.profile` of the interactive shell at a breakpoint or in `boulder chroot`: the build's
  * environment (the script prologue without `#!`, `set -e`/`set -x` and `TERM`, which would make
- * an interactive shell exit on the first failed command or trace every prompt), the recipe's
+ * an interactive shell exit on the first failed command or trace every prompt, and without the
+ * work-dir check, which would end the login shell where no build has unpacked the sources yet:
+ * the `cd` then just fails and the shell stays in HOME), the recipe's
  * `environment`, then every action as an exported function `a_<name>` taking arguments
  * (`a_configure --disable-static`) and every definition as an exported variable `d_<name>`,
  * named as in the original. A macro that does not expand for this target is left out.
@@ -19,7 +21,7 @@ export function shellProfile(
   const x = new MacroExpander(table);
   const out = [`# ${title}: written by boulder for an interactive shell, not used by builds`];
   for (const line of prologue.split('\n')) {
-    if (/^(#!|set -|TERM=)/.test(line)) continue;
+    if (/^(#!|set -|TERM=|test -d )/.test(line)) continue;
     out.push(line);
   }
   if (environment.trim()) out.push(environment.trimEnd());

@@ -125,7 +125,9 @@ describe('expandRecipe', () => {
     ]);
     const [one, two, three] = build!.chunks!;
     for (const c of [one, two, three])
-      expect(c!.script).toMatch(/^#!\/bin\/sh\nset -e\n[\s\S]*cd "\/mason\/build\/x86_64\/hello-1.0.tar.gz"\n/);
+      expect(c!.script).toMatch(
+        /^#!\/bin\/sh\nset -e\n[\s\S]*cd "\/mason\/build\/x86_64\/hello-1.0.tar.gz"\n/,
+      );
     // The block's indentation is YAML's: the text is `%make\n%break_continue\n...`.
     expect(one!.script.endsWith('\nmake -j "2"\n')).toBe(true);
     expect(two!.script.endsWith('\n\necho hello\n')).toBe(true);

@@ -10,6 +10,7 @@ import { GLOBALS } from './globals.js';
 const SHORTCUTS: Record<string, string[]> = {
   bump: ['recipe', 'bump'],
   macros: ['recipe', 'macros'],
+  new: ['recipe', 'new'],
   up: ['recipe', 'update'],
 };
 

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bufferIo } from '@serpent/cli';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planFromRecipe } from '../src/commands/recipe-plan.js';
 import { main } from '../src/main.js';
 
 const work = mkdtempSync(join(tmpdir(), 'boulder-cli-'));
@@ -57,7 +56,7 @@ describe('boulder', () => {
   it('prints help with commands and examples', async () => {
     const r = await boulder('--help');
     expect(r.status).toBe(0);
-    for (const c of ['build', 'recipe', 'profile', 'version']) expect(r.out).toContain(`  ${c} `);
+    for (const c of ['build', 'chroot', 'recipe', 'profile', 'version']) expect(r.out).toContain(`  ${c} `);
     expect(r.out).toContain('Examples:');
     const help = await boulder('help', 'recipe', 'expand');
     expect(help.status).toBe(0);
@@ -146,54 +145,5 @@ describe('boulder', () => {
 
   it('version', async () => {
     expect((await boulder('version')).out).toMatch(/^boulder \d+\.\d+\.\d+\n$/);
-  });
-});
-
-describe('planFromRecipe', () => {
-  it('turns a recipe into a build plan: expanded phases, upstreams, packages and rules', async () => {
-    const warnings: string[] = [];
-    const plan = await planFromRecipe(join(recipeDir(RECIPE), 'stone.yaml'), {
-      architecture: 'x86_64',
-      buildRelease: 2,
-      jobs: 3,
-      onWarning: (w) => warnings.push(w.message),
-    });
-    expect(warnings).toEqual([]);
-    expect(plan).toMatchObject({
-      name: 'hello',
-      version: '1.0',
-      release: 1,
-      licenses: ['MIT'],
-      buildRelease: 2,
-      toolchain: 'llvm',
-      strip: true,
-      networking: false,
-      buildDeps: ['pkgconfig(zlib)'],
-      upstreams: [{ kind: 'plain', uri: pathToFileURL(tarball).href, hash: sha, stripDirs: 1, unpack: true }],
-    });
-    expect(plan.targets.map((t) => [t.target, t.phases.map((p) => p.name)])).toEqual([
-      ['x86_64', ['setup', 'build', 'install']],
-    ]);
-    expect(plan.targets[0]!.phases[1]!.script).toContain(
-      'cd "/mason/build/x86_64/hello-1.0.tar.gz"\n\nmake -j "3"',
-    );
-    expect(plan.packages.find((p) => p.name === 'hello-extras')).toMatchObject({
-      summary: 'Extras for hello',
-    });
-    expect(plan.rules.at(-1)).toEqual({ pattern: '/usr/share/hello/extras', package: 'hello-extras' });
-    expect(plan.rules.some((r) => r.package === 'hello-devel' && r.pattern === '/usr/include')).toBe(true);
-  });
-
-  it('warns that a workload is not run (no PGO in @serpent/builder yet) and builds once', async () => {
-    const warnings: string[] = [];
-    const plan = await planFromRecipe(join(recipeDir(`${RECIPE}workload: ./bench\n`), 'stone.yaml'), {
-      architecture: 'x86_64',
-      buildRelease: 1,
-      onWarning: (w) => warnings.push(w.message),
-    });
-    expect(warnings).toEqual([
-      'the workload (profile-guided optimisation) is not run yet: building without PGO',
-    ]);
-    expect(plan.targets).toHaveLength(1);
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '@serpent/builder';
 import { type Command, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import { boulderDirs } from './boulder-dirs.js';
+import { dirsOf } from '../globals.js';
 
 /** `name=ID,uri=URL[,priority=N]` */
 function parseRepo(text: string): [string, ProfileRepository] {
@@ -37,7 +37,7 @@ const list: Command = {
   summary: 'List the configured profiles and their repositories',
   examples: [['boulder profile list', 'every profile, one repository a line']],
   async run({ globals, io }) {
-    const profiles = await loadProfiles(boulderDirs(globals).configDirs);
+    const profiles = await loadProfiles(dirsOf(globals).configDirs);
     if (profiles.size === 0) io.stdout('No profiles have been configured yet\n');
     for (const p of [...profiles.values()].sort((a, b) => a.id.localeCompare(b.id))) {
       io.stdout(`${p.id}:\n`);
@@ -73,7 +73,7 @@ const add: Command = {
     if (!name)
       throw new UsageError('profile add needs a NAME', 'boulder profile add NAME -r name=ID,uri=URL');
     if (repos.length === 0) throw new UsageError('profile add needs at least one --repo');
-    const dirs = boulderDirs(globals);
+    const dirs = dirsOf(globals);
     const file = await saveProfile(dirs.saveDir, {
       id: name,
       repositories: Object.fromEntries(repos.map(parseRepo)),
@@ -101,7 +101,7 @@ const update: Command = {
   },
   examples: [['boulder profile update -p local', 'fetch the indexes again']],
   async run({ args, globals, io }) {
-    const dirs = boulderDirs(globals);
+    const dirs = dirsOf(globals);
     const id = flagString(args, 'profile') ?? 'default-x86_64';
     for (const u of await updateProfile(
       findProfile(await loadProfiles(dirs.configDirs), id),

@@ -1,0 +1,34 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ContainerSpec, type RunResult, runInteractive } from '@serpent/container';
+import { GUEST, type Workspace } from './workspace.js';
+
+export interface ShellRequest {
+  readonly spec: ContainerSpec;
+  readonly ws: Workspace;
+  /** `x86_64`, `emul32/x86_64`: HOME is that target's build dir, where `.profile` goes. */
+  readonly target: string;
+  /** The job's `.profile`: its environment, macros as functions and variables. */
+  readonly profile: string;
+  /** Where the shell starts, inside the container. */
+  readonly cwd: string;
+}
+
+/**
+ * A login bash in the build's container on this process's terminal, as at a breakpoint and in
+ * `boulder chroot`: HOME is the target's build dir, whose `.profile` (written here) gives the
+ * build's environment. The environment is otherwise cleared, PATH `/usr/bin:/usr/sbin` and
+ * TERM the caller's (so the person's terminal keeps working). Resolves the shell's status.
+ */
+export async function openBuildShell(req: ShellRequest): Promise<RunResult> {
+  await writeFile(join(req.ws.build, req.target, '.profile'), req.profile);
+  return runInteractive(req.spec, {
+    argv: ['/bin/bash', '--login'],
+    env: {
+      HOME: `${GUEST.build}/${req.target}`,
+      PATH: '/usr/bin:/usr/sbin',
+      TERM: process.env.TERM || 'xterm-256color',
+    },
+    cwd: req.cwd,
+  });
+}
