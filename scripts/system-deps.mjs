@@ -30,6 +30,8 @@ const PACKAGES = [
   // visible to the build).
   ['gcc-multilib', '/usr/lib32/crt1.o'],
   ['clang', 'clang'],
+  // clang's profile runtime (libclang_rt.profile) for -fprofile-generate
+  ['libclang-rt-14-dev', '/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.profile-x86_64.a'],
   ['cargo', '/usr/bin/cargo'],
   ['python3-build', '/usr/lib/python3/dist-packages/build'],
   ['python3-installer', '/usr/lib/python3/dist-packages/installer'],

@@ -79,7 +79,7 @@ export async function readPythonMetadata(
     name: 'python',
     script: `command -v python3 >/dev/null || exit 0\npython3 ${GUEST.scripts}/python-metadata.py ${result} ${args}\n`,
     target: job.target,
-    stage: job.stage ?? 'none',
+    stage: 'none',
     cwd: GUEST.install,
   });
   const text = await readFile(join(ctx.ws.build, '.python-metadata.json'), 'utf8').catch(() => undefined);

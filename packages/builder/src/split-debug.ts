@@ -36,7 +36,7 @@ export async function splitDebugInfo(ctx: PhaseContext): Promise<void> {
     name: 'strip',
     script,
     target: job.target,
-    stage: job.stage ?? 'none',
+    stage: 'none',
     cwd: GUEST.install,
   });
   const warnings = (await readFile(timing.log, 'utf8')).split('\n').filter((l) => l.startsWith('warning: '));
