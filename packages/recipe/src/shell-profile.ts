@@ -11,6 +11,10 @@ const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
  * `environment`, then every action as an exported function `a_<name>` taking arguments
  * (`a_configure --disable-static`) and every definition as an exported variable `d_<name>`,
  * named as in the original. A macro that does not expand for this target is left out.
+ *
+ * An action's text is kept quoted and `eval`ed with the arguments appended to its last line,
+ * as `%action args` appends them in a recipe: pasting `"$@"` after the text instead broke the
+ * whole profile on the first action ending in a redirection (`done < file "$@"`).
  */
 export function shellProfile(
   table: MacroTable,
@@ -33,7 +37,7 @@ export function shellProfile(
     } catch {
       continue; // it needs a macro this target does not define
     }
-    out.push(`a_${name}() {\n${body} "$@"\n}`, `export -f a_${name}`);
+    out.push(`a_${name}() { eval ${quote(body)}"$(printf ' %q' "$@")"; }`, `export -f a_${name}`);
   }
   for (const name of [...table.definitions.keys()].sort()) {
     let value: string;

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildTargets,
@@ -135,10 +139,26 @@ describe('expandRecipe', () => {
     expect(build!.script).toContain('# %break_continue (line 10)');
     // A job with breakpoints carries the shell profile: functions, variables, no set -e.
     const profile = x.jobs[0]!.shellProfile!;
-    expect(profile).toContain('a_make() {\nmake -j "2" "$@"\n}\nexport -f a_make\n');
+    expect(profile).toContain(`a_make() { eval 'make -j "2"'"$(printf ' %q' "$@")"; }\nexport -f a_make\n`);
     expect(profile).toContain("d_libdir='/usr/lib'; export d_libdir\n");
     expect(profile).toContain('cd "/mason/build/x86_64/hello-1.0.tar.gz"\n');
     expect(profile).not.toMatch(/^set -e$|^#!|^TERM=/m);
+    // The functions run the action with the arguments appended, as `%install_dir DIR` would.
+    const dir = mkdtempSync(join(tmpdir(), 'profile-'));
+    try {
+      writeFileSync(join(dir, 'profile'), profile);
+      const r = spawnSync(
+        'bash',
+        ['-c', `. ./profile 2>/dev/null; a_install_dir "$PWD/a b/c" && test -d "a b/c" && echo "$d_prefix"`],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+        },
+      );
+      expect(r.stdout).toBe('/usr\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     // Without breakpoints: no chunks, and a profile only when asked for.
     const plain = expandRecipe(recipe('build: make\n'), macros);
     expect(plain.jobs[0]!.phases[0]!.chunks).toBeUndefined();
