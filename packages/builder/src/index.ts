@@ -29,6 +29,14 @@ export {
 export { debugScript, type StripTarget } from './debug-script.js';
 export { defaultPackages, mergePackages } from './default-packages.js';
 export { downloadFile } from './download-file.js';
+export { analyzeSource, type SourceAnalysis } from './draft/analyze-source.js';
+export { BUILD_SYSTEMS, type BuildSystem, SYSTEM_RECIPES } from './draft/build-systems.js';
+export { type Draft, type DraftOptions, draftRecipe } from './draft/draft-recipe.js';
+export { type DraftEvent, type DraftSource, fetchSources } from './draft/fetch-sources.js';
+export { type LookupOptions, lookupMonitoring, type Monitoring } from './draft/monitoring.js';
+export { type DraftRecipe, renderMonitoringYaml, renderStoneYaml } from './draft/render-draft.js';
+export { scanDependencies } from './draft/scan-dependencies.js';
+export { isArchive, projectMetadata, sourceMetadata } from './draft/source-metadata.js';
 export { type Emission, type EmittedPackage, emitPackages, stoneFileName } from './emit.js';
 export { summarizeFailure } from './failure-summary.js';
 export {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,6 +142,29 @@ describe('boulder', () => {
     expect(r.status).toBe(1);
     expect(r.err).toContain('build: unknown action macro %mkae');
     expect(r.out).not.toContain('fetching');
+  });
+
+  it('recipe new drafts from a file:// archive; the `new` shortcut and usage errors', async () => {
+    const tree = join(work, 'draft-src', 'hello-2.0');
+    mkdirSync(tree, { recursive: true });
+    writeFileSync(join(tree, 'CMakeLists.txt'), 'project(hello C)\nfind_package(ZLIB REQUIRED)\n');
+    const archive = join(work, 'hello-2.0.tar.gz');
+    execFileSync('tar', ['-czf', archive, '-C', join(work, 'draft-src'), 'hello-2.0']);
+    const out = join(work, 'drafted');
+    const r = await boulder('new', '-o', out, '--no-lookup', pathToFileURL(archive).href);
+    expect(r.err).toBe(`fetching ${pathToFileURL(archive).href}\nnote: not looked up (--no-lookup)\n`);
+    expect(r.status).toBe(0);
+    expect(r.out).toContain(`drafted ${out}/stone.yaml: hello 2.0, cmake, 1 build dependencies\n`);
+    expect(readFileSync(join(out, 'stone.yaml'), 'utf8')).toContain(
+      'builddeps   :\n    - cmake(ZLIB)\nsetup       : |\n    %cmake\n',
+    );
+    const expanded = await boulder('recipe', 'expand', out);
+    expect(expanded.status).toBe(0);
+    expect((await boulder('recipe', 'new')).status).toBe(2);
+    expect((await boulder('recipe', 'new', '--toolchain', 'icc', 'file:///x.tar.gz')).status).toBe(2);
+    const again = await boulder('recipe', 'new', '-o', out, '--no-lookup', pathToFileURL(archive).href);
+    expect(again.status).toBe(1);
+    expect(again.err).toContain('hint: draft into another directory (-o DIR), or pass --force to replace it');
   });
 
   it('version', async () => {
