@@ -53,10 +53,9 @@ export async function lookupMonitoring(name: string, opts: LookupOptions = {}): 
     });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const found = JSON.stringify(await res.json()).matchAll(/cpe:2\.3:[aho]:([^:"]+):([^:"]+)/g);
-    const seen = new Set<string>();
-    cpe = [...found].flatMap((m) =>
-      seen.has(`${m[1]}:${m[2]}`) ? [] : (seen.add(`${m[1]}:${m[2]}`), [{ vendor: m[1]!, product: m[2]! }]),
-    );
+    const pairs = new Map<string, { vendor: string; product: string }>();
+    for (const m of found) pairs.set(`${m[1]}:${m[2]}`, { vendor: m[1]!, product: m[2]! });
+    cpe = [...pairs.values()];
   } catch (e) {
     problems.push(`CPE guesser lookup failed: ${(e as Error).message}`);
   }
