@@ -57,6 +57,7 @@ export {
   loadProfiles,
   type Profile,
   type ProfileRepository,
+  parseRepositorySpec,
   profileId,
   saveProfile,
   updateProfile,

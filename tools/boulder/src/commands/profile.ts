@@ -1,7 +1,7 @@
 import {
   findProfile,
   loadProfiles,
-  type ProfileRepository,
+  parseRepositorySpec,
   profileId,
   saveProfile,
   updateProfile,
@@ -9,28 +9,6 @@ import {
 import { type Command, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
 import { dirsOf } from '../globals.js';
-
-/** `name=ID,uri=URL[,priority=N]` */
-function parseRepo(text: string): [string, ProfileRepository] {
-  const fields = Object.fromEntries(
-    text.split(',').map((kv) => {
-      const eq = kv.indexOf('=');
-      return eq < 0 ? [kv, ''] : [kv.slice(0, eq), kv.slice(eq + 1)];
-    }),
-  );
-  if (!fields.name || !fields.uri) {
-    throw new UsageError(
-      `--repo ${text}: needs name=ID,uri=URL`,
-      'e.g. --repo name=local,uri=file:///srv/repo/stone.index,priority=10',
-    );
-  }
-  const priority = fields.priority === undefined ? 0 : Number(fields.priority);
-  if (!Number.isInteger(priority)) throw new UsageError(`--repo ${text}: priority must be an integer`);
-  return [
-    profileId(fields.name),
-    { description: fields.description ?? '', uri: fields.uri, priority, active: true },
-  ];
-}
 
 const list: Command = {
   name: 'list',
@@ -76,7 +54,7 @@ const add: Command = {
     const dirs = dirsOf(globals);
     const file = await saveProfile(dirs.saveDir, {
       id: name,
-      repositories: Object.fromEntries(repos.map(parseRepo)),
+      repositories: Object.fromEntries(repos.map(parseRepositorySpec)),
     });
     io.stdout(`saved profile ${profileId(name)} to ${file}\n`);
     const updated = await updateProfile(
