@@ -115,6 +115,8 @@ describe('boulder', () => {
     };
     expect(json.definitions.find((d) => d.name === 'cc')?.expansion).toBe('gcc');
     expect((await boulder('recipe', 'macros', 'nosuch')).status).toBe(2);
+    expect(r.out).toMatch(/Breakpoints .*\n {2}%break_continue +Stop here with a shell/);
+    expect((await boulder('macros', 'break_exit')).out).toMatch(/^%break_exit: Stop here with a shell/);
   });
 
   it('bump and recipe update edit the file in place, comments kept', async () => {

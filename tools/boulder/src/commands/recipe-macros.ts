@@ -1,6 +1,7 @@
-import { type Command, flagString, formatTable } from '@serpent/cli';
+import { type Command, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
 import { listMacros, loadMacros } from '@serpent/recipe';
+import { renderListing } from '../render-macros.js';
 
 export const macrosCommand: Command = {
   name: 'macros',
@@ -33,6 +34,11 @@ export const macrosCommand: Command = {
       const bare = name.replace(/^%\(?|\)$/g, '');
       const a = listing.actions.find((x) => x.name === bare);
       const d = listing.definitions.find((x) => x.name === bare);
+      const b = listing.breakpoints.find((x) => x.name === bare);
+      if (b) {
+        io.stdout(globals.json ? `${JSON.stringify(b, null, 2)}\n` : `%${b.name}: ${b.description}\n`);
+        return 0;
+      }
       if (!a && !d)
         throw new UsageError(`no macro named ${name}`, 'run `boulder recipe macros` for the list');
       if (globals.json) {
@@ -53,26 +59,7 @@ export const macrosCommand: Command = {
       io.stdout(`${JSON.stringify(listing, null, 2)}\n`);
       return 0;
     }
-    io.stdout(`Actions (${listing.actions.length}):\n`);
-    io.stdout(
-      formatTable(
-        listing.actions.map((a) => [`%${a.name}`, a.description]),
-        '  ',
-      ),
-    );
-    io.stdout(
-      `\nDefinitions (${listing.definitions.length}, for ${listing.target} with ${listing.toolchain}):\n`,
-    );
-    io.stdout(formatTable(listing.definitions.map((d) => [`%(${d.name})`, d.expansion.split('\n')[0]!])));
-    io.stdout(`\nTuning groups (${listing.tuning.length}; * = on by default):\n`);
-    io.stdout(
-      formatTable(
-        listing.tuning.map((t) => [
-          `${t.isDefault ? '*' : ' '} ${t.group}`,
-          t.options.length ? `${t.options.join(', ')}${t.default ? ` (default ${t.default})` : ''}` : '',
-        ]),
-      ),
-    );
+    io.stdout(renderListing(listing));
     return 0;
   },
 };
