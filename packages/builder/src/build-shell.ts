@@ -1,6 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ContainerSpec, type RunResult, runInteractive } from '@serpent/container';
+import { BuildError } from './build-error.js';
 import { GUEST, type Workspace } from './workspace.js';
 
 export interface ShellRequest {
@@ -21,6 +22,18 @@ export interface ShellRequest {
  * TERM the caller's (so the person's terminal keeps working). Resolves the shell's status.
  */
 export async function openBuildShell(req: ShellRequest): Promise<RunResult> {
+  const root = req.spec.root === 'host' ? '/' : req.spec.root;
+  if (
+    !(await access(join(root, 'usr/bin/bash')).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new BuildError('BUILD_ROOT_UNAVAILABLE', `the build root ${root} has no bash for the shell`, {
+      hint: 'add bash to the recipe’s builddeps (boulder’s own roots always have it), or use --host',
+      details: { root },
+    });
+  }
   await writeFile(join(req.ws.build, req.target, '.profile'), req.profile);
   return runInteractive(req.spec, {
     argv: ['/bin/bash', '--login'],
