@@ -102,10 +102,7 @@ export async function runRecipePhase(
   const stage = job.stage ?? 'none';
   const run = { name: phase.name, target: job.target, stage, cwd };
   if (!phase.chunks || ctx.breakpoints === 'ignore') {
-    await runPhase(ctx, {
-      ...run,
-      script: phase.chunks ? phase.chunks.map((c) => c.script).join('\n') : phase.script,
-    });
+    await runPhase(ctx, { ...run, script: phase.script });
     return;
   }
   for (const chunk of phase.chunks) {

@@ -34,7 +34,7 @@ function recipeFor(project: string, name: string, recipe: string): string {
   return join(dir, 'recipe');
 }
 
-async function build(recipe: string) {
+async function build(recipe: string, breakpoints: 'shell' | 'ignore' = 'shell') {
   const out = join(recipe, '..', 'out');
   mkdirSync(out, { recursive: true });
   const events: RecipeBuildEvent[] = [];
@@ -45,6 +45,7 @@ async function build(recipe: string) {
     root: 'host',
     jobs: 2,
     level: 3,
+    breakpoints,
     onEvent: (e) => events.push(e),
   });
   const log = (stage: string, phase: string) =>
@@ -144,6 +145,20 @@ describe.skipIf(skipAll !== undefined)('PGO', () => {
     },
     300_000,
   );
+});
+
+describe.skipIf(skipAll !== undefined)('breakpoints ignored (CI)', () => {
+  it('builds straight through %break_exit and %break_continue, with no shell', async () => {
+    const recipe = recipeFor(
+      'pgo',
+      'bp-ignored',
+      'toolchain: gnu\nbuild: |\n    %(cc) -o pgo-hello hello.c %break_exit\n    ./pgo-hello 3 > out.txt\n    %break_continue\ninstall: |\n    %install_file out.txt %(installroot)%(datadir)/bp/out.txt\n',
+    );
+    const { result, events } = await build(recipe, 'ignore');
+    expect(events.some((e) => e.type === 'breakpoint')).toBe(false);
+    expect(result.timings.filter((t) => t.phase === 'build')).toHaveLength(1);
+    expect(readFileSync(join(result.workDir, 'install/usr/share/bp/out.txt'), 'utf8')).toBe('8\n'); // collatz steps of 1, 2, 3
+  }, 300_000);
 });
 
 const multilib = has('printf "int main(void){return 0;}" | gcc -m32 -x c - -o /dev/null');

@@ -343,10 +343,14 @@ export function expandRecipe(recipe: Recipe, macros: MacroSet, opts: ExpandOptio
           last.body = `${last.body.endsWith('\n') ? last.body : `${last.body}\n`}${expander.expand(merge, { ...at, line: 1 })}\n`;
         }
         const head = `${prologue}\n${envText}\n`;
+        // The whole phase, breakpoints shown as comments on lines of their own: what runs when
+        // breakpoints are ignored, and what `boulder recipe expand` prints.
         const shown = pieces
-          .map(
-            (p) => p.body + (p.breakpoint ? `# %break_${p.breakpoint.kind} (line ${p.breakpoint.line})` : ''),
-          )
+          .map((p) => {
+            if (!p.breakpoint) return p.body;
+            const body = p.body === '' || p.body.endsWith('\n') ? p.body : `${p.body}\n`;
+            return `${body}# %break_${p.breakpoint.kind} (line ${p.breakpoint.line})`;
+          })
           .join('');
         phases.push({
           name,

@@ -136,7 +136,12 @@ describe('expandRecipe', () => {
     expect(one!.script.endsWith('\nmake -j "2"\n')).toBe(true);
     expect(two!.script.endsWith('\n\necho hello\n')).toBe(true);
     expect(three!.script.endsWith('\n\necho end\n')).toBe(true);
-    expect(build!.script).toContain('# %break_continue (line 10)');
+    expect(build!.script).toContain('\nmake -j "2"\n# %break_continue (line 10)\n');
+    // On one line with a command, the breakpoint still stops after it, and the shown script
+    // keeps the command whole (the comment goes on a line of its own).
+    const inline = expandRecipe(recipe('build: make all %break_exit\n'), macros).jobs[0]!.phases[0]!;
+    expect(inline.chunks!.map((c) => c.breakpoint?.kind)).toEqual(['exit', undefined]);
+    expect(inline.script.endsWith('\nmake all \n# %break_exit (line 8)')).toBe(true);
     // A job with breakpoints carries the shell profile: functions, variables, no set -e.
     const profile = x.jobs[0]!.shellProfile!;
     expect(profile).toContain(`a_make() { eval 'make -j "2"'"$(printf ' %q' "$@")"; }\nexport -f a_make\n`);
