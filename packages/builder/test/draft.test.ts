@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -247,6 +255,31 @@ describe('draftRecipe', () => {
     expect(readFileSync(join(out, 'stone.yaml'), 'utf8')).toBe(text);
     await draftRecipe([src.url], { outputDir: out, lookup: false, force: true });
     expect(readFileSync(join(out, 'stone.yaml'), 'utf8')).not.toContain('fix.patch');
+  });
+
+  it('refuses an archive whose members reach outside it, and writes nothing anywhere', async () => {
+    const outside = join(work, 'outside');
+    mkdirSync(outside);
+    // A symlink to a directory outside, a member through it, and a member climbing out with `..`.
+    const evil = join(work, 'evil-1.0.tar');
+    const py = [
+      'import io, sys, tarfile',
+      'with tarfile.open(sys.argv[1], "w") as t:',
+      '    l = tarfile.TarInfo("evil-1.0/link"); l.type = tarfile.SYMTYPE; l.linkname = sys.argv[2]; t.addfile(l)',
+      '    for name in ("evil-1.0/link/pwned", "evil-1.0/../../escape", "evil-1.0/configure.ac"):',
+      '        f = tarfile.TarInfo(name); f.size = 6; t.addfile(f, io.BytesIO(b"pwned\\n"))',
+    ].join('\n');
+    execFileSync('python3', ['-c', py, evil, outside]);
+    const out = join(work, 'draft-evil');
+    await expect(
+      draftRecipe([pathToFileURL(evil).href], { outputDir: out, lookup: false }),
+    ).rejects.toMatchObject({
+      code: 'BUILD_DRAFT_FAILED',
+      message: expect.stringMatching(/cannot unpack .*evil-1\.0\.tar/),
+    });
+    expect(readdirSync(outside)).toEqual([]);
+    expect(existsSync(join(work, 'escape'))).toBe(false);
+    expect(existsSync(join(out, 'stone.yaml'))).toBe(false);
   });
 
   it('fails with a typed error and writes nothing for a URL that is not there', async () => {
