@@ -52,10 +52,23 @@ function q(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): string {
+/**
+ * The shell script `unshare` runs: mounts, then the command itself (below). Its own failures go
+ * to `errFd` (stderr, or fd 3 when the command owns the terminal), which the command does not
+ * inherit. With `readyFd`, it writes `ready` there and closes it once setup is over, so a
+ * failure after it (an `unshare: failed to execute ...` of a missing command) is known to be
+ * the command's.
+ */
+export function setupScript(
+  spec: ContainerSpec,
+  root: string,
+  opts: Pick<RunOptions, 'argv' | 'env' | 'cwd'>,
+  errFd = 2,
+  readyFd?: number,
+): string {
   const R = q(root);
   const lines = [
-    'fail() { echo "container setup: $*" >&2; exit 125; }',
+    `fail() { echo "container setup: $*" >&${errFd}; exit 125; }`,
     // The host's unshare runs the command at the end (below): found now, while PATH is ours.
     'U=$(command -v unshare) || fail "unshare not found on PATH"',
     'm() { out=$(mount "$@" 2>&1) || fail "mount $*: $out"; }',
@@ -103,12 +116,11 @@ function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): strin
   // argv[0] (looked up on the command's PATH inside the root). Nothing of the root is run but
   // the command, so a root without /usr/bin/env or /bin/sh (a base system being bootstrapped,
   // a minimal image) runs its handlers; the earlier `chroot ROOT /usr/bin/env ... /bin/sh -c`
-  // failed there with status 127. fd 3 tells the caller that setup is over: a failure after
-  // it (an "unshare: failed to execute ..." of a missing command) is the command's.
+  // failed there with status 127.
+  lines.push(`cd ${R} || fail "cd root"`);
+  if (readyFd !== undefined) lines.push(`printf ready >&${readyFd}; exec ${readyFd}>&-`);
   lines.push(
-    `cd ${R} || fail "cd root"`,
-    'printf ready >&3; exec 3>&-',
-    `exec env -i ${env.join(' ')} "$U" --root=${R} --wd=${q(cwd)} -- ${opts.argv.map(q).join(' ')}`,
+    `exec env -i ${env.join(' ')} "$U" --root=${R} --wd=${q(cwd)} -- ${opts.argv.map(q).join(' ')}${errFd === 2 ? '' : ` ${errFd}>&-`}`,
   );
   return lines.join('\n');
 }
@@ -123,19 +135,7 @@ function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): strin
 export async function runInContainer(spec: ContainerSpec, opts: RunOptions): Promise<RunResult> {
   const root = await mkdtemp(join(tmpdir(), 'serpent-container-'));
   try {
-    const args = [
-      '--user',
-      '--map-root-user',
-      '--mount',
-      '--pid',
-      '--fork',
-      '--kill-child',
-      '--ipc',
-      '--uts',
-    ];
-    if (!spec.networking) args.push('--net');
-    args.push('--', '/bin/sh', '-c', setupScript(spec, root, opts));
-    const child = spawn('unshare', args, {
+    const child = spawn('unshare', unshareArgs(spec, setupScript(spec, root, opts, 2, 3)), {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
@@ -185,6 +185,13 @@ export async function runInContainer(spec: ContainerSpec, opts: RunOptions): Pro
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** unshare's arguments: the namespaces, then the setup script. */
+export function unshareArgs(spec: ContainerSpec, script: string): string[] {
+  const args = ['--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child', '--ipc', '--uts'];
+  if (!spec.networking) args.push('--net');
+  return [...args, '--', '/bin/sh', '-c', script];
 }
 
 /** Whether this machine lets us create the namespaces, with the reason when it does not. */

@@ -30,7 +30,7 @@ for (const letter of readdirSync(recipes)) {
     const bin = join(recipes, letter, name, 'manifest.x86_64.bin');
     if (!existsSync(bin)) continue;
     const stone = await StoneReader.open(bin);
-    real.push(...(await stone.metas()));
+    for (const m of await stone.metas()) real.push(m);
     await stone.close();
   }
 }
