@@ -81,6 +81,42 @@ describe.skipIf(skip !== undefined)('a remote index cannot make moss read local 
   });
 });
 
+describe.skipIf(skip !== undefined)('--max-index-size caps every index moss fetches (C11)', () => {
+  it('refuses an index above the limit before its body is read, and configures nothing', async () => {
+    const index = await encodeRepositoryIndex([
+      { ...meta('sized'), packageUri: 'sized.stone', packageHash: 'a'.repeat(64), packageSize: 1 },
+    ]);
+    served.set('/sized/stone.index', index);
+    const root = newRoot('sized');
+    const uri = `${base}/sized/stone.index`;
+    const small = await mossAsync([
+      '-D',
+      root,
+      '--max-index-size',
+      '100',
+      'repo',
+      'add',
+      'sized',
+      uri,
+      '--json',
+    ]);
+    expect(small.status, small.stderr).toBe(1);
+    const err = JSON.parse(small.stdout).error as { code: string; hint: string; details: { cause: string } };
+    expect(err.code).toBe('TX_REPOSITORY_NOT_ADDED');
+    expect(err.details.cause).toBe('REPO_INDEX_TOO_LARGE');
+    expect(err.hint).toContain('--max-index-size');
+    const text = await mossAsync(['-D', root, 'repo', 'add', 'sized', uri, '--max-index-size', '100']);
+    expect(text.stderr).toContain('more than the index size limit of 100 bytes');
+    expect(JSON.parse(moss(['-D', root, 'repo', 'list', '--json']).stdout)).toEqual([]);
+    // A unit is understood, and a limit the index fits in takes it.
+    const fits = await mossAsync(['-D', root, 'repo', 'add', 'sized', uri, '--max-index-size', '1K']);
+    expect(fits.status, fits.stderr).toBe(0);
+    const bad = moss(['-D', root, 'repo', 'update', '--max-index-size', 'lots']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--max-index-size must be a size');
+  });
+});
+
 describe.skipIf(skip !== undefined)('names and files with control characters or path steps (C9)', () => {
   it('info -f, list and search show control characters in names, files and summaries instead of obeying them', async () => {
     const stones = join(work, 'stones');

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { isSerpentError } from '@serpent/errors';
 import {
   addRepository,
   removeRepository,
@@ -46,13 +47,18 @@ export function rootRepositories(session: RootSession): Repositories {
           // would fail every later install and update: take it out again.
           await removeRepository(root, added.id);
           await rm(await repositoryCacheDir(root, added.uri), { recursive: true, force: true });
+          // The cause's own hint says what to do about it (an index over the size limit: raise
+          // the limit), so it is passed on; its code goes into the details for scripts.
+          const why = isSerpentError(cause) ? cause : undefined;
           throw new TransactionError(
             'TX_REPOSITORY_NOT_ADDED',
             `repository ${added.id} was not added: its index could not be fetched (nothing is configured)`,
             {
               cause,
-              hint: 'check the URI (it names a stone.index) and the network, then run `moss repo add` again',
-              details: { repo: added.id, uri: added.uri },
+              hint:
+                why?.hint ??
+                'check the URI (it names a stone.index) and the network, then run `moss repo add` again',
+              details: { repo: added.id, uri: added.uri, ...(why ? { cause: why.code } : {}) },
             },
           );
         }
