@@ -35,6 +35,11 @@ export function transactionRenderer(io: CommandIo, options: { json: boolean; ver
             : `Recovered: an interrupted transaction was rolled back${e.stateId !== null ? `; state ${e.stateId} is still active` : ''}\n`,
         );
         break;
+      case 'activated-at-boot':
+        io.stderr(
+          `State ${e.stateId} was picked in the boot menu and is active${e.previousId !== null ? ` (it replaced state ${e.previousId})` : ''}; it is now the boot menu's default\n`,
+        );
+        break;
       case 'phase-start':
         if (LABEL[e.phase]) bar = progressBar(io, LABEL[e.phase]!, 1);
         break;
