@@ -115,13 +115,17 @@ static unsigned long long requested_id(const char *path, const char **raw) {
     }
     size_t len = (size_t)(p - word);
     if (*p != '\0') *p++ = '\0';
-    if (len > keylen && strncmp(word, key, keylen) == 0) {
-      *raw = word + keylen;
-      id = parse_id(word + keylen, len - keylen);
+    if (len >= keylen && strncmp(word, key, keylen) == 0) {
+      // The kernel takes `moss.fstx="12"` as 12; so does this.
+      const char *value = word + keylen;
+      size_t vlen = len - keylen;
+      *raw = value;
+      if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+        value++;
+        vlen -= 2;
+      }
+      id = parse_id(value, vlen);
       if (id == 0) id = (unsigned long long)-1;
-    } else if (len == keylen && strncmp(word, key, keylen) == 0) {
-      *raw = "";
-      id = (unsigned long long)-1;
     }
   }
   return id;
@@ -281,6 +285,11 @@ int main(int argc, char **argv) {
   if (archived != target) {
     say("%s/%s is not the tree of state %llu (its .stateID says %llu); booting state %llu", sysroot, target_usr,
         target, archived, live);
+    return 0;
+  }
+  if (exists(archive_dir) && !is_dir(archive_dir)) {
+    say("%s/%s is not a directory, where the tree of state %llu would be archived; booting state %llu",
+        sysroot, archive_dir, live, live);
     return 0;
   }
   if (exists(archive_usr)) {

@@ -133,6 +133,12 @@ describe.skipIf(skip !== undefined)('moss-fstx, the initrd helper', () => {
       'already exists, where the tree of state 2 would be archived',
     ],
     [
+      'the archive place of the live state is a file',
+      (root) => writeFileSync(join(root, '.moss/root/2'), 'x'),
+      'moss.fstx=1',
+      'is not a directory, where the tree of state 2 would be archived',
+    ],
+    [
       'staging holds a tree',
       (root) => write(join(root, '.moss/root/staging/usr/file'), 'x'),
       'moss.fstx=1',
@@ -182,6 +188,13 @@ describe.skipIf(skip !== undefined)('moss-fstx, the initrd helper', () => {
     const before = snapshot(other);
     expect(run(other, 'moss.fstx=1').out).toContain('state 1 has no tree');
     expect(snapshot(other)).toEqual(before);
+  });
+
+  it('takes a quoted value, as the kernel does', () => {
+    const root = fixtureRoot(2, [1]);
+    const r = run(root, 'rw moss.fstx="1"');
+    expect(r.status, r.out).toBe(0);
+    expect(stateOf(join(root, 'usr'))).toBe('1');
   });
 
   it('removes the empty staging tree the original moss can leave, then activates', () => {
