@@ -23,8 +23,11 @@ import { makeStone } from './support/stones.js';
 // moss with two states; the userspace is a static busybox whose init prints /usr/.stateID and
 // powers off. Debian's kernel, and an initrd made by dracut with our module 90moss (and its
 // helper moss-fstx). qemu boots it under OVMF (TCG on a machine without working KVM); the
-// systemd-boot menu is answered on the serial console. The state picked in the menu must be
-// the /usr that init sees, and moss, run on the image's root from the host, must agree.
+// systemd-boot menu is read on the serial console and answered on the keyboard. The state
+// picked in the menu must be the /usr that init sees, and moss, run on the image's root from
+// the host, must agree.
+// Debian's kernel package and the initrd are cached in .cache/boot-rollback (gitignored);
+// KEEP_BOOT_TEST=1 keeps the disk, the ESP directory and each boot's serial log.
 const CACHE = join(REPO, '.cache', 'boot-rollback');
 const found = findBootTools();
 const skip = !MOSS_BUILT
@@ -106,7 +109,7 @@ beforeAll(async () => {
   m('install', base, linux, loader, '-y');
   m('boot', 'sync', '--boot-dir', esp);
   m('install', extra, '-y');
-  // The menu waits for a key, which the test types on the serial console.
+  // The menu waits for a key, which the test types.
   mkdirSync(join(esp, 'loader'), { recursive: true });
   writeFileSync(join(esp, 'loader/loader.conf'), 'timeout menu-force\n');
   disk = makeDisk(tools, esp, root, join(work, 'disk.img'), 160);
@@ -136,7 +139,8 @@ async function bootState(name: string, entries: Entry[], stateId: string | 'defa
   const states = entries.map((e) => `state ${e.stateId}`);
   const run = await bootFromMenu(tools, disk, work, {
     menuShown: (serial) => states.every((s) => serial.includes(s)),
-    keys: index < 0 ? ['\r'] : [String(index + 1), '\r'],
+    // systemd-boot: a digit highlights that entry, Enter boots the highlighted one.
+    keys: index < 0 ? ['ret'] : [String(index + 1), 'ret'],
     timeoutMs: 300_000,
   });
   timings.push(
