@@ -87,9 +87,16 @@ export async function runBuild(plan: BuildPlan, opts: BuildOptions): Promise<Bui
       details: { recipe: plan.name },
     });
   }
-  if (!(await exists(opts.outputDir))) {
-    throw new BuildError('BUILD_OUTPUT_MISSING', `output directory ${opts.outputDir} does not exist`, {
-      hint: 'create it first, or pass another -o',
+  // A missing output directory is made (as `mkdir -p`) once there is something to put in it;
+  // something else at that path is refused before any work.
+  if (
+    await stat(opts.outputDir).then(
+      (s) => !s.isDirectory(),
+      () => false,
+    )
+  ) {
+    throw new BuildError('BUILD_OUTPUT_MISSING', `output ${opts.outputDir} is not a directory`, {
+      hint: 'pass a directory with -o (a missing one is created)',
       details: { path: opts.outputDir },
     });
   }
@@ -254,6 +261,7 @@ export async function runBuild(plan: BuildPlan, opts: BuildOptions): Promise<Bui
   steps.analyze = performance.now() - t0;
   emit({ type: 'step', step: 'analyze', ms: steps.analyze });
   t0 = performance.now();
+  await mkdir(opts.outputDir, { recursive: true });
   const emission = await emitPackages(
     plan,
     buckets,

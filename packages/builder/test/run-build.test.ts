@@ -95,9 +95,8 @@ const BUILD = [
 ].join('\n');
 
 describe.skipIf(!probe.ok)('runBuild in host mode', () => {
-  it('builds a library and its -devel split into valid stones and manifests', async () => {
-    const out = join(dir, 'out');
-    mkdirSync(out);
+  it('builds a library and its -devel split into valid stones and manifests, making a missing output dir', async () => {
+    const out = join(dir, 'out', 'made', 'for-it');
     const events: BuildEvent[] = [];
     const up = sourceTarball();
     const result = await runBuild(plan(up, BUILD), {
@@ -223,5 +222,22 @@ describe.skipIf(!probe.ok)('runBuild in host mode', () => {
     expect(err.code).toBe('BUILD_UPSTREAM_HASH_MISMATCH');
     expect(events.some((e) => e.type === 'phase-start')).toBe(false);
     expect(existsSync(join(dir, 'cache-hash', 'build'))).toBe(false);
+  });
+
+  it('refuses an output path that is a file, before any work, and changes nothing', async () => {
+    const file = join(dir, 'out-is-a-file');
+    writeFileSync(file, 'x');
+    const events: BuildEvent[] = [];
+    const err = await runBuild(plan(sourceTarball(), BUILD), {
+      recipeDir: dir,
+      outputDir: file,
+      cacheDir: join(dir, 'cache-file'),
+      root: 'host',
+      onEvent: (e) => events.push(e),
+    }).catch((e) => e);
+    expect(err.code).toBe('BUILD_OUTPUT_MISSING');
+    expect(err.hint).toContain('a missing one is created');
+    expect(events).toEqual([]);
+    expect(readFileSync(file, 'utf8')).toBe('x');
   });
 });

@@ -26,7 +26,15 @@ export {
   sortDependencies,
 } from './dependency.js';
 export { type ExtractEvent, type ExtractOptions, type ExtractResult, extractStone } from './extract-stone.js';
-export { createXxh3_64, createXxh3_128, mossAssetName, sha256, xxh3_64, xxh3_128 } from './hash.js';
+export {
+  createXxh3_64,
+  createXxh3_128,
+  mossAssetName,
+  mossAssetRelativePath,
+  sha256,
+  xxh3_64,
+  xxh3_128,
+} from './hash.js';
 export type { PayloadHeader, StoneHeader } from './header.js';
 export type { IndexEntry } from './index-payload.js';
 export { inspectStone, stringifyJson } from './inspect-json.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
+import { hashFile } from '@serpent/durable';
 import { decodeAttributesPayload } from './attributes-payload.js';
 import {
   COMPRESSION_NAMES,
@@ -35,10 +35,8 @@ function num(v: bigint): number | bigint {
  * throws a StoneError; content that does not match its digest shows as `verified: false`.
  */
 export async function inspectStone(path: string): Promise<Record<string, Json>> {
-  const fileSha = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
-    fileSha.update(chunk as Buffer);
-  return withStone(path, (stone) => inspectOpenStone(stone, fileSha.digest('hex')));
+  const fileSha = await hashFile(path);
+  return withStone(path, (stone) => inspectOpenStone(stone, fileSha));
 }
 
 async function inspectOpenStone(stone: StoneReader, fileSha256: string): Promise<Record<string, Json>> {

@@ -1,21 +1,13 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import type { Profile } from '@serpent/builder';
 import type { CommandIo } from '@serpent/cli';
-import { addRepository } from '@serpent/repository';
-import {
-  commitInstall,
-  openInstallation,
-  planInstall,
-  refreshRepositories,
-  repositoryCandidates,
-  repositoryFetcher,
-} from '@serpent/system';
+import { openRoot } from '@serpent/system';
 
 /**
  * Installs a fresh build root with moss's engine: the profile's repositories are configured in
- * it (as the `boulder` client), their indexes fetched, and `packages` (the recipe's build
- * dependencies and what its macros need) resolved and installed with their dependencies, as a
- * state like any other. The root is rebuilt for every build so no earlier build leaks into it.
+ * it, their indexes fetched, and `packages` (the recipe's build dependencies and what its macros
+ * need) resolved and installed with their dependencies, as a state like any other. The root is
+ * rebuilt for every build so no earlier build leaks into it.
  */
 export async function installBuildRoot(
   dir: string,
@@ -25,26 +17,18 @@ export async function installBuildRoot(
 ): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  for (const [id, r] of Object.entries(profile.repositories)) {
-    await addRepository(dir, {
+  await using root = await openRoot(dir, { command: 'boulder build (build root)' });
+  // Only the active ones: a disabled repository would offer nothing to the build root anyway.
+  for (const [id, r] of Object.entries(profile.repositories).filter(([, r]) => r.active)) {
+    const added = await root.repositories.add({
       id,
       uri: r.uri,
-      description: r.description,
       priority: r.priority,
-      active: r.active,
+      description: r.description,
     });
+    io.stdout(`refreshed ${added.repo}: ${added.packages} package(s)\n`);
   }
-  await refreshRepositories(dir, {
-    onEvent: (e) => {
-      if (e.type === 'refreshed') io.stdout(`refreshed ${e.repo}: ${e.packages} package(s)\n`);
-    },
-  });
-  const inst = await openInstallation(dir, { command: 'boulder build (build root)' });
-  try {
-    const prepared = planInstall(inst, { names: packages, candidates: await repositoryCandidates(dir) });
-    io.stdout(`build root: installing ${prepared.plan.install.map((c) => c.meta.name).join(' ')}\n`);
-    await commitInstall(inst, prepared, { fetch: repositoryFetcher(inst), summary: 'Build root' });
-  } finally {
-    await inst.close();
-  }
+  const plan = await root.plan({ add: [...packages] });
+  io.stdout(`build root: installing ${plan.install.map((p) => p.name).join(' ')}\n`);
+  await root.commit(plan);
 }

@@ -2,6 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Command, flagInt, flagString, formatTable } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
+import { hashUrl } from '@serpent/fetch';
 import {
   bumpRelease,
   expandRecipe,
@@ -11,7 +12,6 @@ import {
   type UpstreamUpdate,
   updateRecipe,
 } from '@serpent/recipe';
-import { sha256OfUrl } from './hash-url.js';
 import { sourceDateEpoch } from './recipe-plan.js';
 
 /** A recipe argument: a stone.yaml or the directory holding it (unlike the original, which wrote to a directory path). */
@@ -211,7 +211,7 @@ const update: Command = {
       if (recipe.upstreams[i]?.kind === 'git') upstreams.push({ ref: u });
       else {
         io.stderr(`hashing ${u}\n`);
-        upstreams.push({ uri: u, hash: await sha256OfUrl(u) });
+        upstreams.push({ uri: u, hash: (await hashUrl(u)).sha256 });
       }
     }
     const out = updateRecipe(text, { version, upstreams, bump: args.flags['no-bump'] !== true }, file);

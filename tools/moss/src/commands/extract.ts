@@ -23,10 +23,6 @@ export const extractCommand: Command = {
     ['moss extract -o /tmp/pkgs *.stone', 'one directory per package under /tmp/pkgs'],
   ],
   async run({ args, globals, io }) {
-    if (args.positionals.length === 0) {
-      io.stderr('moss extract: no file given\nUsage: moss extract FILE... [-o DIR]\n');
-      return EXIT.usage;
-    }
     const outBase = resolve(flagString(args, 'output-dir') ?? '.');
     for (const file of args.positionals) {
       const meta = await StoneReader.open(file).then(async (s) => {

@@ -46,10 +46,6 @@ export const inspectCommand: Command = {
     ['moss inspect --json stone.index', 'the decoded index as JSON'],
   ],
   async run({ args, globals, io }) {
-    if (args.positionals.length === 0) {
-      io.stderr('moss inspect: no file given\nUsage: moss inspect FILE...\n');
-      return EXIT.usage;
-    }
     const json = globals.json === true;
     for (const [i, file] of args.positionals.entries()) {
       if (json) {

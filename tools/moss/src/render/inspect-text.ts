@@ -1,3 +1,4 @@
+import { formatTable } from '@serpent/cli';
 import {
   COMPRESSION_NAMES,
   FILE_TYPE_NAMES,
@@ -32,15 +33,7 @@ const bytes = (n: number) =>
       : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 function table(rows: string[][], indent = '  '): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map(
-    (r) =>
-      indent +
-      r
-        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
-        .join('  ')
-        .trimEnd(),
-  );
+  return formatTable(rows, indent).trimEnd().split('\n');
 }
 
 function metaBlock(m: PackageMeta): string[] {

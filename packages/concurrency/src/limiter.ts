@@ -32,31 +32,3 @@ export class Limiter {
     }
   }
 }
-
-/**
- * Maps `items` through `fn` with at most `concurrency` calls at once. After the first error no
- * new call starts; the calls already running are waited for (so nothing is still writing when
- * this rejects), then the first error is thrown.
- */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (failure === undefined && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i] as T, i);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-  if (failure !== undefined) throw failure.error;
-  return out;
-}

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { readChunks } from './read-chunks.js';
+import { readChunks } from '@serpent/durable';
 
 /** Why one attempt at a transfer failed, and whether another attempt may succeed. */
 export class TransferFailure extends Error {
@@ -37,9 +37,19 @@ export interface TransferOptions {
   /** http(s) only: make the request conditional; a 304 answer returns `notModified`. */
   readonly ifNoneMatch?: string | undefined;
   readonly ifModifiedSince?: string | undefined;
+  /**
+   * http(s) only: `dest` already holds this many bytes of the body (an interrupted attempt), and
+   * `seed` their hash. The rest is asked for with a Range request; a server that answers 200
+   * instead of 206 sends the whole body, which then replaces what was there.
+   */
+  readonly offset?: number | undefined;
+  readonly seed?: Hash | undefined;
+  /** Called before the first byte: whether the body continues at `offset` (206) or starts over. */
+  readonly onBegin?: ((resumed: boolean) => void) | undefined;
 }
 
 export interface TransferResult {
+  /** Bytes of the whole body (those kept from an earlier attempt included). */
   readonly bytes: number;
   readonly sha256: string;
   /** The server answered 304 to a conditional request; nothing was written. */
@@ -52,6 +62,15 @@ interface HttpInfo {
   notModified: boolean;
   etag: string | undefined;
   lastModified: string | undefined;
+}
+
+/** Where the body goes: the file at `dest` (from the start, or after what it holds), or nowhere. */
+interface Sink {
+  /** Called once, before the first byte: whether the body continues the bytes already there. */
+  begin(resumed: boolean): Promise<void>;
+  take(chunk: Uint8Array): Promise<void>;
+  end(): Promise<void>;
+  close(): Promise<void>;
 }
 
 // Socket-level failures that a later attempt can get past: a dropped or refused connection
@@ -93,14 +112,20 @@ function describe(err: unknown): string {
 }
 
 /**
- * Streams `url` (file:// or http(s)://) into `dest` (created or truncated), hashing with
- * SHA-256 on the way and (unless `durable` is false) fsyncing at the end. One attempt: every failure is a TransferFailure
+ * Streams `url` (file:// or http(s)://) into `dest` (created or truncated, or appended to when
+ * resuming), or only hashes it when `dest` is null, hashing with SHA-256 on the way and (unless
+ * `durable` is false) fsyncing at the end. One attempt: every failure is a TransferFailure
  * saying why and whether it is worth retrying, or TransferAborted.
  */
-export async function transfer(url: URL, dest: string, opts: TransferOptions): Promise<TransferResult> {
-  const hash = createHash('sha256');
-  const out = await open(dest, 'w', 0o644);
+export async function transfer(
+  url: URL,
+  dest: string | null,
+  opts: TransferOptions,
+): Promise<TransferResult> {
+  const offset = url.protocol === 'file:' ? 0 : (opts.offset ?? 0);
+  let hash = createHash('sha256');
   let bytes = 0;
+  let out: FileHandle | undefined;
   // Chunks are gathered and written 1 MiB at a time with one writev: a write per network
   // chunk (16-64 KiB) is a thread-pool round trip each, and the pool has 4 threads for all
   // the parallel downloads.
@@ -111,29 +136,48 @@ export async function transfer(url: URL, dest: string, opts: TransferOptions): P
     const batch = pending;
     pending = [];
     pendingBytes = 0;
-    await out.writev(batch);
+    await out?.writev(batch);
   };
-  const take = async (chunk: Uint8Array) => {
-    bytes += chunk.byteLength;
-    if (opts.maxBytes !== undefined && bytes > opts.maxBytes) {
-      throw new TransferFailure(`more than the ${opts.maxBytes} bytes the index gives`, false, {
-        tooLarge: true,
-      });
-    }
-    hash.update(chunk);
-    pending.push(chunk);
-    pendingBytes += chunk.byteLength;
-    if (pendingBytes >= WRITE_BATCH) await flush();
-    opts.onBytes?.(chunk.byteLength);
+  const sink: Sink = {
+    async begin(resumed) {
+      opts.onBegin?.(resumed);
+      if (resumed && opts.seed) {
+        hash = opts.seed;
+        bytes = offset;
+      }
+      if (dest !== null) out = await open(dest, resumed ? 'a' : 'w', 0o644);
+    },
+    async take(chunk) {
+      bytes += chunk.byteLength;
+      if (opts.maxBytes !== undefined && bytes > opts.maxBytes) {
+        throw new TransferFailure(`more than the ${opts.maxBytes} bytes expected`, false, { tooLarge: true });
+      }
+      hash.update(chunk);
+      if (out === undefined) return opts.onBytes?.(chunk.byteLength);
+      pending.push(chunk);
+      pendingBytes += chunk.byteLength;
+      if (pendingBytes >= WRITE_BATCH) await flush();
+      opts.onBytes?.(chunk.byteLength);
+    },
+    async end() {
+      await flush();
+      if (out !== undefined && opts.durable !== false) await out.sync();
+    },
+    async close() {
+      // What arrived before a failure is kept, so the next attempt can resume after it.
+      await flush().catch(() => {});
+      await out?.close();
+    },
   };
   let info: HttpInfo = { notModified: false, etag: undefined, lastModified: undefined };
   try {
-    if (url.protocol === 'file:') await readLocal(url, take, opts.signal, opts.onLength);
-    else info = await readHttp(url, take, opts);
-    await flush();
-    if (opts.durable !== false) await out.sync();
+    if (url.protocol === 'file:') {
+      await sink.begin(false);
+      await readLocal(url, (c) => sink.take(c), opts.signal, opts.onLength);
+    } else info = await readHttp(url, sink, { ...opts, offset });
+    await sink.end();
   } finally {
-    await out.close();
+    await sink.close();
   }
   return { bytes, sha256: hash.digest('hex'), ...info };
 }
@@ -159,11 +203,7 @@ async function readLocal(
   }
 }
 
-async function readHttp(
-  url: URL,
-  take: (chunk: Uint8Array) => Promise<void>,
-  opts: TransferOptions,
-): Promise<HttpInfo> {
+async function readHttp(url: URL, sink: Sink, opts: TransferOptions & { offset: number }): Promise<HttpInfo> {
   const idle = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
@@ -190,6 +230,7 @@ async function readHttp(
       const headers: Record<string, string> = { 'user-agent': USER_AGENT };
       if (opts.ifNoneMatch !== undefined) headers['if-none-match'] = opts.ifNoneMatch;
       if (opts.ifModifiedSince !== undefined) headers['if-modified-since'] = opts.ifModifiedSince;
+      if (opts.offset > 0) headers.range = `bytes=${opts.offset}-`;
       res = await fetch(url, { signal, headers, redirect: 'follow' });
     } catch (err) {
       throw failure(err);
@@ -205,7 +246,8 @@ async function readHttp(
         lastModified: lastModified ?? opts.ifModifiedSince,
       };
     }
-    if (res.status !== 200) {
+    const resumed = res.status === 206 && opts.offset > 0;
+    if (res.status !== 200 && !resumed) {
       await res.body?.cancel().catch(() => {});
       // 5xx, 408 and 429 are the server's temporary troubles; 404 and the rest are final.
       const transient = res.status >= 500 || res.status === 408 || res.status === 429;
@@ -216,14 +258,15 @@ async function readHttp(
     // Content-Length is the encoded size; only meaningful when the body is not re-encoded.
     const length = res.headers.get('content-encoding') ? null : res.headers.get('content-length');
     const expected = length === null ? undefined : Number(length);
-    opts.onLength?.(expected);
+    opts.onLength?.(expected === undefined ? undefined : expected + (resumed ? opts.offset : 0));
+    await sink.begin(resumed);
     let got = 0;
     try {
       if (res.body !== null) {
         for await (const chunk of res.body) {
           arm();
           got += chunk.byteLength;
-          await take(chunk);
+          await sink.take(chunk);
         }
       }
     } catch (err) {

@@ -14,7 +14,17 @@ export type TransactionErrorCode =
   | 'TX_TRIGGER_FAILED'
   | 'TX_JOURNAL_INVALID'
   /** `install --to`: the target is missing, is the installation root, or is on another filesystem. */
-  | 'TX_TARGET_INVALID';
+  | 'TX_TARGET_INVALID'
+  /** `commit` of a plan made on another state: the root changed since (plan again). */
+  | 'TX_PLAN_STALE'
+  /** A plan request that asks for nothing, or for two kinds of change at once. */
+  | 'TX_PLAN_INVALID'
+  /** `commit` of a plan this Root did not make (or one already committed). */
+  | 'TX_PLAN_UNKNOWN'
+  /** A call on a Root after `close()`. */
+  | 'TX_ROOT_CLOSED'
+  /** `repo add` whose first fetch failed: the repository was taken out again. */
+  | 'TX_REPOSITORY_NOT_ADDED';
 
 export class TransactionError extends SerpentError {
   override readonly code: TransactionErrorCode;
