@@ -4,8 +4,9 @@ import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { mapLimit } from '@serpent/concurrency';
 import { hashFile } from '@serpent/durable';
-import { download, FetchError } from '@serpent/fetch';
+import { download } from '@serpent/fetch';
 import { BuildError } from './build-error.js';
+import { upstreamError } from './download-file.js';
 import type { GitUpstream, PlainUpstream, Upstream } from './upstream.js';
 
 export type FetchEvent =
@@ -75,43 +76,6 @@ async function fetchPlain(u: PlainUpstream, opts: FetchOptions): Promise<string>
   }
   opts.onEvent?.({ type: 'upstream-fetched', uri: u.uri, path, bytes });
   return path;
-}
-
-/** A failed download as the build's error, naming the upstream. */
-function upstreamError(e: unknown, uri: string, want: string): unknown {
-  if (!(e instanceof FetchError)) return e;
-  if (e.code === 'FETCH_BAD_URL') {
-    return new BuildError(
-      'BUILD_UPSTREAM_UNSUPPORTED',
-      `upstream ${uri}: only http(s)://, file:// and git| are supported`,
-      {
-        hint: 'use an http(s):// or file:// URL, or git|<url> for a repository',
-        details: { uri },
-      },
-    );
-  }
-  if (e.code === 'FETCH_HASH_MISMATCH') {
-    const actual = (e.details as { actual?: string }).actual;
-    return new BuildError(
-      'BUILD_UPSTREAM_HASH_MISMATCH',
-      `hash mismatch for ${uri}: expected ${want}, got ${actual}`,
-      {
-        hint: 'the download is not what the recipe pins: check the URL, or update the hash if the new file is trusted',
-        details: { uri, expected: want, actual },
-      },
-    );
-  }
-  const reason = (e.details as { reason?: string }).reason ?? e.message;
-  return new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot fetch ${uri}: ${reason}`, {
-    hint: 'check the URL, the network, or that the file:// path exists',
-    details: {
-      uri,
-      ...((e.details as { status?: number }).status
-        ? { status: (e.details as { status?: number }).status }
-        : {}),
-    },
-    cause: e.cause ?? e,
-  });
 }
 
 /** A bare mirror per repository, updated when the ref is not in it yet. */

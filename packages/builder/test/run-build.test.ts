@@ -15,7 +15,15 @@ import { pathToFileURL } from 'node:url';
 import { probeContainer } from '@serpent/container';
 import { formatDependency, StoneReader } from '@serpent/stone';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BuildEvent, type BuildPlan, defaultPackages, mergePackages, runBuild } from '../src/index.ts';
+import {
+  type BuildEvent,
+  type BuildPlan,
+  defaultPackages,
+  mergePackages,
+  openBuildShell,
+  runBuild,
+  workspaceOf,
+} from '../src/index.ts';
 
 const probe = probeContainer();
 if (!probe.ok) console.warn(`skipping build tests: ${probe.reason}`);
@@ -239,5 +247,24 @@ describe.skipIf(!probe.ok)('runBuild in host mode', () => {
     expect(err.hint).toContain('a missing one is created');
     expect(events).toEqual([]);
     expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+});
+
+describe('openBuildShell', () => {
+  it('refuses a root without bash before starting anything', async () => {
+    const root = join(dir, 'no-bash-root');
+    mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
+    await expect(
+      openBuildShell({
+        spec: { root },
+        ws: workspaceOf(join(dir, 'cache-shell'), { name: 'x', version: '1', release: 1 }),
+        target: 'x86_64',
+        profile: '',
+        cwd: '/',
+      }),
+    ).rejects.toMatchObject({
+      code: 'BUILD_ROOT_UNAVAILABLE',
+      message: expect.stringContaining('has no bash'),
+    });
   });
 });

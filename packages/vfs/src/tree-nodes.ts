@@ -54,6 +54,10 @@ export function conflict(path: string, existing: MNode, pkg: string, what: strin
     'VFS_CONFLICT',
     `/usr/${path} is ${describe(existing)} in ${other} but ${what} in ${pkg}`,
     { path: `/usr/${path}`, packages: [other, pkg], existing: existing.kind },
+    undefined,
+    other === pkg
+      ? 'the package contradicts itself at this path and is broken; rebuild it or report it to its maintainer'
+      : undefined,
   );
 }
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { missingOnHost } from '../src/commands/host-check.js';
+import { missingOnHost } from '../src/index.ts';
 
 describe('missingOnHost', () => {
   it('finds binaries in /usr/bin and /usr/sbin and ignores kinds with no host equivalent', () => {

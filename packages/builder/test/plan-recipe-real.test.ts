@@ -2,7 +2,7 @@ import { existsSync, globSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { planFromRecipe } from '../src/commands/recipe-plan.js';
+import { planFromRecipe } from '../src/index.ts';
 
 const RECIPES = join(
   fileURLToPath(new URL('../../../', import.meta.url)),
