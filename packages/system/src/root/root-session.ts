@@ -34,8 +34,9 @@ export interface Locked {
  * read-only without migrating them and the store without creating or cleaning anything, and
  * creates no directory or file: a root the original moss manages stays byte for byte as it is,
  * and reading works on a full disk or a read-only filesystem (issue 14, A3 and C8). If a crash
- * left a transaction (its journal is there), the call is run as a writer instead, to settle it
- * first: what it reads must be one state.
+ * left a transaction (its journal is there), or the initrd activated a state picked in the boot
+ * menu (its marker), the call is run as a writer instead, to settle that first: what it reads
+ * must be one state, and the boot menu must follow the live one.
  */
 export class RootSession {
   readonly #layout: RootLayout;
@@ -94,8 +95,9 @@ export class RootSession {
     if (mode === 'read') {
       const lock = await acquireSharedRootLock(L.root, this.#lockOptions());
       try {
-        // No journal: nothing to settle, read as it is. With one, run as a writer below.
-        if (!existsSync(L.journal)) {
+        // Nothing to settle: read as it is. A crash's journal, or the marker of a state picked
+        // in the boot menu (whose boot entries must follow), runs the call as a writer below.
+        if (!existsSync(L.journal) && !existsSync(L.bootActivation)) {
           const { dbs, keep } = await this.#openDbs('read');
           try {
             return await fn(this.#locked(dbs, 'read'));
@@ -186,11 +188,12 @@ export class RootSession {
   /**
    * Finishes or rolls back a transaction a crash interrupted, so every call starts from a root
    * on exactly one state. Without a journal a leftover staging dir is garbage and goes; with
-   * one, the engine is loaded (only then) to recover.
+   * one, the engine is loaded (only then) to recover. So it is when the initrd activated the
+   * state picked in the boot menu (its marker): the boot entries then follow the live state.
    */
   async #settle(l: Locked): Promise<void> {
     const L = this.#layout;
-    if (readJournal(L.journal) === undefined) {
+    if (readJournal(L.journal) === undefined && !existsSync(L.bootActivation)) {
       if (existsSync(L.staging)) rmSync(L.staging, { recursive: true, force: true });
       return;
     }
