@@ -1,6 +1,7 @@
 // The Debian packages the test suite drives for real: compilers and build systems for the
 // boulder e2e builds, zstd as the benchmark reference, qemu + OVMF + systemd-boot + FAT tools
-// for the boot test. Run by `npm run setup` and `npm test` before anything else.
+// for the boot test, minisign to check index signatures both ways against the reference tool.
+// Run by `npm run setup` and `npm test` before anything else.
 //
 // As root with apt-get (CI, a fresh machine of this kind) the missing ones are installed; any
 // other machine gets one line naming what is missing, and the tests that need it skip and say so.
@@ -24,6 +25,7 @@ const PACKAGES = [
   ['mtools', 'mcopy'],
   ['dosfstools', 'mkfs.vfat'],
   ['systemd', 'systemd-repart'],
+  ['minisign', 'minisign'],
 ];
 
 const has = (probe) =>
