@@ -87,3 +87,10 @@ describe('lock files', () => {
     expect(v2.message).toBe('sys.lock: lock version 2, and this moss reads version 1');
   });
 });
+
+describe('lock file fields that go together', () => {
+  it('wants a package uri to come with its repository and size', () => {
+    const text = serializeLock({ ...lock, packages: [{ ...lock.packages[0]!, size: undefined }] });
+    expect(() => parseLock(text, 'sys.lock')).toThrow(/when property uri is present \(package zlib\)$/);
+  });
+});

@@ -10,6 +10,7 @@ export {
   type State,
   type StateDb,
   type StateInfo,
+  type StateRepository,
 } from './db/state-db.js';
 export { openSystemDbs, type SystemDbs, systemDbPaths } from './db/system-dbs.js';
 // The transaction engine: states, the atomic /usr swap, recovery, prune and verify.
@@ -27,13 +28,17 @@ export {
   type RepositoryCandidate,
   type RepositoryStatus,
   refreshRepositories,
+  refreshRepositoryList,
   repositoryCandidates,
   repositoryFetcher,
   repositoryStatus,
+  stateRepositories,
+  statusOf,
 } from './repositories/repository-state.js';
 export { type RootLayout, rootLayout } from './root/root-layout.js';
 export { SystemError, type SystemErrorCode } from './system-error.js';
 export { activateState, applyState, buildStateTree, finishSwap } from './transaction/apply-state.js';
+export { exportLock, exportModel } from './transaction/export-state.js';
 export {
   commitInstall,
   commitPackages,
@@ -54,6 +59,13 @@ export {
 export { type Installation, type OpenOptions, openInstallation } from './transaction/installation.js';
 export { installedPackages } from './transaction/installed-packages.js';
 export { type Journal, readJournal } from './transaction/journal.js';
+export { commitLock, commitLockTo, type PreparedLock, planLock } from './transaction/lock-sync.js';
+export {
+  commitModel,
+  type PreparedModel,
+  planModel,
+  type RepositoryChanges,
+} from './transaction/model-sync.js';
 export { commitPrune, type PrunePlan, type PruneResult, planPrune } from './transaction/prune-states.js';
 export { commitRemove, planRemove } from './transaction/remove-packages.js';
 export { readStateId } from './transaction/state-id.js';

@@ -10,9 +10,11 @@ import {
   type Repository,
   type RepositoryConfigProblem,
   repositoryCacheDir,
+  trustedKeysOf,
 } from '@serpent/repository';
 import type { Candidate } from '@serpent/resolve';
 import { type MetaDb, openMetaDb, type StoredPackage } from '../db/meta-db.js';
+import type { StateRepository } from '../db/state-db.js';
 import type { Installation } from '../transaction/installation.js';
 import type { EventSink } from '../transaction/transaction-event.js';
 
@@ -24,6 +26,16 @@ export interface RepositoryStatus extends Repository {
   /** When its index was last fetched; undefined when it never was (`moss repo update`). */
   readonly fetchedAt: Date | undefined;
   readonly indexSha256: string | undefined;
+  /** The trusted key whose signature the cached index carried, when it was verified. */
+  readonly signedBy: string | undefined;
+  /** The signing time (unix seconds) of the cached index, when it was verified. */
+  readonly signedAt: number | undefined;
+  /**
+   * Whether the cached index may be used: always for a repository without keys; with keys, only
+   * when it was verified by one of the keys configured now (an index cached before keys were
+   * added, or verified by a key no longer trusted, is not used until `moss repo update`).
+   */
+  readonly trusted: boolean;
 }
 
 async function withRepoDb<T>(cacheDir: string, fn: (db: MetaDb) => T): Promise<T> {
@@ -35,26 +47,53 @@ async function withRepoDb<T>(cacheDir: string, fn: (db: MetaDb) => T): Promise<T
   }
 }
 
+/** One repository (configured or not, e.g. a system model's) and the state of its cache. */
+export async function statusOf(root: string, r: Repository): Promise<RepositoryStatus> {
+  const cacheDir = await repositoryCacheDir(root, r.uri);
+  const facts = existsSync(join(cacheDir, 'db'))
+    ? await withRepoDb(cacheDir, (db) => ({ info: db.info(), count: db.listPackages().length }))
+    : { info: {} as Record<string, string>, count: 0 };
+  const signedBy = facts.info.signedBy;
+  const keyIds = r.keys.length === 0 ? [] : trustedKeysOf(r).map((k) => k.id);
+  return {
+    ...r,
+    cacheDir,
+    packages: facts.count,
+    fetchedAt: facts.info.fetchedAt ? new Date(facts.info.fetchedAt) : undefined,
+    indexSha256: facts.info.sha256,
+    signedBy,
+    signedAt: facts.info.signedAt === undefined ? undefined : Number(facts.info.signedAt),
+    trusted: keyIds.length === 0 || (signedBy !== undefined && keyIds.includes(signedBy)),
+  };
+}
+
 /** Every configured repository (vendor then admin layering) and the state of its cache. */
 export async function repositoryStatus(
   root: string,
 ): Promise<{ repositories: RepositoryStatus[]; problems: RepositoryConfigProblem[] }> {
   const config = await loadRepositories(root);
   const repositories: RepositoryStatus[] = [];
-  for (const r of config.repositories) {
-    const cacheDir = await repositoryCacheDir(root, r.uri);
-    const facts = existsSync(join(cacheDir, 'db'))
-      ? await withRepoDb(cacheDir, (db) => ({ info: db.info(), count: db.listPackages().length }))
-      : { info: {} as Record<string, string>, count: 0 };
-    repositories.push({
-      ...r,
-      cacheDir,
-      packages: facts.count,
-      fetchedAt: facts.info.fetchedAt ? new Date(facts.info.fetchedAt) : undefined,
-      indexSha256: facts.info.sha256,
-    });
-  }
+  for (const r of config.repositories) repositories.push(await statusOf(root, r));
   return { repositories, problems: [...config.problems] };
+}
+
+/**
+ * The repositories a transaction resolves against now: every active one with a fetched index,
+ * with that index's SHA-256, as the state records them (and `moss state export` writes them).
+ */
+export async function stateRepositories(
+  root: string,
+  list?: readonly RepositoryStatus[],
+): Promise<StateRepository[]> {
+  const repositories = list ?? (await repositoryStatus(root)).repositories;
+  return repositories
+    .filter((r) => r.active && r.fetchedAt !== undefined && r.trusted)
+    .map((r) => ({
+      name: r.id,
+      uri: r.uri,
+      priority: r.priority,
+      ...(r.indexSha256 === undefined ? {} : { indexSha256: r.indexSha256 }),
+    }));
 }
 
 export type RefreshEvent =
@@ -81,14 +120,25 @@ export async function refreshRepositories(
   const chosen = options.ids?.length
     ? repositories.filter((r) => options.ids!.includes(r.id))
     : repositories.filter((r) => r.active);
+  return refreshRepositoryList(chosen, options.onEvent);
+}
+
+/**
+ * Fetches the index of each of `repositories` (configured or not: a system model's) into its
+ * cache dir and meta DB, as refreshRepositories does; trusted keys are checked on the way.
+ */
+export async function refreshRepositoryList(
+  repositories: readonly RepositoryStatus[],
+  onEvent?: (e: RefreshEvent) => void,
+): Promise<{ repo: string; packages: number; notModified: boolean }[]> {
   const out: { repo: string; packages: number; notModified: boolean }[] = [];
-  for (const r of chosen) {
+  for (const r of repositories) {
     const t0 = performance.now();
-    options.onEvent?.({ type: 'refreshing', repo: r.id, uri: r.uri });
+    onEvent?.({ type: 'refreshing', repo: r.id, uri: r.uri });
     const previous = await withRepoDb(r.cacheDir, (db) => db.info());
     const fetched: FetchedIndex = await fetchIndex(r, r.cacheDir, {
       previous: { etag: previous.etag, lastModified: previous.lastModified },
-      onEvent: (event) => options.onEvent?.({ type: 'index-event', repo: r.id, event }),
+      onEvent: (event) => onEvent?.({ type: 'index-event', repo: r.id, event }),
     });
     await withRepoDb(r.cacheDir, (db) => {
       const packages: StoredPackage[] = fetched.packages.map((p) => ({ id: p.packageHash, meta: p }));
@@ -98,10 +148,13 @@ export async function refreshRepositories(
         fetchedAt: fetched.fetchedAt.toISOString(),
         ...(fetched.etag ? { etag: fetched.etag } : {}),
         ...(fetched.lastModified ? { lastModified: fetched.lastModified } : {}),
+        ...(fetched.signature
+          ? { signedBy: fetched.signature.keyId, signedAt: String(fetched.signature.timestamp) }
+          : {}),
       });
     });
     out.push({ repo: r.id, packages: fetched.packages.length, notModified: fetched.notModified });
-    options.onEvent?.({
+    onEvent?.({
       type: 'refreshed',
       repo: r.id,
       packages: fetched.packages.length,
@@ -118,11 +171,18 @@ export interface RepositoryCandidate extends Candidate {
   readonly repo: string;
 }
 
-/** Every package the active repositories offer, as resolver candidates (from their cached DBs). */
-export async function repositoryCandidates(root: string): Promise<RepositoryCandidate[]> {
-  const { repositories } = await repositoryStatus(root);
+/**
+ * Every package the active repositories offer (the configured ones, or `list`), as resolver
+ * candidates (from their cached DBs).
+ */
+export async function repositoryCandidates(
+  root: string,
+  list?: readonly RepositoryStatus[],
+): Promise<RepositoryCandidate[]> {
+  const repositories = list ?? (await repositoryStatus(root)).repositories;
   const out: RepositoryCandidate[] = [];
-  for (const r of repositories.filter((x) => x.active && x.fetchedAt !== undefined)) {
+  // An index not verified by a key trusted now is not used, whatever its cache holds.
+  for (const r of repositories.filter((x) => x.active && x.fetchedAt !== undefined && x.trusted)) {
     const packages = await withRepoDb(r.cacheDir, (db) => db.listPackages());
     for (const p of packages) {
       out.push({
