@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Command, EXIT } from '@serpent/cli';
-import { writeIndex } from '@serpent/repository';
+import { readSecretKey, signIndex, writeIndex } from '@serpent/repository';
 
 export const indexCommand: Command = {
   name: 'index',
@@ -10,9 +10,19 @@ export const indexCommand: Command = {
   description:
     'The index is byte-compatible with the original moss index. Stones whose size and mtime are\n' +
     'unchanged since the last run are not read again (a side-cache beside the index remembers\n' +
-    'them). It reports what was added, updated and dropped against the previous index.',
+    'them). It reports what was added, updated and dropped against the previous index.\n' +
+    'With --sign KEY it also writes DIR/stone.index.minisig, a minisign signature whose trusted\n' +
+    'comment carries the signing time (clients refuse an index older than one they have seen).',
+  flags: {
+    sign: {
+      value: true,
+      placeholder: 'KEY',
+      description: 'Sign the index with this secret key (`moss keygen`, or `minisign -G -W`)',
+    },
+  },
   examples: [
     ['moss index ./repo', 'index every stone under ./repo'],
+    ['moss index ./repo --sign ~/keys/repo.key', 'and sign it'],
     ['moss -D /tmp/root repo add local file://$PWD/repo/stone.index', 'then use it as a repository'],
   ],
   async run({ args, globals, io }) {
@@ -21,6 +31,9 @@ export const indexCommand: Command = {
       io.stderr('moss index: give one directory\nUsage: moss index DIR\n');
       return EXIT.usage;
     }
+    const signWith = typeof args.flags.sign === 'string' ? args.flags.sign : undefined;
+    // The key is read first: a key that cannot be used stops the run before the index is touched.
+    const key = signWith === undefined ? undefined : await readSecretKey(resolve(signWith));
     const t0 = performance.now();
     const r = await writeIndex(resolve(dir), {
       onEvent: (e) => {
@@ -29,6 +42,7 @@ export const indexCommand: Command = {
         if (e.type === 'warning') io.stderr(`warning: ${e.path}: ${e.message}\n`);
       },
     });
+    const signed = key === undefined ? undefined : await signIndex(resolve(dir), key);
     const ms = Math.round(performance.now() - t0);
     if (globals.json === true) {
       io.stdout(
@@ -41,6 +55,7 @@ export const indexCommand: Command = {
           unchanged: r.unchanged,
           hashed: r.hashed,
           reused: r.reused,
+          ...(signed ? { signature: signed.path, keyId: signed.keyId, signedAt: signed.timestamp } : {}),
           ms,
         })}\n`,
       );
@@ -55,6 +70,8 @@ export const indexCommand: Command = {
     io.stdout(
       `Wrote ${r.path}: ${r.packages.length} package(s); ${r.added.length} added, ${r.updated.length} updated, ${r.dropped.length} dropped, ${r.unchanged} unchanged (${r.hashed} hashed, ${r.reused} reused) in ${ms} ms\n`,
     );
+    if (signed)
+      io.stdout(`Signed it with key ${signed.keyId}: ${signed.path} (timestamp ${signed.timestamp})\n`);
     return EXIT.ok;
   },
 };

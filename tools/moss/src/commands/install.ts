@@ -1,4 +1,5 @@
 import { type Command, confirm, EXIT, flagString, formatColumns } from '@serpent/cli';
+import { UsageError } from '@serpent/errors';
 import {
   checkInstallTarget,
   commitInstall,
@@ -8,6 +9,7 @@ import {
   repositoryCandidates,
   repositoryFetcher,
 } from '@serpent/system';
+import { installLockTo } from './exported-state.js';
 import { rootOf, withRoot } from './open-root.js';
 
 const label = (m: { name: string; version: string; release: number }) =>
@@ -26,12 +28,19 @@ export const installCommand: Command = {
     'in atomically as a new state; the previous state stays available (`moss state activate`).\n' +
     'With --to DIR the packages (all of them, whatever the root has installed) become DIR/usr\n' +
     "instead, with the root's store and repositories and no state recorded: only DIR/usr is\n" +
-    'replaced, in one atomic exchange at the end; DIR must exist, on the same filesystem as the root.',
+    'replaced, in one atomic exchange at the end; DIR must exist, on the same filesystem as the root.\n' +
+    'With --to DIR --lock FILE the packages are exactly those of a lock (`moss state export`):\n' +
+    'the same lock gives the same /usr on every machine.',
   flags: {
     to: {
       value: true,
       placeholder: 'DIR',
       description: 'Install into DIR/usr (an image or build root) instead of the root; no state',
+    },
+    lock: {
+      value: true,
+      placeholder: 'FILE',
+      description: 'With --to: install exactly the packages of this lock file',
     },
   },
   examples: [
@@ -42,9 +51,20 @@ export const installCommand: Command = {
     ['moss install nano', 'install by name (from repositories)'],
     ["moss install 'binary(nano)'", 'install whatever provides the nano binary'],
     ['moss install --to /var/tmp/image bash coreutils -y', 'make /var/tmp/image/usr from two packages'],
+    ['moss install --to /var/tmp/container --lock app.lock -y', 'a container root from a lock'],
   ],
   async run(ctx) {
     const { args, globals, io } = ctx;
+    const lock = flagString(args, 'lock');
+    if (lock !== undefined) {
+      const dir = flagString(args, 'to');
+      if (dir === undefined || args.positionals.length > 0)
+        throw new UsageError(
+          'moss install --lock: give --to DIR and no package names (the lock names them)',
+          'to make this system the lock, use `moss sync --lock FILE`',
+        );
+      return installLockTo(ctx, dir, lock);
+    }
     if (args.positionals.length === 0) {
       io.stderr('moss install: nothing to install\nUsage: moss install PACKAGE...\n');
       return EXIT.usage;

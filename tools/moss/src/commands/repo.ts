@@ -1,6 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { type Command, type CommandContext, EXIT, flagInt, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import { addRepository, removeRepository, setRepositoryActive } from '@serpent/repository';
+import { addRepository, parsePublicKey, removeRepository, setRepositoryActive } from '@serpent/repository';
 import { refreshRepositories, repositoryStatus } from '@serpent/system';
 import { rootOf, withRoot } from './open-root.js';
 
@@ -42,6 +43,13 @@ const add: Command = {
       placeholder: 'N',
       description: 'Higher wins when several offer a package (default 0)',
     },
+    key: {
+      value: true,
+      multiple: true,
+      placeholder: 'PUBKEY',
+      description:
+        'Trust this minisign public key (its RW… line, or a .pub file); repeat for two keys during a rotation',
+    },
   },
   examples: [
     [
@@ -49,18 +57,30 @@ const add: Command = {
       'a remote repository',
     ],
     ['moss repo add local file:///srv/repo/stone.index -p 10', 'a local one that wins over the others'],
+    [
+      'moss repo add volatile https://packages.example.org/volatile/x86_64/stone.index --key repo.key.pub',
+      'only accept an index signed by this key',
+    ],
   ],
   async run(ctx) {
     const [name, uri] = ctx.args.positionals;
     if (name === undefined || uri === undefined)
       throw new UsageError('moss repo add: give a NAME and a URI', 'see `moss repo add --help`');
+    const given = ctx.args.flags.key;
+    const keys = (given === undefined ? [] : Array.isArray(given) ? given : [given]).map((k) =>
+      // A path to a .pub file, or the key itself.
+      existsSync(String(k)) ? parsePublicKey(readFileSync(String(k), 'utf8'), String(k)).base64 : String(k),
+    );
     const repo = await addRepository(rootOf(ctx), {
       id: name,
       uri,
       priority: flagInt(ctx.args, 'priority', 0, 'moss repo add'),
       ...(flagString(ctx.args, 'comment') ? { description: flagString(ctx.args, 'comment')! } : {}),
+      keys,
     });
-    ctx.io.stdout(`${repo.id} added\n`);
+    ctx.io.stdout(
+      `${repo.id} added${repo.keys.length > 0 ? `, trusting key ${repo.keys.map((k) => parsePublicKey(k).id).join(', ')}` : ''}\n`,
+    );
     await refresh(ctx, [repo.id]);
     return EXIT.ok;
   },
@@ -89,6 +109,15 @@ const list: Command = {
       ctx.io.stdout(
         ` - ${r.id} = ${r.uri} [${r.priority}]${r.active ? '' : ' (disabled)'} (${r.scope}; ${fresh})\n`,
       );
+      if (r.keys.length > 0) {
+        const ids = r.keys.map((k) => parsePublicKey(k).id);
+        const why = r.trusted
+          ? `index signed by ${r.signedBy}${r.signedAt ? ` at ${new Date(r.signedAt * 1000).toISOString()}` : ''}`
+          : r.fetchedAt
+            ? 'the cached index is not verified by these keys and is not used: run `moss repo update`'
+            : 'no index yet';
+        ctx.io.stdout(`   trusted keys: ${ids.join(', ')}; ${why}\n`);
+      }
     }
     return EXIT.ok;
   },

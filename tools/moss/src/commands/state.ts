@@ -9,6 +9,7 @@ import {
   verifyState,
 } from '@serpent/system';
 import { withRoot } from './open-root.js';
+import { exportCommand } from './state-export.js';
 
 function stateJson(inst: Installation, id: number) {
   const s = inst.dbs.state.getState(id);
@@ -208,6 +209,6 @@ const verify: Command = {
 
 export const stateCommand: Command = {
   name: 'state',
-  summary: 'Manage system states: list, activate (rollback), prune, verify',
-  subcommands: [list, active, activate, pruneCommand, remove, verify],
+  summary: 'Manage system states: list, activate (rollback), prune, verify, export',
+  subcommands: [list, active, activate, pruneCommand, remove, verify, exportCommand],
 };
