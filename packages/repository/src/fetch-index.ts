@@ -118,7 +118,7 @@ function isMissing(err: unknown): boolean {
  * failure (missing, damaged, another key, tampered bytes, an older timestamp) throws and keeps
  * the last good index and its signature, which are replaced together (signature first, so the
  * newest timestamp seen is never lost). When the signature is the one already cached and the
- * cached index still verifies, nothing else is downloaded.
+ * cached index still verifies, the index is asked for conditionally (`previous` validators).
  */
 export async function fetchIndex(
   repo: Pick<Repository, 'id' | 'uri'> & { readonly keys?: readonly string[] | undefined },
@@ -199,9 +199,7 @@ async function fetchSignedIndex(
   const sigPart = `${sigDest}.part`;
   const sigUri = signatureUrl(uri);
   try {
-    await download(repo, new URL(sigUri), sigPart, 'index signature', opts, {
-      maxBytes: MAX_SIGNATURE_BYTES,
-    });
+    await download(repo, new URL(sigUri), sigPart, 'index signature', opts, { maxBytes: MAX_SIGNATURE_BYTES });
   } catch (err) {
     if (!isMissing(err)) throw err;
     throw new RepositoryError(
@@ -220,20 +218,24 @@ async function fetchSignedIndex(
     const cachedSig = await readFile(sigDest, 'utf8').catch(() => undefined);
     let notBefore: number | undefined;
     try {
-      notBefore =
-        cachedSig === undefined ? undefined : signatureTimestamp(parseSignature(cachedSig).trustedComment);
+      notBefore = cachedSig === undefined ? undefined : signatureTimestamp(parseSignature(cachedSig).trustedComment);
     } catch {
       notBefore = undefined;
     }
     const context = { repo: repo.id, url: uri, keys, notBefore };
-    if (cachedSig === sigText) {
-      const unchanged = await reuseCached(dest, sig, context);
-      if (unchanged !== undefined) {
-        await cleanup();
-        return { ...unchanged, uri };
-      }
+    // The same signature as the cached one, over a cached index that still verifies: the index
+    // is asked for conditionally, and a 304 reuses it. Any body that does come is verified like
+    // a new one, so a mirror that changed the index but kept the signature is refused, not missed.
+    const unchanged = cachedSig === sigText ? await reuseCached(dest, sig, context) : undefined;
+    const validators =
+      unchanged === undefined || opts.previous === undefined || new URL(uri).protocol === 'file:'
+        ? {}
+        : { ifNoneMatch: opts.previous.etag, ifModifiedSince: opts.previous.lastModified };
+    const result = await download(repo, new URL(uri), part, 'index', opts, { onBytes, validators });
+    if (result.notModified && unchanged !== undefined) {
+      await cleanup();
+      return { ...unchanged, uri, etag: result.etag, lastModified: result.lastModified };
     }
-    const result = await download(repo, new URL(uri), part, 'index', opts, { onBytes });
     const data = await readFile(part);
     const signature = verifyIndexSignature(data, sig, context);
     const packages = await readIndex(part, `${uri} (repository ${repo.id})`);
@@ -247,7 +249,7 @@ async function fetchSignedIndex(
       bytes: result.bytes,
       sha256: result.sha256,
       fetchedAt: new Date(),
-      notModified: false,
+      notModified: unchanged !== undefined && result.sha256 === unchanged.sha256,
       etag: result.etag,
       lastModified: result.lastModified,
       signature,
@@ -272,7 +274,7 @@ async function reuseCached(
     signature = verifyIndexSignature(bytes, sig, context);
     packages = await readIndex(bytes, dest);
   } catch {
-    return undefined; // download it again; the fresh copy is verified or refused with the reason
+    return undefined; // downloaded again unconditionally; the fresh copy is verified or refused
   }
   return {
     path: dest,

@@ -67,15 +67,36 @@ describe('fetchIndex with trusted keys', () => {
     expect(got.signature?.keyId).toBe(key.id);
     expect(existsSync(join(cacheDir(), INDEX_SIGNATURE_NAME))).toBe(true);
     expect(existsSync(join(cacheDir(), 'stone.index.part'))).toBe(false);
-    // Same signature again: the cached index still verifies, so only the signature is fetched.
+    // Same signature again: the index is asked for conditionally, and a 304 reuses the cached one.
     requests = [];
-    const again = await fetchIndex(
-      { id: 'main', uri: uri(), keys: [key.publicKey.base64] },
-      cacheDir(),
-      fast,
-    );
+    server.setHandler((req, res) => {
+      if (req.headers['if-none-match'] === '"v1"') {
+        requests.push(`${req.url} 304`);
+        res.writeHead(304).end();
+      } else serveFiles(req, res);
+    });
+    const again = await fetchIndex({ id: 'main', uri: uri(), keys: [key.publicKey.base64] }, cacheDir(), {
+      ...fast,
+      previous: { etag: '"v1"' },
+    });
     expect(again.notModified).toBe(true);
-    expect(requests).toEqual(['/stone.index.minisig']);
+    expect(again.signature?.keyId).toBe(key.id);
+    expect(requests).toEqual(['/stone.index.minisig', '/stone.index 304']);
+  });
+
+  it('refuses an index changed under the signature it already had (no 304 from the mirror)', async () => {
+    const key = generateKeyPair();
+    const repo = { id: 'main', uri: uri(), keys: [key.publicKey.base64] };
+    await publish(1, key);
+    await fetchIndex(repo, cacheDir(), fast);
+    const good = cachedIndex();
+    const sig = readFileSync(join(repoDir, INDEX_SIGNATURE_NAME));
+    await publish(2, undefined);
+    writeFileSync(join(repoDir, INDEX_SIGNATURE_NAME), sig);
+    await expect(fetchIndex(repo, cacheDir(), { ...fast, previous: { etag: '"v1"' } })).rejects.toMatchObject({
+      code: 'REPO_SIGNATURE_MISMATCH',
+    });
+    expect(cachedIndex().equals(good)).toBe(true);
   });
 
   it('refuses a missing signature, another key, and a tampered index, keeping the last good index', async () => {
