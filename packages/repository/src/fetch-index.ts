@@ -199,7 +199,9 @@ async function fetchSignedIndex(
   const sigPart = `${sigDest}.part`;
   const sigUri = signatureUrl(uri);
   try {
-    await download(repo, new URL(sigUri), sigPart, 'index signature', opts, { maxBytes: MAX_SIGNATURE_BYTES });
+    await download(repo, new URL(sigUri), sigPart, 'index signature', opts, {
+      maxBytes: MAX_SIGNATURE_BYTES,
+    });
   } catch (err) {
     if (!isMissing(err)) throw err;
     throw new RepositoryError(
@@ -218,7 +220,8 @@ async function fetchSignedIndex(
     const cachedSig = await readFile(sigDest, 'utf8').catch(() => undefined);
     let notBefore: number | undefined;
     try {
-      notBefore = cachedSig === undefined ? undefined : signatureTimestamp(parseSignature(cachedSig).trustedComment);
+      notBefore =
+        cachedSig === undefined ? undefined : signatureTimestamp(parseSignature(cachedSig).trustedComment);
     } catch {
       notBefore = undefined;
     }

@@ -93,9 +93,11 @@ describe('fetchIndex with trusted keys', () => {
     const sig = readFileSync(join(repoDir, INDEX_SIGNATURE_NAME));
     await publish(2, undefined);
     writeFileSync(join(repoDir, INDEX_SIGNATURE_NAME), sig);
-    await expect(fetchIndex(repo, cacheDir(), { ...fast, previous: { etag: '"v1"' } })).rejects.toMatchObject({
-      code: 'REPO_SIGNATURE_MISMATCH',
-    });
+    await expect(fetchIndex(repo, cacheDir(), { ...fast, previous: { etag: '"v1"' } })).rejects.toMatchObject(
+      {
+        code: 'REPO_SIGNATURE_MISMATCH',
+      },
+    );
     expect(cachedIndex().equals(good)).toBe(true);
   });
 
