@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -13,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOSS_BUILT, mossAsync } from './support/paths.js';
+import { MOSS, MOSS_BUILT, mossAsync, plainEnv } from './support/paths.js';
 import { makeStone } from './support/stones.js';
 import { treeEntries } from './support/tree.js';
 
@@ -200,6 +201,32 @@ describe.skipIf(skip !== undefined)('moss state export and sync --lock', () => {
     expect(gone.stderr).toMatch(/zlib 1\.1-1 \([0-9a-f]{64}\)/);
     expect(existsSync(join(f, 'usr'))).toBe(false);
     expect(JSON.parse((await ok(f, 'state', 'list', '--json')).stdout)).toEqual([]);
+  });
+
+  it("a sync --lock killed after its swap is completed by the next run, the lock's repositories recorded", async () => {
+    const uri = await repoDir('crash', [zlib(1), nano(1)]);
+    const a = newDir('roots', 'crash-a');
+    await ok(a, 'repo', 'add', 'crash', uri);
+    await ok(a, 'install', 'nano', '-y');
+    const lockFile = join(work, 'crash.lock');
+    await ok(a, 'state', 'export', '-o', lockFile);
+    const b = newDir('roots', 'crash-b');
+    const killed = await new Promise<string | null>((done) => {
+      const child = spawn(process.execPath, [MOSS, '-D', b, 'sync', '--lock', lockFile, '-y'], {
+        env: plainEnv({ MOSS_FAULT_KILL_AT: 'phase-end:swap' }),
+        stdio: 'ignore',
+      });
+      child.on('close', (_code, signal) => done(signal));
+    });
+    expect(killed).toBe('SIGKILL');
+    expect(existsSync(join(b, '.moss/journal.json'))).toBe(true);
+    // The next command recovers: the state is recorded with the lock's repositories.
+    const again = JSON.parse((await ok(b, 'state', 'export')).stdout) as LockJson;
+    expect(existsSync(join(b, '.moss/journal.json'))).toBe(false);
+    const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as LockJson;
+    expect(again.packages).toEqual(lock.packages);
+    expect(again.repositories).toEqual(lock.repositories);
+    expect(usrOf(b)).toEqual(usrOf(a));
   });
 
   it('refuses a damaged or hand-broken lock, naming the field and package', async () => {
