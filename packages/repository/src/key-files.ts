@@ -85,25 +85,34 @@ export async function writeKeyPair(path: string): Promise<MinisignSecretKey> {
   return key;
 }
 
-async function readText(path: string, what: string): Promise<string> {
+async function readText(path: string, what: string, hint: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw new RepositoryError(
-      'REPO_IO',
-      `cannot read the ${what} ${path}: ${(err as Error).message}`,
-      { file: path },
-      err,
-    );
+    throw new RepositoryError('REPO_IO', `cannot read the ${what} ${path}`, { file: path }, err, hint);
   }
 }
 
 /** Reads a minisign (or `moss keygen`) secret key file. */
 export async function readSecretKey(path: string): Promise<MinisignSecretKey> {
-  return parseSecretKey(await readText(path, 'secret key'), path);
+  return parseSecretKey(
+    await readText(
+      path,
+      'secret key',
+      'give the path of a minisign secret key, or make one with `moss keygen FILE`',
+    ),
+    path,
+  );
 }
 
 /** Reads a minisign public key file. */
 export async function readPublicKey(path: string): Promise<MinisignPublicKey> {
-  return parsePublicKey(await readText(path, 'public key'), path);
+  return parsePublicKey(
+    await readText(
+      path,
+      'public key',
+      'give the path of a minisign public key (the FILE.pub `moss keygen FILE` wrote)',
+    ),
+    path,
+  );
 }

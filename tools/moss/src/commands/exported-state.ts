@@ -29,15 +29,11 @@ async function readText(file: string, what: string): Promise<string> {
   try {
     return await readFile(resolve(file), 'utf8');
   } catch (err) {
-    throw new SerpentError(
-      'MOSS_FILE_UNREADABLE',
-      `cannot read the ${what} ${file}: ${(err as Error).message}`,
-      {
-        hint: `give the path of a ${what} (\`moss state export${what === 'lock' ? '' : ' --model'} -o FILE\` writes one)`,
-        details: { file },
-        cause: err,
-      },
-    );
+    throw new SerpentError('MOSS_FILE_UNREADABLE', `cannot read the ${what} ${file}`, {
+      hint: `give the path of a ${what} (\`moss state export${what === 'lock' ? '' : ' --model'} -o FILE\` writes one)`,
+      details: { file },
+      cause: err,
+    });
   }
 }
 
