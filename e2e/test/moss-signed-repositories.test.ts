@@ -234,6 +234,24 @@ describe.skipIf(skip !== undefined)('signed repository indexes', () => {
     // 2. The repository signs with the new key.
     await ok(['index', www('rotating'), '--sign', newKey]);
     expect((await m(root, 'repo', 'update', 'rotating')).status).toBe(0);
+    // A mistaken re-add (a key that did not sign the index) changes nothing: the entry before it
+    // and its last good index stay.
+    await ok(['keygen', join(keys(), 'stranger.key')]);
+    const before = await snapshot(root);
+    const entry = readFileSync(join(root, 'etc/moss/repo.d/rotating.yaml'), 'utf8');
+    const wrong = await m(
+      root,
+      'repo',
+      'add',
+      'rotating',
+      uri,
+      '--key',
+      `${join(keys(), 'stranger.key')}.pub`,
+    );
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('repository rotating was not changed');
+    expect(readFileSync(join(root, 'etc/moss/repo.d/rotating.yaml'), 'utf8')).toBe(entry);
+    expect(await snapshot(root)).toEqual(before);
     // 3. Clients drop the old key; an index signed with it is refused from then on.
     expect((await m(root, 'repo', 'add', 'rotating', uri, '--key', `${newKey}.pub`)).status).toBe(0);
     await ok(['index', www('rotating'), '--sign', oldKey]);

@@ -1,14 +1,17 @@
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDir } from '@serpent/durable';
+import { type DownloadResult, download, FetchError } from '@serpent/fetch';
 import { sha256, xxh3_64 } from '@serpent/stone';
-import { MAX_SIGNATURE_BYTES, parseSignature, signatureTimestamp } from './minisign-signature.js';
+import {
+  MAX_SIGNATURE_BYTES,
+  type MinisignSignature,
+  parseSignature,
+  signatureTimestamp,
+} from './minisign-signature.js';
 import { readIndex } from './read-index.js';
 import { checkRepositoryUri } from './repository-config.js';
 import { RepositoryError } from './repository-error.js';
-import { withRetries } from './retry.js';
 import { INDEX_SIGNATURE_NAME, signatureUrl } from './sign-index.js';
-import { TransferAborted, TransferFailure, type TransferResult, transfer } from './transfer.js';
 import type { FetchedIndex, FetchIndexOptions, IndexedPackage, Repository } from './types.js';
 import { trustedKeysOf, type VerifiedSignature, verifyIndexSignature } from './verify-index.js';
 import { INDEX_NAME } from './write-index.js';
@@ -30,80 +33,41 @@ export function packageUrl(indexUri: string, packageUri: string): string {
   return new URL(packageUri, indexUri).href;
 }
 
-/** One download with retries; every failure becomes a RepositoryError naming `what`. */
-async function download(
+type Validators = { ifNoneMatch?: string | undefined; ifModifiedSince?: string | undefined };
+
+/** One download of the index (or its signature) with the fetch options, errors as the repository's. */
+function fetchFile(
   repo: Pick<Repository, 'id'>,
-  url: URL,
+  uri: string,
   dest: string,
   what: string,
   opts: FetchIndexOptions,
   extra: {
-    maxBytes?: number;
-    validators?: { ifNoneMatch?: string | undefined; ifModifiedSince?: string | undefined };
-    onBytes?: (received: number, total: number | undefined) => void;
-  } = {},
-): Promise<TransferResult> {
-  let received = 0;
-  let total: number | undefined;
-  return withRetries(
-    () => {
-      received = 0;
-      return transfer(url, dest, {
-        idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
-        signal: opts.signal,
-        maxBytes: extra.maxBytes,
-        ...extra.validators,
-        onLength: (n) => {
-          total = n;
-        },
-        onBytes: (n) => {
-          received += n;
-          extra.onBytes?.(received, total);
-        },
-      });
+    validators?: Validators;
+    check: (part: string) => Promise<void>;
+    signal?: AbortSignal;
+    onBytes?: (bytes: number) => void;
+  },
+): Promise<DownloadResult> {
+  const signal = extra.signal ?? opts.signal;
+  return download(uri, dest, {
+    ...extra.validators,
+    // An index is small and may change between attempts: each attempt starts from its first byte.
+    resume: false,
+    idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
+    retries: opts.retries ?? 3,
+    retryDelayMs: opts.retryDelayMs ?? 250,
+    ...(signal ? { signal } : {}),
+    check: extra.check,
+    onProgress: (p) => {
+      extra.onBytes?.(p.bytes);
+      if (what === 'index') opts.onEvent?.({ type: 'progress', url: uri, bytes: p.bytes, total: p.total });
     },
-    {
-      retries: opts.retries ?? 3,
-      delayMs: opts.retryDelayMs ?? 250,
-      signal: opts.signal,
-      onRetry: (attempt, delayMs, f) =>
-        opts.onEvent?.({ type: 'retry', url: url.href, attempt, delayMs, reason: f.message }),
-    },
-  ).catch(async (err: unknown) => {
-    await rm(dest, { force: true });
-    if (err instanceof TransferAborted) {
-      throw new RepositoryError('REPO_ABORTED', `fetching the ${what} of ${repo.id} was cancelled`, {
-        repo: repo.id,
-        url: url.href,
-      });
-    }
-    if (err instanceof TransferFailure) {
-      throw new RepositoryError(
-        'REPO_FETCH_FAILED',
-        `cannot fetch the ${what} of ${repo.id} from ${url.href}: ${err.message}`,
-        {
-          repo: repo.id,
-          url: url.href,
-          reason: err.message,
-          ...(err.status === undefined ? {} : { status: err.status }),
-        },
-        err,
-      );
-    }
-    throw new RepositoryError(
-      'REPO_IO',
-      `cannot store the ${what} of ${repo.id} in ${dest}: ${(err as Error).message}`,
-      { repo: repo.id, file: dest },
-      err,
-    );
+    onRetry: (r) =>
+      opts.onEvent?.({ type: 'retry', url: r.url, attempt: r.attempt, delayMs: r.delayMs, reason: r.reason }),
+  }).catch((err: unknown) => {
+    throw indexError(err, repo.id, uri, dest, what);
   });
-}
-
-/** A 404 over HTTP, or a missing file for a file:// repository. */
-function isMissing(err: unknown): boolean {
-  const cause = (err as { cause?: unknown }).cause;
-  if (!(cause instanceof TransferFailure)) return false;
-  return cause.status === 404 || (cause.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
 /**
@@ -129,13 +93,8 @@ export async function fetchIndex(
   const url = new URL(uri);
   const keys = trustedKeysOf(repo);
   await mkdir(repoDir, { recursive: true });
+  if (keys.length > 0) return fetchSignedIndex(repo, repoDir, uri, keys, opts);
   const dest = join(repoDir, INDEX_NAME);
-  const part = `${dest}.part`;
-  const onBytes = (bytes: number, total: number | undefined) =>
-    opts.onEvent?.({ type: 'progress', url: uri, bytes, total });
-
-  if (keys.length > 0) return fetchSignedIndex(repo, repoDir, uri, keys, opts, onBytes);
-
   // Conditional only when the cached copy is usable: a 304 must have something to stand for.
   const cached =
     opts.previous !== undefined && url.protocol !== 'file:'
@@ -145,9 +104,15 @@ export async function fetchIndex(
     cached === undefined
       ? {}
       : { ifNoneMatch: opts.previous?.etag, ifModifiedSince: opts.previous?.lastModified };
-  const result = await download(repo, url, part, 'index', opts, { validators, onBytes });
+  let packages: IndexedPackage[] = [];
+  const result = await fetchFile(repo, uri, dest, 'index', opts, {
+    validators,
+    // Parsed before it replaces the last good index.
+    check: async (part) => {
+      packages = await readIndex(part, `${uri} (repository ${repo.id})`);
+    },
+  });
   if (result.notModified && cached !== undefined) {
-    await rm(part, { force: true });
     const bytes = await readFile(dest);
     return {
       path: dest,
@@ -162,15 +127,6 @@ export async function fetchIndex(
       signature: undefined,
     };
   }
-  let packages: IndexedPackage[];
-  try {
-    packages = await readIndex(part, `${uri} (repository ${repo.id})`);
-  } catch (err) {
-    await rm(part, { force: true });
-    throw err;
-  }
-  await rename(part, dest);
-  await syncDir(repoDir);
   return {
     path: dest,
     uri,
@@ -191,18 +147,35 @@ async function fetchSignedIndex(
   uri: string,
   keys: ReturnType<typeof trustedKeysOf>,
   opts: FetchIndexOptions,
-  onBytes: (bytes: number, total: number | undefined) => void,
 ): Promise<FetchedIndex> {
   const dest = join(repoDir, INDEX_NAME);
-  const part = `${dest}.part`;
   const sigDest = join(repoDir, INDEX_SIGNATURE_NAME);
-  const sigPart = `${sigDest}.part`;
+  // The fresh signature waits under this name until the index it signs is verified.
+  const sigNew = `${sigDest}.new`;
   const sigUri = signatureUrl(uri);
+  let sig: MinisignSignature | undefined;
+  let sigText = '';
+  // A signature is a few hundred bytes: a server sending more is cut off, not waited for.
+  const tooLarge = new AbortController();
   try {
-    await download(repo, new URL(sigUri), sigPart, 'index signature', opts, {
-      maxBytes: MAX_SIGNATURE_BYTES,
+    await fetchFile(repo, sigUri, sigNew, 'index signature', opts, {
+      signal: opts.signal ? AbortSignal.any([opts.signal, tooLarge.signal]) : tooLarge.signal,
+      onBytes: (n) => {
+        if (n > MAX_SIGNATURE_BYTES) tooLarge.abort();
+      },
+      check: async (part) => {
+        sigText = await readFile(part, 'utf8');
+        sig = parseSignature(sigText, sigUri);
+      },
     });
   } catch (err) {
+    if (tooLarge.signal.aborted) {
+      throw new RepositoryError(
+        'REPO_SIGNATURE_INVALID',
+        `${sigUri}: more than ${MAX_SIGNATURE_BYTES} bytes, not a minisign signature`,
+        { repo: repo.id, url: sigUri },
+      );
+    }
     if (!isMissing(err)) throw err;
     throw new RepositoryError(
       'REPO_SIGNATURE_MISSING',
@@ -211,10 +184,8 @@ async function fetchSignedIndex(
       err,
     );
   }
-  const cleanup = () => Promise.all([rm(part, { force: true }), rm(sigPart, { force: true })]);
+  const fresh = sig as unknown as MinisignSignature;
   try {
-    const sigText = await readFile(sigPart, 'utf8');
-    const sig = parseSignature(sigText, sigUri);
     // The newest timestamp accepted so far is the one of the signature cached beside the index
     // in use (it was verified when it was stored there, and is replaced only by a newer one).
     const cachedSig = await readFile(sigDest, 'utf8').catch(() => undefined);
@@ -228,23 +199,27 @@ async function fetchSignedIndex(
     const context = { repo: repo.id, url: uri, keys, notBefore };
     // The same signature as the cached one, over a cached index that still verifies: the index
     // is asked for conditionally, and a 304 reuses it. Any body that does come is verified like
-    // a new one, so a mirror that changed the index but kept the signature is refused, not missed.
-    const unchanged = cachedSig === sigText ? await reuseCached(dest, sig, context) : undefined;
+    // a new one, so a mirror that changed the index under the old signature is refused, not missed.
+    const unchanged = cachedSig === sigText ? await reuseCached(dest, fresh, context) : undefined;
     const validators =
       unchanged === undefined || opts.previous === undefined || new URL(uri).protocol === 'file:'
         ? {}
         : { ifNoneMatch: opts.previous.etag, ifModifiedSince: opts.previous.lastModified };
-    const result = await download(repo, new URL(uri), part, 'index', opts, { onBytes, validators });
+    let signature: VerifiedSignature | undefined;
+    let packages: IndexedPackage[] = [];
+    const result = await fetchFile(repo, uri, dest, 'index', opts, {
+      validators,
+      // Verified before anything parses it, parsed before it replaces the last good index; the
+      // signature takes its cache name just before the index does.
+      check: async (part) => {
+        signature = verifyIndexSignature(await readFile(part), fresh, context);
+        packages = await readIndex(part, `${uri} (repository ${repo.id})`);
+        await rename(sigNew, sigDest);
+      },
+    });
     if (result.notModified && unchanged !== undefined) {
-      await cleanup();
       return { ...unchanged, uri, etag: result.etag, lastModified: result.lastModified };
     }
-    const data = await readFile(part);
-    const signature = verifyIndexSignature(data, sig, context);
-    const packages = await readIndex(part, `${uri} (repository ${repo.id})`);
-    await rename(sigPart, sigDest);
-    await rename(part, dest);
-    await syncDir(repoDir);
     return {
       path: dest,
       uri,
@@ -257,16 +232,15 @@ async function fetchSignedIndex(
       lastModified: result.lastModified,
       signature,
     };
-  } catch (err) {
-    await cleanup();
-    throw err;
+  } finally {
+    await rm(sigNew, { force: true });
   }
 }
 
 /** The cached index, when the fetched signature is the cached one and still verifies over it. */
 async function reuseCached(
   dest: string,
-  sig: ReturnType<typeof parseSignature>,
+  sig: MinisignSignature,
   context: Parameters<typeof verifyIndexSignature>[2],
 ): Promise<Omit<FetchedIndex, 'uri'> | undefined> {
   let bytes: Buffer;
@@ -290,4 +264,40 @@ async function reuseCached(
     lastModified: undefined,
     signature,
   };
+}
+
+/** A 404 over HTTP, or a missing file for a file:// repository. */
+function isMissing(err: unknown): boolean {
+  if ((err as { details?: { status?: number } }).details?.status === 404) return true;
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 6; depth++) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** A failed download as the repository's error, naming the repository and what was fetched. */
+function indexError(err: unknown, repo: string, uri: string, dest: string, what: string): unknown {
+  if (!(err instanceof FetchError)) return err;
+  const reason = (err.details as { reason?: string }).reason ?? err.message;
+  const status = (err.details as { status?: number }).status;
+  if (err.code === 'FETCH_ABORTED')
+    return new RepositoryError('REPO_ABORTED', `fetching the ${what} of ${repo} was cancelled`, {
+      repo,
+      url: uri,
+    });
+  if (err.code === 'FETCH_FAILED' || err.code === 'FETCH_SIZE_MISMATCH') {
+    return new RepositoryError(
+      'REPO_FETCH_FAILED',
+      `cannot fetch the ${what} of ${repo} from ${uri}: ${reason}`,
+      { repo, url: uri, reason, ...(status === undefined ? {} : { status }) },
+      err.cause ?? err,
+    );
+  }
+  return new RepositoryError(
+    'REPO_IO',
+    `cannot store the ${what} of ${repo} in ${dest}: ${err.message}`,
+    { repo, file: dest },
+    err,
+  );
 }

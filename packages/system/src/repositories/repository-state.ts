@@ -2,19 +2,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type FetchedIndex,
-  type FetchIndexEvent,
   fetchIndex,
   fetchPackages,
   loadRepositories,
   packageUrl,
   type Repository,
   type RepositoryConfigProblem,
+  RepositoryError,
   repositoryCacheDir,
   trustedKeysOf,
 } from '@serpent/repository';
 import type { Candidate } from '@serpent/resolve';
 import { type MetaDb, openMetaDb, type StoredPackage } from '../db/meta-db.js';
 import type { StateRepository } from '../db/state-db.js';
+import type { RefreshResult, RootEvent } from '../root/root-types.js';
 import type { Installation } from '../transaction/installation.js';
 import type { EventSink } from '../transaction/transaction-event.js';
 
@@ -96,17 +97,6 @@ export async function stateRepositories(
     }));
 }
 
-export type RefreshEvent =
-  | { readonly type: 'refreshing'; readonly repo: string; readonly uri: string }
-  | {
-      readonly type: 'refreshed';
-      readonly repo: string;
-      readonly packages: number;
-      readonly notModified: boolean;
-      readonly ms: number;
-    }
-  | { readonly type: 'index-event'; readonly repo: string; readonly event: FetchIndexEvent };
-
 /**
  * Fetches the index of each named (or every active) repository into its cache and replaces its
  * meta DB with the index's packages in one transaction, keyed by each stone's SHA-256 as the
@@ -114,9 +104,13 @@ export type RefreshEvent =
  */
 export async function refreshRepositories(
   root: string,
-  options: { ids?: readonly string[]; onEvent?: (e: RefreshEvent) => void } = {},
-): Promise<{ repo: string; packages: number; notModified: boolean }[]> {
+  options: { ids?: readonly string[]; onEvent?: ((e: RootEvent) => void) | undefined } = {},
+): Promise<RefreshResult[]> {
   const { repositories } = await repositoryStatus(root);
+  for (const id of options.ids ?? []) {
+    if (!repositories.some((r) => r.id === id))
+      throw new RepositoryError('REPO_NOT_FOUND', `${id} not found`, { repo: id });
+  }
   const chosen = options.ids?.length
     ? repositories.filter((r) => options.ids!.includes(r.id))
     : repositories.filter((r) => r.active);
@@ -129,16 +123,19 @@ export async function refreshRepositories(
  */
 export async function refreshRepositoryList(
   repositories: readonly RepositoryStatus[],
-  onEvent?: (e: RefreshEvent) => void,
-): Promise<{ repo: string; packages: number; notModified: boolean }[]> {
+  onEvent?: ((e: RootEvent) => void) | undefined,
+): Promise<RefreshResult[]> {
   const out: { repo: string; packages: number; notModified: boolean }[] = [];
   for (const r of repositories) {
     const t0 = performance.now();
-    onEvent?.({ type: 'refreshing', repo: r.id, uri: r.uri });
+    onEvent?.({ type: 'repository-refreshing', repo: r.id, uri: r.uri });
     const previous = await withRepoDb(r.cacheDir, (db) => db.info());
     const fetched: FetchedIndex = await fetchIndex(r, r.cacheDir, {
       previous: { etag: previous.etag, lastModified: previous.lastModified },
-      onEvent: (event) => onEvent?.({ type: 'index-event', repo: r.id, event }),
+      onEvent: (e) => {
+        if (e.type === 'retry')
+          onEvent?.({ type: 'retry', url: e.url, attempt: e.attempt, reason: e.reason });
+      },
     });
     await withRepoDb(r.cacheDir, (db) => {
       const packages: StoredPackage[] = fetched.packages.map((p) => ({ id: p.packageHash, meta: p }));
@@ -155,7 +152,7 @@ export async function refreshRepositoryList(
     });
     out.push({ repo: r.id, packages: fetched.packages.length, notModified: fetched.notModified });
     onEvent?.({
-      type: 'refreshed',
+      type: 'repository-refreshed',
       repo: r.id,
       packages: fetched.packages.length,
       notModified: fetched.notModified,

@@ -12,9 +12,9 @@ import {
 import { openMetaDb } from '../db/meta-db.js';
 import type { StateRepository } from '../db/state-db.js';
 import { stateRepositories } from '../repositories/repository-state.js';
+import { TransactionError } from '../transaction-error.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
-import { TransactionError } from './transaction-error.js';
 
 type Origin = NonNullable<ExportedPackage['origin']>;
 
@@ -48,7 +48,7 @@ async function originsIn(
  * recorded download URL lies under; local stones have none.
  */
 export async function exportLock(
-  inst: Installation,
+  inst: Pick<Installation, 'root' | 'dbs' | 'activeStateId'>,
   stateId?: number,
   options: { generator?: string } = {},
 ): Promise<Lock> {
@@ -128,7 +128,9 @@ export async function exportLock(
  * The model of a system: every configured repository (vendor and admin, as layered) and the
  * names of the active state's explicit packages.
  */
-export async function exportModel(inst: Installation): Promise<SystemModel> {
+export async function exportModel(
+  inst: Pick<Installation, 'root' | 'dbs' | 'activeStateId'>,
+): Promise<SystemModel> {
   const { repositories } = await loadRepositories(inst.root);
   return modelOf({
     repositories: repositories.map((r) => ({

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import { mapLimit } from '@serpent/concurrency';
 import { downloadPath, fetchPackages } from '@serpent/repository';
 import type { Candidate } from '@serpent/resolve';
 import {
@@ -70,42 +71,37 @@ export async function planLock(
     await phase(onEvent, 'fetch', async () => {
       // One download per package, not one batch: a batch stops at its first failure, and the
       // error must name every locked package that is gone, not the first.
-      let next = 0;
       let done = 0;
-      const worker = async () => {
-        while (next < sources.lockUrl.length) {
-          const { locked, url } = sources.lockUrl[next++]!;
-          try {
-            const [got] = await fetchPackages(
-              [
-                {
-                  name: locked.name,
-                  repo: locked.repository ?? 'lock',
-                  url,
-                  sha256: locked.hash,
-                  size: locked.size ?? 0,
-                },
-              ],
-              { cacheDir: inst.layout.cacheDir },
-            );
-            fromFiles.push({ locked, path: got!.path, url });
-          } catch (err) {
-            failed.push({
-              locked,
-              reason: `in no repository index and not in the cache; ${url}: ${(err as Error).message}`,
-            });
-          }
-          done++;
-          onEvent?.({
-            type: 'fetch-progress',
-            packagesDone: done,
-            packages: sources.lockUrl.length,
-            bytesDone: 0,
-            bytes: 0,
+      await mapLimit(sources.lockUrl, CONCURRENCY, async ({ locked, url }) => {
+        try {
+          const [got] = await fetchPackages(
+            [
+              {
+                name: locked.name,
+                repo: locked.repository ?? 'lock',
+                url,
+                sha256: locked.hash,
+                size: locked.size ?? 0,
+              },
+            ],
+            { cacheDir: inst.layout.cacheDir },
+          );
+          fromFiles.push({ locked, path: got!.path, url });
+        } catch (err) {
+          failed.push({
+            locked,
+            reason: `in no repository index and not in the cache; ${url}: ${(err as Error).message}`,
           });
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, sources.lockUrl.length) }, worker));
+        done++;
+        onEvent?.({
+          type: 'fetch-progress',
+          packagesDone: done,
+          packages: sources.lockUrl.length,
+          bytesDone: 0,
+          bytes: 0,
+        });
+      });
     });
   }
   const read = await readLocalStones(fromFiles.map((f) => f.path));

@@ -8,7 +8,6 @@ import {
 } from '@serpent/repository';
 import { type ModelPlan, resolveModel, type SystemModel } from '@serpent/state-export';
 import {
-  type RefreshEvent,
   type RepositoryStatus,
   refreshRepositories,
   refreshRepositoryList,
@@ -17,6 +16,7 @@ import {
   stateRepositories,
   statusOf,
 } from '../repositories/repository-state.js';
+import type { RootEvent } from '../root/root-types.js';
 import { commitPackages, type Fetcher } from './install-packages.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
@@ -72,7 +72,7 @@ const same = (a: Repository, b: Repository) =>
 export async function planModel(
   inst: Installation,
   model: SystemModel,
-  options: { update?: boolean; onRefresh?: (e: RefreshEvent) => void } = {},
+  options: { update?: boolean; onEvent?: ((e: RootEvent) => void) | undefined } = {},
 ): Promise<PreparedModel> {
   let repositories: RepositoryStatus[];
   let repositoryChanges: RepositoryChanges = { write: [], disable: [] };
@@ -82,7 +82,7 @@ export async function planModel(
     const stale = statuses.filter(
       (r) => r.active && (options.update || r.fetchedAt === undefined || !r.trusted),
     );
-    await refreshRepositoryList(stale, options.onRefresh);
+    await refreshRepositoryList(stale, options.onEvent);
     repositories = await Promise.all(wanted.map((r) => statusOf(inst.root, r)));
     const configured = (await loadRepositories(inst.root)).repositories;
     const byId = new Map(configured.map((r) => [r.id, r]));
@@ -94,8 +94,7 @@ export async function planModel(
       disable: configured.filter((r) => r.active && !wanted.some((w) => w.id === r.id)).map((r) => r.id),
     };
   } else {
-    if (options.update)
-      await refreshRepositories(inst.root, options.onRefresh ? { onEvent: options.onRefresh } : {});
+    if (options.update) await refreshRepositories(inst.root, { onEvent: options.onEvent });
     repositories = (await repositoryStatus(inst.root)).repositories;
   }
   const candidates = await repositoryCandidates(inst.root, repositories);

@@ -1,15 +1,15 @@
 import { type Candidate, resolveSync, type SyncPlan } from '@serpent/resolve';
 import type { StateRepository } from '../db/state-db.js';
 import { stateRepositories } from '../repositories/repository-state.js';
+import { TransactionError } from '../transaction-error.js';
 import { commitPackages, type Fetcher } from './install-packages.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
-import { TransactionError } from './transaction-error.js';
 import type { EventSink } from './transaction-event.js';
 
 /** What `moss sync` would do: every installed package moved to what the repositories offer. */
 export function planSync(
-  inst: Installation,
+  inst: Pick<Installation, 'root' | 'dbs' | 'activeStateId'>,
   candidates: readonly Candidate[],
   options: { upgradeOnly?: boolean } = {},
 ): SyncPlan {

@@ -1,25 +1,13 @@
-import { type Command, confirm, EXIT, flagString, formatColumns } from '@serpent/cli';
+import { type Command, flagString, formatColumns } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import {
-  checkInstallTarget,
-  commitInstall,
-  commitInstallTo,
-  planInstall,
-  readLocalStones,
-  repositoryCandidates,
-  repositoryFetcher,
-} from '@serpent/system';
-import { installLockTo } from './exported-state.js';
-import { rootOf, withRoot } from './open-root.js';
-
-const label = (m: { name: string; version: string; release: number }) =>
-  `${m.name} ${m.version}-${m.release}`;
+import { runChange } from './change.js';
+import { readLockFile } from './exported-state.js';
 
 export const installCommand: Command = {
   name: 'install',
   aliases: ['it'],
   summary: 'Install packages: .stone files, names or providers',
-  synopsis: 'PACKAGE...',
+  synopsis: '[PACKAGE...]',
   description:
     'Arguments ending in .stone are package files; others are names or providers such as\n' +
     'binary(nano) or soname(libz.so.1(x86_64)), looked up among those files, the installed\n' +
@@ -54,92 +42,38 @@ export const installCommand: Command = {
     ['moss install --to /var/tmp/container --lock app.lock -y', 'a container root from a lock'],
   ],
   async run(ctx) {
-    const { args, globals, io } = ctx;
-    const lock = flagString(args, 'lock');
-    if (lock !== undefined) {
-      const dir = flagString(args, 'to');
-      if (dir === undefined || args.positionals.length > 0)
+    const add = ctx.args.positionals;
+    const to = flagString(ctx.args, 'to');
+    const lockFile = flagString(ctx.args, 'lock');
+    if (lockFile !== undefined) {
+      if (to === undefined || add.length > 0)
         throw new UsageError(
           'moss install --lock: give --to DIR and no package names (the lock names them)',
           'to make this system the lock, use `moss sync --lock FILE`',
         );
-      return installLockTo(ctx, dir, lock);
-    }
-    if (args.positionals.length === 0) {
-      io.stderr('moss install: nothing to install\nUsage: moss install PACKAGE...\n');
-      return EXIT.usage;
-    }
-    const files = args.positionals.filter((a) => a.endsWith('.stone'));
-    const names = args.positionals.filter((a) => !a.endsWith('.stone'));
-    const to = flagString(args, 'to');
-    return withRoot(ctx, async (inst, r) => {
-      const stones = await readLocalStones(files);
-      // Repositories are read only when a name or provider has to be looked up.
-      const candidates = names.length > 0 ? await repositoryCandidates(rootOf(ctx)) : [];
-      const prepared = planInstall(
-        inst,
-        { stones, names, candidates },
-        { ignoreInstalled: to !== undefined },
+      const lock = await readLockFile(lockFile);
+      return runChange(
+        ctx,
+        { lock: { lock, source: lockFile }, to },
+        (_, r) =>
+          `${r.target!.usr}: ${lock.packages.length} package(s) of ${lockFile}, ${r.target!.entries} entries (no state recorded)`,
+        () => `${lockFile} holds no packages`,
       );
-      const { plan } = prepared;
-      if (to !== undefined) {
-        checkInstallTarget(inst, to);
-        if (globals.json !== true) {
-          io.stdout(
-            `The following package(s) will be installed into ${to}/usr:\n${formatColumns(
-              plan.install.map((c) => label(c.meta)),
-              io.columns,
-            )}\n`,
-          );
-        }
-        await confirm(io, 'Do you wish to continue?', globals['yes-all'] === true);
-        const res = await commitInstallTo(inst, prepared, to, {
-          onEvent: r.onEvent,
-          fetch: repositoryFetcher(inst, r.onEvent),
-        });
-        if (globals.json === true) {
-          io.stdout(
-            `${JSON.stringify({ target: res.usr, entries: res.entries, installed: plan.install.map((c) => c.id) })}\n`,
-          );
-        } else {
-          io.stdout(
-            `${res.usr}: ${plan.install.length} package(s), ${res.entries} entries (no state recorded)\n`,
-          );
-        }
-        return EXIT.ok;
-      }
-      if (plan.install.length === 0 && prepared.replaced.length === 0) {
-        io.stdout(
-          `The following package(s) are already installed:\n${formatColumns(
-            plan.alreadyInstalled.map((p) => label(p.meta)),
-            io.columns,
-          )}`,
-        );
-        return EXIT.ok;
-      }
-      if (globals.json !== true) {
-        io.stdout(
-          `The following package(s) will be installed:\n${formatColumns(
-            plan.install.map((c) => label(c.meta)),
-            io.columns,
-          )}`,
-        );
-        if (prepared.replaced.length > 0) {
-          io.stdout(
-            `Replacing:\n${prepared.replaced.map((x) => `  ${x.name} ${x.from} → ${x.to}\n`).join('')}`,
-          );
-        }
-        io.stdout('\n');
-      }
-      await confirm(io, 'Do you wish to continue?', globals['yes-all'] === true);
-      const id = await commitInstall(inst, prepared, {
-        onEvent: r.onEvent,
-        fetch: repositoryFetcher(inst, r.onEvent),
-      });
-      if (globals.json === true)
-        io.stdout(`${JSON.stringify({ state: id, installed: plan.install.map((c) => c.id) })}\n`);
-      else io.stdout(`State ${id} is active: ${plan.install.length} package(s) installed\n`);
-      return EXIT.ok;
-    });
+    }
+    if (add.length === 0)
+      throw new UsageError('moss install: PACKAGE... needed', 'Usage: moss install [--to DIR] PACKAGE...');
+    return runChange(
+      ctx,
+      { add, ...(to === undefined ? {} : { to }) },
+      (plan, r) =>
+        r.target
+          ? `${r.target.usr}: ${plan.install.length} package(s), ${r.target.entries} entries (no state recorded)`
+          : `State ${r.stateId} is active: ${plan.install.length} package(s) installed`,
+      (plan) =>
+        `The following package(s) are already installed:\n${formatColumns(
+          plan.alreadyInstalled.map((p) => `${p.name} ${p.version}-${p.release}`),
+          ctx.io.columns,
+        )}`,
+    );
   },
 };

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type Command, EXIT } from '@serpent/cli';
-import { UsageError } from '@serpent/errors';
 import { publicKeyPathFor, writeKeyPair } from '@serpent/repository';
+import { reportOf } from './with-root.js';
 
 export const keygenCommand: Command = {
   name: 'keygen',
@@ -16,22 +16,15 @@ export const keygenCommand: Command = {
     ['moss keygen /srv/keys/repo.key', 'writes repo.key and repo.key.pub'],
     ['moss index /srv/repo --sign /srv/keys/repo.key', 'then sign the index with it'],
   ],
-  async run({ args, globals, io }) {
-    const file = args.positionals[0];
-    if (file === undefined || args.positionals.length > 1)
-      throw new UsageError('moss keygen: give one FILE for the secret key', 'see `moss keygen --help`');
-    const path = resolve(file);
+  async run(ctx) {
+    const report = reportOf(ctx);
+    const path = resolve(ctx.args.positionals[0]!);
     const key = await writeKeyPair(path);
-    if (globals.json === true) {
-      io.stdout(
-        `${JSON.stringify({ keyId: key.id, secretKey: path, publicKey: publicKeyPathFor(path), public: key.publicKey.base64 })}\n`,
-      );
-    } else {
-      io.stdout(
-        `Secret key ${key.id} written to ${path} (keep it secret)\n` +
-          `Public key written to ${publicKeyPathFor(path)}:\n  ${key.publicKey.base64}\n`,
-      );
-    }
+    report.result(
+      { keyId: key.id, secretKey: path, publicKey: publicKeyPathFor(path), public: key.publicKey.base64 },
+      `Secret key ${key.id} written to ${path} (keep it secret)\n` +
+        `Public key written to ${publicKeyPathFor(path)}:\n  ${key.publicKey.base64}`,
+    );
     return EXIT.ok;
   },
 };

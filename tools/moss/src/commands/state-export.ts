@@ -3,9 +3,8 @@ import { type Command, EXIT, flagString } from '@serpent/cli';
 import { writeFileAtomic } from '@serpent/durable';
 import { UsageError } from '@serpent/errors';
 import { serializeLock, serializeModel } from '@serpent/state-export';
-import { exportLock, exportModel } from '@serpent/system';
 import { GENERATOR } from './exported-state.js';
-import { withRoot } from './open-root.js';
+import { withRoot } from './with-root.js';
 
 export const exportCommand: Command = {
   name: 'export',
@@ -32,12 +31,12 @@ export const exportCommand: Command = {
     ['moss state export --model -o /etc/moss/system-model.yaml', 'the model of the system'],
   ],
   async run(ctx) {
-    const { args, globals, io } = ctx;
+    const { args } = ctx;
     const model = args.flags.model === true;
     const idText = args.positionals[0];
-    if (args.positionals.length > 1 || (idText !== undefined && !/^\d+$/.test(idText)))
+    if (idText !== undefined && !/^\d+$/.test(idText))
       throw new UsageError(
-        'moss state export: give at most one state id (a number)',
+        `moss state export: a state id is a number, not "${idText}"`,
         '`moss state list` shows them',
       );
     if (model && idText !== undefined)
@@ -46,28 +45,27 @@ export const exportCommand: Command = {
         'leave out the id, or export a lock of that state',
       );
     const out = flagString(args, 'output');
-    return withRoot(ctx, async (inst) => {
+    return withRoot(ctx, async (root, report) => {
       let text: string;
       let what: string;
       if (model) {
-        const m = await exportModel(inst);
+        const m = await root.states.exportModel();
         text = serializeModel(m);
-        what = `the model of ${inst.root} (${m.packages.length} package(s), ${m.repositories?.length ?? 0} repositories)`;
+        what = `the model of ${root.path} (${m.packages.length} package(s), ${m.repositories?.length ?? 0} repositories)`;
       } else {
-        const lock = await exportLock(inst, idText === undefined ? undefined : Number(idText), {
+        const lock = await root.states.exportLock(idText === undefined ? undefined : Number(idText), {
           generator: GENERATOR,
         });
         text = serializeLock(lock);
         what = `the lock of state ${lock.state?.id} (${lock.packages.length} package(s))`;
       }
+      // Without -o the file itself is the output (JSON or YAML already), with or without --json.
       if (out === undefined) {
-        io.stdout(text);
+        report.io.stdout(text);
         return EXIT.ok;
       }
       await writeFileAtomic(resolve(out), text);
-      if (globals.json === true)
-        io.stdout(`${JSON.stringify({ file: resolve(out), kind: model ? 'model' : 'lock' })}\n`);
-      else io.stdout(`Wrote ${what} to ${out}\n`);
+      report.result({ file: resolve(out), kind: model ? 'model' : 'lock' }, `Wrote ${what} to ${out}`);
       return EXIT.ok;
     });
   },

@@ -1,15 +1,7 @@
-import { type Command, confirm, EXIT } from '@serpent/cli';
+import { type Command, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import {
-  commitSync,
-  planSync,
-  refreshRepositories,
-  repositoryCandidates,
-  repositoryFetcher,
-  syncIsEmpty,
-} from '@serpent/system';
-import { syncToLock, syncToModel } from './exported-state.js';
-import { rootOf, withRoot } from './open-root.js';
+import { runChange } from './change.js';
+import { readLockFile, readModelFile } from './exported-state.js';
 
 export const syncCommand: Command = {
   name: 'sync',
@@ -37,74 +29,46 @@ export const syncCommand: Command = {
     ['moss sync --model /etc/moss/system-model.yaml', 'what the model wants, nothing else'],
   ],
   async run(ctx) {
-    const { args, globals, io } = ctx;
-    const lock = typeof args.flags.lock === 'string' ? args.flags.lock : undefined;
-    const model = typeof args.flags.model === 'string' ? args.flags.model : undefined;
-    if (lock !== undefined && (model !== undefined || args.flags['upgrade-only'] || args.flags.update))
-      throw new UsageError(
-        'moss sync --lock: a lock says exactly what to have; it goes alone',
-        'see `moss sync --help`',
-      );
-    if (model !== undefined && args.flags['upgrade-only'])
-      throw new UsageError(
-        'moss sync --model keeps installed releases; --upgrade-only does not apply',
-        'run `moss sync` after it',
-      );
-    if (lock !== undefined) return syncToLock(ctx, lock);
-    if (model !== undefined) return syncToModel(ctx, model, args.flags.update === true);
-    return withRoot(ctx, async (inst, r) => {
-      if (args.flags.update) {
-        await refreshRepositories(rootOf(ctx), {
-          onEvent: (e) => {
-            if (e.type === 'refreshed' && globals.json !== true)
-              io.stderr(`Refreshed ${e.repo}: ${e.packages} package(s)\n`);
-          },
-        });
-      }
-      const plan = planSync(inst, await repositoryCandidates(rootOf(ctx)), {
-        upgradeOnly: args.flags['upgrade-only'] === true,
-      });
-      if (syncIsEmpty(plan)) {
-        io.stdout('No packages to sync\n');
-        return EXIT.ok;
-      }
-      if (globals.json !== true) {
-        const line = (
-          from: { meta: { name: string; version: string; release: number } },
-          to: { meta: { version: string; release: number } },
-        ) =>
-          `  ${from.meta.name} ${from.meta.version}-${from.meta.release} → ${to.meta.version}-${to.meta.release}\n`;
-        if (plan.upgrade.length)
-          io.stdout(`Upgrade:\n${plan.upgrade.map((c) => line(c.from, c.to)).join('')}`);
-        if (plan.downgrade.length)
-          io.stdout(`Downgrade:\n${plan.downgrade.map((c) => line(c.from, c.to)).join('')}`);
-        if (plan.rebuild.length)
-          io.stdout(`Rebuilt:\n${plan.rebuild.map((c) => line(c.from, c.to)).join('')}`);
-        if (plan.newDependencies.length)
-          io.stdout(
-            `New dependencies:\n${plan.newDependencies.map((c) => `  ${c.meta.name} ${c.meta.version}-${c.meta.release}\n`).join('')}`,
-          );
-        if (plan.remove.length)
-          io.stdout(
-            `Remove (no longer needed):\n${plan.remove.map((x) => `  ${x.package.meta.name} (${x.because})\n`).join('')}`,
-          );
-        if (plan.unavailable.length)
-          io.stdout(
-            `Kept (in no enabled repository): ${plan.unavailable.map((p) => p.meta.name).join(', ')}\n`,
-          );
-        io.stdout('\n');
-      }
-      await confirm(io, 'Do you wish to continue?', globals['yes-all'] === true);
-      const id = await commitSync(inst, plan, {
-        onEvent: r.onEvent,
-        fetch: repositoryFetcher(inst, r.onEvent),
-      });
-      if (globals.json === true) {
-        io.stdout(
-          `${JSON.stringify({ state: id, upgrade: plan.upgrade.length, downgrade: plan.downgrade.length, install: plan.install.length, remove: plan.remove.length })}\n`,
+    const { flags } = ctx.args;
+    const lockFile = flagString(ctx.args, 'lock');
+    const modelFile = flagString(ctx.args, 'model');
+    if (lockFile !== undefined) {
+      if (modelFile !== undefined || flags['upgrade-only'] || flags.update)
+        throw new UsageError(
+          'moss sync --lock: a lock says exactly what to have; it goes alone',
+          'see `moss sync --help`',
         );
-      } else io.stdout(`State ${id} is active\n`);
-      return EXIT.ok;
-    });
+      const lock = await readLockFile(lockFile);
+      return runChange(
+        ctx,
+        { lock: { lock, source: lockFile } },
+        (_, r) =>
+          `State ${r.stateId} is active: the system is ${lockFile} (${lock.packages.length} package(s))`,
+        () => `The system already is ${lockFile}`,
+      );
+    }
+    if (modelFile !== undefined) {
+      if (flags['upgrade-only'])
+        throw new UsageError(
+          'moss sync --model keeps installed releases; --upgrade-only does not apply',
+          'run `moss sync` after it',
+        );
+      const model = await readModelFile(modelFile);
+      return runChange(
+        ctx,
+        { model: { model, source: modelFile, update: flags.update === true } },
+        (plan, r) =>
+          r.stateId !== plan.baseStateId
+            ? `State ${r.stateId} is active: the system matches ${modelFile}`
+            : `The repository configuration matches ${modelFile}`,
+        () => `The system already matches ${modelFile}`,
+      );
+    }
+    return runChange(
+      ctx,
+      { sync: { update: flags.update === true, upgradeOnly: flags['upgrade-only'] === true } },
+      (_, r) => `State ${r.stateId} is active`,
+      () => 'No packages to sync',
+    );
   },
 };
