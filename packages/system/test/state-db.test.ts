@@ -42,8 +42,34 @@ describe('state DB', () => {
         { packageId: 'nano', explicit: true, reason: 'moss install nano' },
         { packageId: 'ncurses', explicit: false, reason: 'nano' },
       ],
+      repositories: [],
     });
     expect(s.getState(id + 1)).toBeUndefined();
+  });
+
+  it('records the repositories a state was resolved against, and removes them with it', async () => {
+    const s = await db();
+    const repositories = [
+      {
+        name: 'volatile',
+        uri: 'https://example.invalid/v/stone.index',
+        priority: 0,
+        indexSha256: 'a'.repeat(64),
+      },
+      { name: 'local', uri: 'file:///srv/repo/stone.index', priority: 10 },
+    ];
+    const id = s.addState({
+      summary: 'Install',
+      selections: [{ packageId: 'x', explicit: true }],
+      repositories,
+    });
+    expect(s.getState(id)?.repositories).toEqual([repositories[1], repositories[0]]);
+    const next = s.addState({ summary: 'Sync', selections: [] });
+    expect(s.getState(next)?.repositories).toEqual([]);
+    s.removeStates([id]);
+    const raw = new Database(s.path, { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM state_repositories').pluck().get()).toBe(0);
+    raw.close();
   });
 
   it('never reuses the id of a removed state', async () => {

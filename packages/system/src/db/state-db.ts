@@ -17,6 +17,15 @@ export interface Selection {
   readonly reason?: string;
 }
 
+/** A repository a state's packages were resolved against, with the index it had then. */
+export interface StateRepository {
+  readonly name: string;
+  readonly uri: string;
+  readonly priority: number;
+  /** SHA-256 of its stone.index at the time; undefined when it was never fetched. */
+  readonly indexSha256?: string;
+}
+
 export interface StateInfo {
   readonly id: number;
   /** Always `transaction` today, as in the original. */
@@ -28,6 +37,8 @@ export interface StateInfo {
 
 export interface State extends StateInfo {
   readonly selections: readonly Selection[];
+  /** Empty for states recorded without them (by the original moss, or before they were kept). */
+  readonly repositories: readonly StateRepository[];
 }
 
 export interface NewState {
@@ -39,6 +50,8 @@ export interface NewState {
   readonly summary?: string;
   readonly description?: string;
   readonly selections: readonly Selection[];
+  /** The repositories its packages were resolved against (recorded in the same transaction). */
+  readonly repositories?: readonly StateRepository[];
   /** Defaults to now. */
   readonly created?: Date;
 }
@@ -59,6 +72,9 @@ export class StateDb {
   readonly #list: Database.Statement;
   readonly #deleteSelections: Database.Statement;
   readonly #delete: Database.Statement;
+  readonly #insertRepository: Database.Statement;
+  readonly #repositories: Database.Statement;
+  readonly #deleteRepositories: Database.Statement;
 
   constructor(handle: SqliteHandle<StateSchema>) {
     this.#h = handle;
@@ -91,6 +107,15 @@ export class StateDb {
       'DELETE FROM state_selections WHERE state_id IN (SELECT value FROM json_each(?))',
     );
     this.#delete = raw.prepare('DELETE FROM state WHERE id IN (SELECT value FROM json_each(?))');
+    this.#insertRepository = raw.prepare(
+      'INSERT INTO state_repositories (state_id, name, uri, priority, index_sha256) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.#repositories = raw.prepare(
+      'SELECT name, uri, priority, index_sha256 FROM state_repositories WHERE state_id = ? ORDER BY priority DESC, name',
+    );
+    this.#deleteRepositories = raw.prepare(
+      'DELETE FROM state_repositories WHERE state_id IN (SELECT value FROM json_each(?))',
+    );
   }
 
   /**
@@ -133,6 +158,8 @@ export class StateDb {
       }
       for (const s of state.selections)
         this.#insertSelection.run(id, s.packageId, s.explicit ? 1 : 0, s.reason ?? null);
+      for (const r of state.repositories ?? [])
+        this.#insertRepository.run(id, r.name, r.uri, r.priority, r.indexSha256 ?? null);
       return id;
     });
   }
@@ -147,7 +174,17 @@ export class StateDb {
         ...(s.reason === null ? {} : { reason: s.reason }),
       }),
     );
-    return { ...info(row), selections };
+    const repositories = (
+      this.#repositories.all(id) as Omit<StateSchema['state_repositories'], 'state_id'>[]
+    ).map(
+      (r): StateRepository => ({
+        name: r.name,
+        uri: r.uri,
+        priority: Number(r.priority),
+        ...(r.index_sha256 === null ? {} : { indexSha256: r.index_sha256 }),
+      }),
+    );
+    return { ...info(row), selections, repositories };
   }
 
   /** The highest state id ever recorded, removed states included; 0 for a new DB. */
@@ -165,6 +202,7 @@ export class StateDb {
     const list = JSON.stringify([...ids]);
     writeTransaction(this.#h, 'removing states', () => {
       this.#deleteSelections.run(list);
+      this.#deleteRepositories.run(list);
       this.#delete.run(list);
     });
   }

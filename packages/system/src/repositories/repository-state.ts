@@ -12,9 +12,11 @@ import {
   RepositoryError,
   readIndex,
   repositoryCacheDir,
+  trustedKeysOf,
 } from '@serpent/repository';
 import type { Candidate } from '@serpent/resolve';
 import { type MetaDb, openMetaDb, type StoredPackage } from '../db/meta-db.js';
+import type { StateRepository } from '../db/state-db.js';
 import type { RefreshResult, RootEvent } from '../root/root-types.js';
 import type { Installation } from '../transaction/installation.js';
 import type { EventSink } from '../transaction/transaction-event.js';
@@ -27,6 +29,16 @@ export interface RepositoryStatus extends Repository {
   /** When its index was last fetched; undefined when it never was (`moss repo update`). */
   readonly fetchedAt: Date | undefined;
   readonly indexSha256: string | undefined;
+  /** The trusted key whose signature the cached index carried, when it was verified. */
+  readonly signedBy: string | undefined;
+  /** The signing time (unix seconds) of the cached index, when it was verified. */
+  readonly signedAt: number | undefined;
+  /**
+   * Whether the cached index may be used: always for a repository without keys; with keys, only
+   * when it was verified by one of the keys configured now (an index cached before keys were
+   * added, or verified by a key no longer trusted, is not used until `moss repo update`).
+   */
+  readonly trusted: boolean;
 }
 
 async function withRepoDb<T>(
@@ -92,24 +104,51 @@ function mtimeOf(path: string): Date | undefined {
   }
 }
 
+/** One repository (configured or not, e.g. a system model's) and the state of its cache, read as it is. */
+export async function statusOf(root: string, r: Repository): Promise<RepositoryStatus> {
+  const cacheDir = await repositoryCacheDir(root, r.uri);
+  const cache = await readRepositoryCache(cacheDir);
+  const signedBy = cache.info.signedBy;
+  const keyIds = r.keys.length === 0 ? [] : trustedKeysOf(r).map((k) => k.id);
+  return {
+    ...r,
+    cacheDir,
+    packages: cache.packages.length,
+    fetchedAt: cache.fetchedAt,
+    indexSha256: cache.info.sha256,
+    signedBy,
+    signedAt: cache.info.signedAt === undefined ? undefined : Number(cache.info.signedAt),
+    trusted: keyIds.length === 0 || (signedBy !== undefined && keyIds.includes(signedBy)),
+  };
+}
+
 /** Every configured repository (vendor then admin layering) and the state of its cache. */
 export async function repositoryStatus(
   root: string,
 ): Promise<{ repositories: RepositoryStatus[]; problems: RepositoryConfigProblem[] }> {
   const config = await loadRepositories(root);
   const repositories: RepositoryStatus[] = [];
-  for (const r of config.repositories) {
-    const cacheDir = await repositoryCacheDir(root, r.uri);
-    const cache = await readRepositoryCache(cacheDir);
-    repositories.push({
-      ...r,
-      cacheDir,
-      packages: cache.packages.length,
-      fetchedAt: cache.fetchedAt,
-      indexSha256: cache.info.sha256,
-    });
-  }
+  for (const r of config.repositories) repositories.push(await statusOf(root, r));
   return { repositories, problems: [...config.problems] };
+}
+
+/**
+ * The repositories a transaction resolves against now: every active one with a fetched index,
+ * with that index's SHA-256, as the state records them (and `moss state export` writes them).
+ */
+export async function stateRepositories(
+  root: string,
+  list?: readonly RepositoryStatus[],
+): Promise<StateRepository[]> {
+  const repositories = list ?? (await repositoryStatus(root)).repositories;
+  return repositories
+    .filter((r) => r.active && r.fetchedAt !== undefined && r.trusted)
+    .map((r) => ({
+      name: r.id,
+      uri: r.uri,
+      priority: r.priority,
+      ...(r.indexSha256 === undefined ? {} : { indexSha256: r.indexSha256 }),
+    }));
 }
 
 /**
@@ -134,17 +173,30 @@ export async function refreshRepositories(
   const chosen = options.ids?.length
     ? repositories.filter((r) => options.ids!.includes(r.id))
     : repositories.filter((r) => r.active);
+  return refreshRepositoryList(chosen, options.onEvent, options.maxIndexBytes);
+}
+
+/**
+ * Fetches the index of each of `repositories` (configured or not: a system model's) into its
+ * cache dir and meta DB, as refreshRepositories does; trusted keys are checked on the way.
+ */
+export async function refreshRepositoryList(
+  repositories: readonly RepositoryStatus[],
+  onEvent?: ((e: RootEvent) => void) | undefined,
+  /** The largest index accepted, in bytes (default: the repository package's, 64 MiB). */
+  maxIndexBytes?: number,
+): Promise<RefreshResult[]> {
   const out: { repo: string; packages: number; notModified: boolean }[] = [];
-  for (const r of chosen) {
+  for (const r of repositories) {
     const t0 = performance.now();
-    options.onEvent?.({ type: 'repository-refreshing', repo: r.id, uri: r.uri });
+    onEvent?.({ type: 'repository-refreshing', repo: r.id, uri: r.uri });
     const previous = await withRepoDb(r.cacheDir, (db) => db.info());
     const fetched: FetchedIndex = await fetchIndex(r, r.cacheDir, {
       previous: { etag: previous.etag, lastModified: previous.lastModified, sha256: previous.sha256 },
-      ...(options.maxIndexBytes === undefined ? {} : { maxBytes: options.maxIndexBytes }),
+      ...(maxIndexBytes === undefined ? {} : { maxBytes: maxIndexBytes }),
       onEvent: (e) => {
         if (e.type === 'retry')
-          options.onEvent?.({ type: 'retry', url: e.url, attempt: e.attempt, reason: e.reason });
+          onEvent?.({ type: 'retry', url: e.url, attempt: e.attempt, reason: e.reason });
       },
     });
     await withRepoDb(r.cacheDir, (db) => {
@@ -155,10 +207,13 @@ export async function refreshRepositories(
         fetchedAt: fetched.fetchedAt.toISOString(),
         ...(fetched.etag ? { etag: fetched.etag } : {}),
         ...(fetched.lastModified ? { lastModified: fetched.lastModified } : {}),
+        ...(fetched.signature
+          ? { signedBy: fetched.signature.keyId, signedAt: String(fetched.signature.timestamp) }
+          : {}),
       });
     });
     out.push({ repo: r.id, packages: fetched.packages.length, notModified: fetched.notModified });
-    options.onEvent?.({
+    onEvent?.({
       type: 'repository-refreshed',
       repo: r.id,
       packages: fetched.packages.length,
@@ -176,14 +231,19 @@ export interface RepositoryCandidate extends Candidate {
 }
 
 /**
- * Every package the active repositories offer, as resolver candidates, from their caches as
- * they are (ours, or the original's: see readRepositoryCache); nothing is written.
+ * Every package the active repositories offer (the configured ones, or `list`), as resolver
+ * candidates, from their caches as they are (ours, or the original's: see readRepositoryCache);
+ * nothing is written.
  */
-export async function repositoryCandidates(root: string): Promise<RepositoryCandidate[]> {
-  const config = await loadRepositories(root);
+export async function repositoryCandidates(
+  root: string,
+  list?: readonly RepositoryStatus[],
+): Promise<RepositoryCandidate[]> {
+  const repositories = list ?? (await repositoryStatus(root)).repositories;
   const out: RepositoryCandidate[] = [];
-  for (const r of config.repositories.filter((x) => x.active)) {
-    const { packages } = await readRepositoryCache(await repositoryCacheDir(root, r.uri));
+  // An index not verified by a key trusted now is not used, whatever its cache holds.
+  for (const r of repositories.filter((x) => x.active && x.fetchedAt !== undefined && x.trusted)) {
+    const { packages } = await readRepositoryCache(r.cacheDir);
     for (const p of packages) {
       out.push({
         id: p.id,

@@ -77,5 +77,15 @@ export function rootStates(session: RootSession): States {
         await repairState(inst, report, onEvent());
         return verifyState(inst);
       }),
+    exportLock: (id, options = {}) =>
+      session.locked(async (l) => {
+        const { exportLock } = await import('../transaction/export-state.js');
+        return exportLock(l, id, options.generator === undefined ? {} : { generator: options.generator });
+      }, 'read'),
+    exportModel: () =>
+      session.locked(async (l) => {
+        const { exportModel } = await import('../transaction/export-state.js');
+        return exportModel(l);
+      }, 'read'),
   };
 }

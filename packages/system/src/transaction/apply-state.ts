@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { syncDirSync, writeFileAtomicSync } from '@serpent/durable';
 import { blit, buildTree, type VfsInput, type VfsTree } from '@serpent/vfs';
 import { syncBootEntries } from '../boot/sync-boot-entries.js';
-import type { Selection } from '../db/state-db.js';
+import type { Selection, StateRepository } from '../db/state-db.js';
 import { exchangePaths } from '../fs/exchange-paths.js';
 import { watchFilesystem } from '../fs/sync-filesystem.js';
 import { TransactionError } from '../transaction-error.js';
@@ -152,6 +152,7 @@ export async function finishSwap(
           explicit: s.explicit,
           ...(s.reason ? { reason: s.reason } : {}),
         })),
+        ...(j.repositories === undefined ? {} : { repositories: j.repositories }),
         created: new Date(j.startedAt),
       }),
     );
@@ -186,6 +187,8 @@ export interface ApplyOptions {
   readonly kind: 'new-state' | 'repair';
   readonly selections: readonly Selection[];
   readonly summary?: string;
+  /** The repositories the selections were resolved against, recorded with the state. */
+  readonly repositories?: readonly StateRepository[];
   readonly onEvent?: EventSink;
   /** A tree built beforehand (conflicts already checked); built from the selections otherwise. */
   readonly tree?: VfsTree;
@@ -213,6 +216,7 @@ export async function applyState(inst: Installation, options: ApplyOptions): Pro
     previousId,
     ...(options.summary === undefined ? {} : { summary: options.summary }),
     selections: options.selections,
+    ...(options.repositories === undefined ? {} : { repositories: options.repositories }),
     startedAt: Date.now(),
   };
   writeJournal(L.journal, journal);

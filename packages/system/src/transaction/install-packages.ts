@@ -10,7 +10,9 @@ import {
   resolveInstall,
 } from '@serpent/resolve';
 import { type PackageMeta, packageNameProblem, StoneReader } from '@serpent/stone';
+import type { StateRepository } from '../db/state-db.js';
 import { watchFilesystem } from '../fs/sync-filesystem.js';
+import { stateRepositories } from '../repositories/repository-state.js';
 import { TransactionError } from '../transaction-error.js';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
@@ -127,13 +129,19 @@ export function planInstall(
 export async function commitInstall(
   inst: Installation,
   prepared: PreparedInstall,
-  options: { onEvent?: EventSink; fetch?: Fetcher; summary?: string } = {},
+  options: {
+    onEvent?: EventSink;
+    fetch?: Fetcher;
+    summary?: string;
+    repositories?: readonly StateRepository[];
+  } = {},
 ): Promise<number> {
   return commitPackages(inst, {
     install: prepared.plan.install,
     selections: prepared.plan.selections,
     stones: prepared.stones,
     summary: options.summary ?? 'Install',
+    repositories: options.repositories ?? (await stateRepositories(inst.root)),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
@@ -153,6 +161,8 @@ export async function commitPackages(
     selections: readonly ResolvedSelection[];
     stones?: ReadonlyMap<string, LocalStone>;
     summary: string;
+    /** The repositories the selections were resolved against, recorded with the state. */
+    repositories?: readonly StateRepository[];
     fetch?: Fetcher;
     onEvent?: EventSink;
   },
@@ -162,6 +172,7 @@ export async function commitPackages(
   return applyState(inst, {
     kind: 'new-state',
     summary: input.summary,
+    ...(input.repositories === undefined ? {} : { repositories: input.repositories }),
     selections: input.selections.map((s) => ({
       packageId: s.id,
       explicit: s.explicit,

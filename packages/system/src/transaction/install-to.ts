@@ -33,7 +33,10 @@ export interface InstallToResult {
  */
 export async function commitInstallTo(
   inst: Installation,
-  prepared: PreparedInstall,
+  prepared: {
+    readonly plan: Pick<PreparedInstall['plan'], 'install' | 'selections'>;
+    readonly stones: PreparedInstall['stones'];
+  },
   targetDir: string,
   options: { onEvent?: EventSink; fetch?: Fetcher } = {},
 ): Promise<InstallToResult> {

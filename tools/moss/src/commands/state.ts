@@ -1,6 +1,7 @@
 import { type Command, type CommandContext, EXIT, flagInt } from '@serpent/cli';
 import { SerpentError, UsageError } from '@serpent/errors';
 import type { PruneResult, StateSummary, VerifyIssue } from '@serpent/system';
+import { exportCommand } from './state-export.js';
 import { withRoot, yes } from './with-root.js';
 
 /** ISO 8601 in UTC, to the second: the same text in every locale and time zone. */
@@ -181,6 +182,6 @@ const verify: Command = {
 
 export const stateCommand: Command = {
   name: 'state',
-  summary: 'Manage system states: list, activate (rollback), prune, verify',
-  subcommands: [list, active, activate, prune, remove, verify],
+  summary: 'Manage system states: list, activate (rollback), prune, verify, export',
+  subcommands: [list, active, activate, prune, remove, verify, exportCommand],
 };

@@ -21,6 +21,34 @@ export function planLines(plan: Plan, width: number): string[] {
       ),
     ];
   }
+  if (plan.kind === 'lock' || plan.kind === 'model') {
+    const into = plan.to === undefined ? '' : ` into ${plan.to}/usr`;
+    const section = (title: string, rows: readonly string[]) =>
+      rows.length ? [`${title}:`, ...columns(rows, width)] : [];
+    const changed = new Set([...plan.upgrade, ...plan.downgrade, ...plan.rebuild].map((c) => c.name));
+    return [
+      ...changes('Upgrade', plan.upgrade),
+      ...changes('Downgrade', plan.downgrade),
+      ...changes('Rebuilt', plan.rebuild),
+      ...section(`Install${into}`, plan.install.filter((p) => !changed.has(p.name)).map(label)),
+      ...section(
+        plan.kind === 'lock' ? 'Remove (not in the lock)' : 'Remove (not wanted or needed by the model)',
+        plan.remove.map((x) => label(x.package)),
+      ),
+      ...section(
+        'Explicit flag',
+        plan.reflag.map(
+          (f) => `${f.name}: ${f.explicit ? 'dependency → explicit' : 'explicit → dependency'}`,
+        ),
+      ),
+      ...section(
+        'Repository configuration',
+        plan.configure.map((c) =>
+          c.action === 'write' ? `write ${c.id} (${c.uri})` : `disable ${c.id} (not in the model)`,
+        ),
+      ),
+    ];
+  }
   if (plan.kind === 'install') {
     const into = plan.to === undefined ? '' : ` into ${plan.to}/usr`;
     return [
