@@ -4,6 +4,11 @@ export { confirm } from './confirm.js';
 export { formatColumns, formatTable, visibleLength } from './format-columns.js';
 export { helpText } from './help-text.js';
 export {
+  type CommandLoaders,
+  type CommandManifest,
+  lazyCommand,
+} from './lazy-command.js';
+export {
   type FlagDef,
   type FlagSpec,
   flagInt,
@@ -15,3 +20,4 @@ export { type Progress, progressBar } from './progress.js';
 export { EXIT, renderError } from './render-error.js';
 export { type CliOptions, expandShortcut, runCli } from './run-cli.js';
 export { style } from './style.js';
+export { type ToolVersions, toolVersions } from './tool-versions.js';
