@@ -199,33 +199,35 @@ function virtualEntry(name, contents, srcDir) {
   };
 }
 
-/** esbuild plugin for --sea: native addons through the SEA loader, Worker through its shim. */
-function seaNatives() {
+/**
+ * esbuild plugin for --sea: the native addons, `node:module`'s createRequire (how koffi is loaded
+ * lazily) and `node:worker_threads` through the single executable's shims in scripts/sea/.
+ */
+function seaShims() {
+  const sea = join(repo, 'scripts', 'sea');
   const require = createRequire(join(repo, 'packages', 'system', 'package.json'));
   const sqliteDir = dirname(require.resolve('better-sqlite3/package.json'));
-  const shim = (contents) => ({ contents, loader: 'js', resolveDir: join(repo, 'scripts', 'sea') });
+  const shims = {
+    koffi: 'koffi.cjs',
+    'better-sqlite3': 'better-sqlite3.cjs',
+    module: 'module.cjs',
+    'node:module': 'module.cjs',
+    worker_threads: 'worker-threads.cjs',
+    'node:worker_threads': 'worker-threads.cjs',
+  };
   return {
-    name: 'serpent-sea-natives',
+    name: 'serpent-sea-shims',
     setup(b) {
-      b.onResolve({ filter: /^(better-sqlite3|koffi)$/ }, (args) => ({
-        path: args.path,
-        namespace: 'sea-native',
+      b.onResolve({ filter: /^(koffi|better-sqlite3|(node:)?module|(node:)?worker_threads)$/ }, (args) => {
+        const shim = join(sea, shims[args.path]);
+        // The shims themselves reach the real modules.
+        if (args.importer === shim) return { path: args.path, external: true };
+        return { path: shim };
+      });
+      // The package's exports map hides lib/: the shim needs its database.js and sqlite-error.js.
+      b.onResolve({ filter: /^better-sqlite3\/lib\// }, (args) => ({
+        path: join(sqliteDir, args.path.slice('better-sqlite3/'.length)),
       }));
-      b.onResolve({ filter: /^(node:)?worker_threads$/ }, (args) =>
-        args.importer.endsWith('worker-threads.cjs')
-          ? { path: 'node:worker_threads', external: true }
-          : { path: join(repo, 'scripts', 'sea', 'worker-threads.cjs') },
-      );
-      b.onLoad({ filter: /.*/, namespace: 'sea-native' }, (args) =>
-        args.path === 'koffi'
-          ? shim(
-              `const k = require('./native.cjs').loadNative('koffi');\nmodule.exports = k;\nmodule.exports.default = k;\n`,
-            )
-          : shim(
-              `module.exports = require(${JSON.stringify(join(sqliteDir, 'lib', 'database.js'))})(() => require('./native.cjs').loadNative('better_sqlite3'), false);\n` +
-                `module.exports.SqliteError = require(${JSON.stringify(join(sqliteDir, 'lib', 'sqlite-error.js'))});\n`,
-            ),
-      );
     },
   };
 }
@@ -295,29 +297,24 @@ export async function bundleTool(toolDir, { sea = false } = {}) {
     });
     writeFileSync(join(outdir, 'package.json'), '{"type":"module"}\n');
   } else {
-    // One CommonJS file (a single executable's main script cannot be ESM on Node 24), with
-    // import.meta.url standing for a file beside the executable's extracted assets
-    // (scripts/sea/native.cjs); each worker its own CommonJS script, started from memory.
-    const seaCommon = {
-      ...common,
-      format: 'cjs',
-      outdir,
-      entryNames: '[name]',
-      outExtension: { '.js': '.cjs' },
-      define: { ...define, 'import.meta.url': '__serpent_sea_url' },
-      banner: {
-        js: "const __serpent_sea_url=require('node:url').pathToFileURL(require('./native.cjs').assetDir()+'/'+__SEA_ENTRY__).href;",
-      },
-      plugins: [seaNatives()],
-    };
+    // One CommonJS file (a single executable's main script cannot be ESM on Node 24) that runs
+    // main at once, with import.meta.url standing for a file in the extracted asset directory
+    // (scripts/sea/meta-url.cjs); each worker is a CommonJS script of its own, started from
+    // the executable's memory (scripts/sea/worker-threads.cjs).
+    const seaEntry = `${contents}\nmain(process.argv.slice(2)).then((code) => {\n  process.exitCode = code;\n});\n`;
     for (const [entry, file] of Object.entries(entryPoints)) {
       await build({
-        ...seaCommon,
+        ...common,
         entryPoints: { [entry]: file },
-        define: { ...seaCommon.define, __SEA_ENTRY__: JSON.stringify(`${entry}.cjs`) },
+        format: 'cjs',
+        outdir,
+        entryNames: '[name]',
+        outExtension: { '.js': '.cjs' },
+        define: { ...define, 'import.meta.url': '__serpent_sea_url' },
+        inject: [join(repo, 'scripts', 'sea', 'meta-url.mjs')],
         plugins: [
-          ...(entry === name ? [virtualEntry(name, contents, srcDir)] : []),
-          seaNatives(),
+          ...(entry === name ? [virtualEntry(name, seaEntry, srcDir)] : []),
+          seaShims(),
           ownUrls(new Map(), new Map()),
         ],
       });

@@ -23,7 +23,8 @@ export type StoneErrorCode =
   | 'STONE_INDEX_BOUNDS'
   | 'STONE_CONTENT_HASH_MISMATCH'
   | 'STONE_MISSING_CONTENT'
-  | 'STONE_INVALID_INPUT';
+  | 'STONE_INVALID_INPUT'
+  | 'STONE_UNSUPPORTED_RUNTIME';
 
 const HINTS: Partial<Record<StoneErrorCode, string>> = {
   STONE_BAD_MAGIC: 'the file is not a .stone package; check that you named the right file',
@@ -31,6 +32,7 @@ const HINTS: Partial<Record<StoneErrorCode, string>> = {
   STONE_CHECKSUM_MISMATCH: 'the file is damaged; download or copy it again',
   STONE_CONTENT_HASH_MISMATCH: 'the package content is damaged; download or rebuild it',
   STONE_DECOMPRESS_FAILED: 'the file is damaged; download or copy it again',
+  STONE_UNSUPPORTED_RUNTIME: 'run it with Node 22.15 or newer (reading stones works on older Node too)',
   STONE_BAD_VERSION: 'this stone was written by a newer or unknown tool; this codec reads format version 1',
 };
 
