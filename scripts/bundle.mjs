@@ -1,7 +1,7 @@
 // Bundles a tool (tools/moss, tools/boulder) into the files its `bin` runs:
 //
 //   node scripts/bundle.mjs tools/moss          dist/bundle/: ESM, one chunk per command module
-//   node scripts/bundle.mjs tools/moss --sea    dist/sea/: one CommonJS file + worker scripts,
+//   node scripts/bundle.mjs tools/moss --sea    single/: one CommonJS file + worker scripts,
 //                                               the input of scripts/build-sea.mjs
 //
 // Why (issue 16, profiles in docs/benchmarks.md): run from its modules, moss spent ~250 ms of a
@@ -60,7 +60,7 @@ export async function toolManifest(toolDir) {
   if (!main.CLI?.root) throw new Error(`${dist}/main.js exports no CLI (the command line as data)`);
   const located = new Map();
   for (const file of jsFiles(dist).sort()) {
-    if (file.startsWith(join(dist, 'bundle')) || file.startsWith(join(dist, 'sea'))) continue;
+    if (file.startsWith(join(dist, 'bundle'))) continue;
     const mod = await import(pathToFileURL(file).href);
     const source = relative(dist, file).replace(/\.js$/, '.ts');
     for (const [exportName, value] of Object.entries(mod)) {
@@ -241,7 +241,8 @@ export async function bundleTool(toolDir, { sea = false } = {}) {
   const pkg = JSON.parse(readFileSync(join(toolDir, 'package.json'), 'utf8'));
   const name = basename(toolDir);
   const srcDir = join(toolDir, 'src');
-  const outdir = join(toolDir, 'dist', sea ? 'sea' : 'bundle');
+  // The single-executable build lives outside dist/: nx caches dist/, and the executable is 130 MB.
+  const outdir = sea ? join(toolDir, 'single') : join(toolDir, 'dist', 'bundle');
   const manifest = await toolManifest(toolDir);
   const contents = entrySource(manifest);
   const workers = new Map();

@@ -27,22 +27,27 @@ function getManifest() {
   return manifest;
 }
 
-function fail(message) {
+/** A SerpentError as @serpent/errors makes them (code, hint), which the tools render as such. */
+function fail(message, hint) {
   const err = new Error(message);
+  err.name = 'SerpentError';
   err.code = 'SEA_ASSETS';
+  err.hint = hint;
+  err.details = {};
+  err.toJSON = () => ({ code: err.code, message, hint });
   throw err;
 }
 
 function cacheRoot() {
   const uid = process.getuid?.() ?? 0;
-  const home = process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, '.cache') : '');
-  const root = home ? path.join(home, 'serpent') : path.join(os.tmpdir(), `serpent-${uid}`);
+  const root = cacheRootPath();
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const st = fs.statSync(root);
   if (st.uid !== uid || (st.mode & 0o022) !== 0) {
     fail(
       `${root}: refusing to load native code from a directory that another user owns or may write ` +
-        `(owner ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); fix it with chmod 700, or set XDG_CACHE_HOME`,
+        `(owner ${st.uid}, mode ${(st.mode & 0o777).toString(8)})`,
+      `make it yours and private (chown, chmod 700), or point XDG_CACHE_HOME elsewhere`,
     );
   }
   return root;
@@ -56,7 +61,12 @@ function extract(target) {
   fs.rmSync(tmp, { recursive: true, force: true });
   for (const [rel, hash] of Object.entries(m.files)) {
     const bytes = new Uint8Array(sea.getRawAsset(`file:${rel}`));
-    if (sha256(bytes) !== hash) fail(`the executable's own copy of ${rel} does not match its manifest`);
+    if (sha256(bytes) !== hash) {
+      fail(
+        `${process.execPath}: its own copy of ${rel} does not match its manifest`,
+        'the executable is damaged: download or build it again',
+      );
+    }
     const file = path.join(tmp, rel);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, bytes, { mode: rel.endsWith('.node') ? 0o755 : 0o644 });
@@ -71,11 +81,22 @@ function extract(target) {
   }
 }
 
+function cacheRootPath() {
+  const home = process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, '.cache') : '');
+  return home ? path.join(home, 'serpent') : path.join(os.tmpdir(), `serpent-${process.getuid?.() ?? 0}`);
+}
+
+/** Where the files are extracted, without touching the disk. */
+function plannedAssetDir() {
+  const m = getManifest();
+  return path.join(cacheRootPath(), `${m.tool}-${m.id.slice(0, 16)}`);
+}
+
 /** The directory holding the extracted files (extracting them on first use). */
 function assetDir() {
   if (dir !== undefined) return dir;
-  const m = getManifest();
-  const target = path.join(cacheRoot(), `${m.tool}-${m.id.slice(0, 16)}`);
+  cacheRoot();
+  const target = plannedAssetDir();
   if (!fs.existsSync(path.join(target, '.complete'))) {
     fs.rmSync(target, { recursive: true, force: true });
     extract(target);
@@ -100,10 +121,15 @@ function loadNative(name) {
       process.dlopen(mod, file);
       return mod.exports;
     }
-    if (attempt > 0) fail(`${file} does not match the copy inside this executable; refusing to load it`);
+    if (attempt > 0) {
+      fail(
+        `${file} does not match the copy inside this executable; refusing to load it`,
+        'something keeps changing the extracted files: check who else writes to that directory',
+      );
+    }
     fs.rmSync(dir, { recursive: true, force: true });
     dir = undefined;
   }
 }
 
-module.exports = { assetDir, loadNative, getManifest };
+module.exports = { assetDir, plannedAssetDir, loadNative, getManifest };

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SystemError } from '../system-error.js';
+import { flockNative } from './flock-native.js';
 
 /** Who holds a root lock, as the holder wrote it into the lock file. */
 export interface LockHolder {
@@ -113,6 +114,21 @@ function runFlock(fd: number, wait: boolean, signal: AbortSignal | undefined): P
 }
 
 /**
+ * flock(1) where util-linux has it, else flock(2) through koffi (flock-native.ts): the single
+ * executable must manage a root with nothing else installed yet.
+ */
+async function takeFlock(fd: number, wait: boolean, signal: AbortSignal | undefined) {
+  try {
+    return await runFlock(fd, wait, signal);
+  } catch (cause) {
+    if ((cause as { code?: string }).code !== 'ENOENT') throw cause;
+    const state = await flockNative(fd, wait, signal);
+    if (state === undefined) throw cause;
+    return state;
+  }
+}
+
+/**
  * Takes the exclusive lock of `root` (`<root>/.moss/run/lock`), so two processes never change
  * one root at once. Waits by default, telling `onWait` who it waits for; with `wait: false`
  * it throws `SYSTEM_LOCKED` naming the holder.
@@ -132,7 +148,7 @@ export async function acquireRootLock(root: string, options: AcquireOptions = {}
     );
   }
   try {
-    let state = await runFlock(fd, false, undefined);
+    let state = await takeFlock(fd, false, undefined);
     if (state === 'busy') {
       const holder = await settledHolder(path);
       if (options.wait === false) {
@@ -143,7 +159,7 @@ export async function acquireRootLock(root: string, options: AcquireOptions = {}
       }
       options.onWait?.(holder);
       options.signal?.throwIfAborted();
-      state = await runFlock(fd, true, options.signal);
+      state = await takeFlock(fd, true, options.signal);
     }
     const info = {
       pid: process.pid,
