@@ -36,11 +36,11 @@ import { build } from 'esbuild';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const NATIVE = ['better-sqlite3', 'koffi'];
 
-function jsFiles(dir) {
+function jsFiles(dir, ext) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
-    if (e.isDirectory()) return jsFiles(p);
-    return e.name.endsWith('.js') ? [p] : [];
+    if (e.isDirectory()) return jsFiles(p, ext);
+    return e.name.endsWith(ext) ? [p] : [];
   });
 }
 
@@ -59,10 +59,14 @@ export async function toolManifest(toolDir) {
   const main = await import(pathToFileURL(join(dist, 'main.js')).href);
   if (!main.CLI?.root) throw new Error(`${dist}/main.js exports no CLI (the command line as data)`);
   const located = new Map();
-  for (const file of jsFiles(dist).sort()) {
-    if (file.startsWith(join(dist, 'bundle'))) continue;
-    const mod = await import(pathToFileURL(file).href);
-    const source = relative(dist, file).replace(/\.js$/, '.ts');
+  // The modules of the sources as they are now: dist/ may still hold the output of a source
+  // file since deleted (tsc never removes one), which must not be loaded.
+  const sources = jsFiles(join(toolDir, 'src'), '.ts').filter(
+    (f) => !f.endsWith('.test.ts') && !f.endsWith('.d.ts'),
+  );
+  for (const src of sources.sort()) {
+    const source = relative(join(toolDir, 'src'), src);
+    const mod = await import(pathToFileURL(join(dist, source.replace(/\.ts$/, '.js'))).href);
     for (const [exportName, value] of Object.entries(mod)) {
       if (isCommand(value) && !located.has(value)) located.set(value, { source, exportName });
     }
