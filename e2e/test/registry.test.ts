@@ -173,9 +173,8 @@ afterAll(() => {
 });
 
 const WORKSPACE_PACKAGES = ['packages', 'tools'].flatMap((g) =>
-  spawnSync('ls', [join(REPO, g)], { encoding: 'utf8' })
-    .stdout.split('\n')
-    .filter(Boolean)
+  readdirSync(join(REPO, g))
+    .filter((d) => existsSync(join(REPO, g, d, 'package.json')))
     .map(
       (d) =>
         JSON.parse(readFileSync(join(REPO, g, d, 'package.json'), 'utf8')) as {
