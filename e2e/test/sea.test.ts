@@ -201,3 +201,38 @@ describe.skipIf(skip !== undefined)('the single-executable moss', () => {
     expect(refused.stderr).toContain('(owner 0, mode 777)');
   });
 });
+
+describe.skipIf(skip !== undefined)('the single-executable boulder', () => {
+  it('expands a recipe with the macros it carries, with no Node on PATH', () => {
+    const made = spawnSync(process.execPath, [join(REPO, 'scripts', 'build-sea.mjs'), 'boulder'], {
+      encoding: 'utf8',
+    });
+    expect(made.status, made.stderr).toBe(0);
+    const recipe = join(work, 'recipe.yaml');
+    writeFileSync(
+      recipe,
+      [
+        'name        : greet',
+        'version     : 1.0.0',
+        'release     : 1',
+        'homepage    : https://example.org/greet',
+        'upstreams   :',
+        '    - https://example.org/greet-1.0.0.tar.xz : e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+        'summary     : Greets',
+        'description : |',
+        '    A recipe for the single-executable test.',
+        'license     : MPL-2.0',
+        'build       : |',
+        '    %make',
+        '',
+      ].join('\n'),
+    );
+    const r = spawnSync(join(REPO, 'tools', 'boulder', 'single', 'boulder'), ['recipe', 'expand', recipe], {
+      encoding: 'utf8',
+      env: { PATH: '/nonexistent', XDG_CACHE_HOME: join(work, 'boulder-cache'), NO_COLOR: '1' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    // %make expanded from the macro files extracted beside the executable's addons.
+    expect(r.stdout).toMatch(/\bmake\b.*-j/);
+  });
+});
