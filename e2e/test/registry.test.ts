@@ -297,6 +297,15 @@ export const bad2 = () => buildTree('/usr');
     expect(inspect.stdout).toContain('hello');
     expect(inspect.stdout).toContain('bin/hello');
 
+    // A transaction from the registry install: better-sqlite3, koffi (renameat2, syncfs) and the
+    // bundle's worker files, all as npm installed them.
+    mkdirSync(join(project, 'root'));
+    const install = tool('moss', ['-D', 'root', 'install', join('examples', 'vfs', 'greet.stone'), '-y']);
+    expect(install.status, install.stderr).toBe(0);
+    expect(existsSync(join(project, 'root', 'usr', 'lib', 'libgreet.so.1'))).toBe(true);
+    const listed = tool('moss', ['-D', 'root', 'list', 'installed', '--json']);
+    expect(JSON.parse(listed.stdout).map((p: { name: string }) => p.name)).toEqual(['greet']);
+
     const recipe = join(project, 'recipe');
     mkdirSync(recipe);
     writeFileSync(
