@@ -1,7 +1,7 @@
 export { type BootConfig, bootConfigPath, readBootConfig, writeBootConfig } from './boot/boot-config.js';
 export { bootStates, syncBootEntries } from './boot/sync-boot-entries.js';
 export { type LayoutDb, openLayoutDb, type PackageLayout } from './db/layout-db.js';
-export { type MetaDb, openMetaDb, type StoredPackage } from './db/meta-db.js';
+export { type MetaDb, openMetaDb, type PackageSummaryRow, type StoredPackage } from './db/meta-db.js';
 export { isNativeLoadError } from './db/sqlite-handle.js';
 export {
   type NewState,
@@ -53,6 +53,7 @@ export {
 } from './transaction/install-to.js';
 export { type Installation, type OpenOptions, openInstallation } from './transaction/installation.js';
 export { installedPackages } from './transaction/installed-packages.js';
+export { type InstalledSummary, installedSummaries } from './transaction/installed-summaries.js';
 export { type Journal, readJournal } from './transaction/journal.js';
 export { commitPrune, type PrunePlan, type PruneResult, planPrune } from './transaction/prune-states.js';
 export { commitRemove, planRemove } from './transaction/remove-packages.js';
