@@ -20,14 +20,16 @@ export function formatColumns(items: readonly string[], width: number): string {
 /** Aligns rows of cells into columns separated by two spaces. */
 export function formatTable(rows: ReadonlyArray<readonly string[]>, indent = ''): string {
   if (rows.length === 0) return '';
-  const n = Math.max(...rows.map((r) => r.length));
-  const widths = Array.from({ length: n }, (_, c) => Math.max(...rows.map((r) => visibleLength(r[c] ?? ''))));
+  // Each cell's width measured once: `moss list installed` lays out 1,560 rows of 3 cells.
+  const lengths = rows.map((r) => r.map(visibleLength));
+  const widths: number[] = [];
+  for (const row of lengths) row.forEach((w, c) => (widths[c] = Math.max(widths[c] ?? 0, w)));
   return `${rows
     .map(
-      (r) =>
+      (r, i) =>
         indent +
         r
-          .map((cell, c) => (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c]! - visibleLength(cell))))
+          .map((cell, c) => (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c]! - lengths[i]![c]!)))
           .join('  ')
           .trimEnd(),
     )
@@ -36,5 +38,5 @@ export function formatTable(rows: ReadonlyArray<readonly string[]>, indent = '')
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 export function visibleLength(s: string): number {
-  return s.replace(ANSI, '').length;
+  return s.includes('\x1b') ? s.replace(ANSI, '').length : s.length;
 }
