@@ -23,7 +23,9 @@ export function formatTable(rows: ReadonlyArray<readonly string[]>, indent = '')
   // Each cell's width measured once: `moss list installed` lays out 1,560 rows of 3 cells.
   const lengths = rows.map((r) => r.map(visibleLength));
   const widths: number[] = [];
-  for (const row of lengths) row.forEach((w, c) => (widths[c] = Math.max(widths[c] ?? 0, w)));
+  for (const row of lengths) {
+    for (let c = 0; c < row.length; c++) widths[c] = Math.max(widths[c] ?? 0, row[c]!);
+  }
   return `${rows
     .map(
       (r, i) =>
