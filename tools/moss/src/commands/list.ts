@@ -1,5 +1,5 @@
 import { type Command, EXIT } from '@serpent/cli';
-import { installedPackages, type RepositoryCandidate, repositoryCandidates } from '@serpent/system';
+import { installedSummaries, type RepositoryCandidate, repositoryCandidates } from '@serpent/system';
 import { rootOf, withRoot } from './open-root.js';
 
 const installed: Command = {
@@ -13,17 +13,18 @@ const installed: Command = {
   ],
   async run(ctx) {
     return withRoot(ctx, async (inst) => {
-      const pkgs = installedPackages(inst)
+      // Summaries only: name, version, summary (not every dependency and provider row).
+      const pkgs = installedSummaries(inst)
         .filter((p) => !ctx.args.flags.explicit || p.explicit)
-        .sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0));
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       if (ctx.globals.json === true) {
         const rows = pkgs.map((p) => ({
           id: p.id,
-          name: p.meta.name,
-          version: p.meta.version,
-          release: p.meta.release,
-          buildRelease: p.meta.buildRelease,
-          summary: (p.meta as { summary?: string }).summary ?? '',
+          name: p.name,
+          version: p.version,
+          release: p.release,
+          buildRelease: p.buildRelease,
+          summary: p.summary,
           explicit: p.explicit,
         }));
         ctx.io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
@@ -33,13 +34,16 @@ const installed: Command = {
         ctx.io.stderr('No packages are installed\n');
         return EXIT.failure;
       }
-      const w = Math.max(...pkgs.map((p) => p.meta.name.length));
-      for (const p of pkgs) {
-        const summary = (p.meta as { summary?: string }).summary ?? '';
-        ctx.io.stdout(
-          `${p.meta.name.padEnd(w)}  ${p.meta.version}-${p.meta.release}${p.explicit ? '' : ' (dependency)'} - ${summary}\n`,
-        );
-      }
+      const w = Math.max(...pkgs.map((p) => p.name.length));
+      // One write: 1,560 lines written one at a time were 1,560 write(2) calls to a pipe.
+      ctx.io.stdout(
+        pkgs
+          .map(
+            (p) =>
+              `${p.name.padEnd(w)}  ${p.version}-${p.release}${p.explicit ? '' : ' (dependency)'} - ${p.summary}\n`,
+          )
+          .join(''),
+      );
       return EXIT.ok;
     });
   },
