@@ -266,6 +266,9 @@ export async function bundleTool(toolDir, { sea = false } = {}) {
     minifySyntax: true,
     minifyWhitespace: true,
     keepNames: true,
+    // ES module builds where a package has one: they tree-shake (hash-wasm's UMD build carries
+    // every algorithm, 262 KB, evaluated at start-up by any command that reads a stone).
+    mainFields: ['module', 'main'],
   };
   // The first pass only finds the worker modules (their URLs are plain strings to esbuild).
   await build({
