@@ -31,7 +31,7 @@ if (!existsSync(recipesDir)) {
   console.log('startup bench SKIPPED: ../shared/fixtures/recipes (next to the repository) is absent');
   process.exit(0);
 }
-if (!existsSync(join(repo, 'tools', 'moss', 'dist', 'bundle', 'moss.js'))) {
+if (!existsSync(join(repo, 'tools', 'moss', 'dist', 'bundle', 'moss.cjs'))) {
   console.log('startup bench SKIPPED: moss is not built (run `npm run build`)');
   process.exit(0);
 }
