@@ -1,5 +1,6 @@
 // The Debian packages the test suite drives for real: compilers and build systems for the
-// boulder e2e builds, zstd as the benchmark reference, qemu + OVMF + systemd-boot + FAT tools
+// boulder e2e builds (gcc-multilib for emul32, clang for LLVM PGO, cargo and the Python build
+// modules for drafts), zstd as the benchmark reference, qemu + OVMF + systemd-boot + FAT tools
 // for the boot test. Run by `npm run setup` and `npm test` before anything else.
 //
 // As root with apt-get (CI, a fresh machine of this kind) the missing ones are installed; any
@@ -24,6 +25,16 @@ const PACKAGES = [
   ['mtools', 'mcopy'],
   ['dosfstools', 'mkfs.vfat'],
   ['systemd', 'systemd-repart'],
+  // boulder's emul32 builds on the host (gcc -m32) and its PGO, python and cargo fixtures; the
+  // host mode sees only /usr, so these must be Debian's (a rustup cargo in ~/.cargo is not
+  // visible to the build).
+  ['gcc-multilib', '/usr/lib32/crt1.o'],
+  ['clang', 'clang'],
+  // clang's profile runtime (libclang_rt.profile) for -fprofile-generate
+  ['libclang-rt-14-dev', '/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.profile-x86_64.a'],
+  ['cargo', '/usr/bin/cargo'],
+  ['python3-build', '/usr/lib/python3/dist-packages/build'],
+  ['python3-installer', '/usr/lib/python3/dist-packages/installer'],
 ];
 
 const has = (probe) =>

@@ -2,6 +2,7 @@ import { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Decompress as FzstdDecompress, decompress as fzstdDecompress } from 'fzstd';
 import { StoneError } from './stone-error.js';
+import { windowLogFor } from './zstd-frame.js';
 
 // node:zlib decodes zstd at ≈ 480 MB/s on this machine kind against ≈ 120 MB/s for fzstd, and
 // fzstd returned wrong bytes without an error on a 160 MiB level-18 payload (DESIGN.md). So
@@ -13,15 +14,15 @@ const hasNodeZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecomp
 /** Which decoder this process uses: `node:zlib` or the `fzstd` fallback. */
 export const zstdBackend: 'node:zlib' | 'fzstd' = hasNodeZstd ? 'node:zlib' : 'fzstd';
 
-// Stones allow windows up to 2 GiB: a single-segment frame's window equals its content size,
-// so any content payload above 128 MiB (zstd's default limit, windowLog 27) needs this.
-const WINDOW_LOG_MAX = 31;
-
-/** Decompresses a whole buffer, refusing to produce more than `maxOutput` bytes. */
-export function zstdDecompress(data: Uint8Array, maxOutput: number): Uint8Array {
+/**
+ * Decompresses a whole buffer, refusing to produce more than `maxOutput` bytes or to use a
+ * window above `maxWindow`. The reader checks the window itself first (zstd-frame.ts); the
+ * decoder's own limit is the second line.
+ */
+export function zstdDecompress(data: Uint8Array, maxOutput: number, maxWindow: number): Uint8Array {
   if (hasNodeZstd) {
     return zlib.zstdDecompressSync(data, {
-      params: { [zlib.constants.ZSTD_d_windowLogMax]: WINDOW_LOG_MAX },
+      params: { [zlib.constants.ZSTD_d_windowLogMax]: windowLogFor(maxWindow) },
       maxOutputLength: Math.max(1, maxOutput),
     });
   }
@@ -34,11 +35,11 @@ export function zstdDecompress(data: Uint8Array, maxOutput: number): Uint8Array 
 // 460-610 ms with 1 MiB and 450-540 ms with 4 MiB (node:zlib stream, this machine kind).
 const CHUNK = 4 << 20;
 
-/** A streaming decompressor (a Transform from stored to plain bytes). */
-export function createZstdDecompressStream(): Transform {
+/** A streaming decompressor (a Transform from stored to plain bytes); see zstdDecompress. */
+export function createZstdDecompressStream(maxWindow: number): Transform {
   if (hasNodeZstd) {
     return zlib.createZstdDecompress({
-      params: { [zlib.constants.ZSTD_d_windowLogMax]: WINDOW_LOG_MAX },
+      params: { [zlib.constants.ZSTD_d_windowLogMax]: windowLogFor(maxWindow) },
       chunkSize: CHUNK,
       // Lets the thread-pool decoder run ahead while the main thread hashes and writes what it
       // already produced: with the default 16 KiB the two strictly alternate (verify of a

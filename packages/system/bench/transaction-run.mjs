@@ -2,21 +2,14 @@
 //   node bench/transaction-run.mjs install ROOT STONES_DIR   (every *.stone in it)
 //   node bench/transaction-run.mjs remove ROOT NAME
 // Drives the engine through its public API (the built dist) and prints one JSON line on stdout:
-// the engine's phase times, the time of what the engine does not time itself (open, read,
-// resolve), the total, the blit's entry count, and this process's maxRSS and CPU time.
+// the engine's phase times, the time of what the engine does not time itself (open, and the
+// plan: reading the stones and resolving), the total, the blit's entry count, and this process's maxRSS and CPU time.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  commitInstall,
-  commitRemove,
-  openInstallation,
-  planInstall,
-  planRemove,
-  readLocalStones,
-} from '../dist/index.js';
+import { openRoot } from '../dist/index.js';
 
-const [mode, root, ...args] = process.argv.slice(2);
-if ((mode !== 'install' && mode !== 'remove') || root === undefined || args.length === 0) {
+const [mode, ROOT, ...args] = process.argv.slice(2);
+if ((mode !== 'install' && mode !== 'remove') || ROOT === undefined || args.length === 0) {
   console.error('usage: transaction-run.mjs install ROOT STONES_DIR | remove ROOT NAME');
   process.exit(2);
 }
@@ -36,26 +29,24 @@ const timed = async (name, fn) => {
 };
 
 const t0 = performance.now();
-const inst = await timed('open', () => openInstallation(root, { onEvent, wait: false }));
+const root = await timed('open', () => openRoot(ROOT, { onEvent, wait: false }));
 let state;
 let changed;
 try {
-  if (mode === 'install') {
-    const dir = args[0];
-    const paths = readdirSync(dir)
-      .filter((f) => f.endsWith('.stone'))
-      .map((f) => join(dir, f));
-    const stones = await timed('read', () => readLocalStones(paths));
-    const prepared = await timed('resolve', () => planInstall(inst, { stones }));
-    changed = prepared.plan.install.length;
-    state = await commitInstall(inst, prepared, { onEvent });
-  } else {
-    const plan = await timed('resolve', () => planRemove(inst, args));
-    changed = plan.remove.length;
-    state = await commitRemove(inst, plan, { onEvent });
-  }
+  // `resolve` covers reading the stones' metadata and SHA-256 too (the Root plans in one call).
+  const plan = await timed('resolve', () =>
+    mode === 'install'
+      ? root.plan({
+          add: readdirSync(args[0])
+            .filter((f) => f.endsWith('.stone'))
+            .map((f) => join(args[0], f)),
+        })
+      : root.plan({ remove: args }),
+  );
+  changed = mode === 'install' ? plan.install.length : plan.remove.length;
+  state = (await root.commit(plan)).stateId;
 } finally {
-  await inst.close();
+  await root.close();
 }
 const totalMs = Math.round(performance.now() - t0);
 const ru = process.resourceUsage();

@@ -11,6 +11,7 @@ import { versions } from './versions.js';
 const SHORTCUTS: Record<string, string[]> = {
   bump: ['recipe', 'bump'],
   macros: ['recipe', 'macros'],
+  new: ['recipe', 'new'],
   up: ['recipe', 'update'],
 };
 
@@ -30,6 +31,8 @@ export const CLI: Omit<CliOptions, 'io'> = {
     subcommands: COMMANDS,
     examples: [
       ['boulder build --host -o out ./stone.yaml', 'build a recipe against the host’s tools'],
+      ['boulder recipe new -o nano https://www.nano-editor.org/dist/v8/nano-8.0.tar.xz', 'draft a recipe'],
+      ['boulder chroot --host', 'a shell in the build root of ./stone.yaml'],
       ['boulder recipe expand stone.yaml', 'check a recipe and see its expanded scripts'],
       ['boulder recipe macros cmake', 'what %cmake expands to'],
       ['boulder recipe bump', 'release + 1, comments kept'],

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomicSync } from '@serpent/durable';
 import { parse, stringify } from 'yaml';
-import { TransactionError } from '../transaction/transaction-error.js';
+import { TransactionError } from '../transaction-error.js';
 
 /** `<root>/etc/moss/boot.yaml`: where the boot partitions of this root are and how many states get entries. */
 export interface BootConfig {

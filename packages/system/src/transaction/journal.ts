@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { syncDirSync, writeFileAtomicSync } from '@serpent/durable';
 import type { Selection } from '../db/state-db.js';
-import { TransactionError } from './transaction-error.js';
+import { TransactionError } from '../transaction-error.js';
 
 /**
  * The transaction in flight, written before anything outside `.moss` can change and removed

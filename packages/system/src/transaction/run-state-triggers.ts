@@ -9,8 +9,8 @@ import {
   triggerFailureError,
 } from '@serpent/triggers';
 import type { VfsTree } from '@serpent/vfs';
+import { TransactionError } from '../transaction-error.js';
 import type { Installation } from './installation.js';
-import { TransactionError } from './transaction-error.js';
 import type { EventSink } from './transaction-event.js';
 
 function treePaths(tree: VfsTree): TriggerPath[] {
