@@ -187,7 +187,7 @@ function ownSources(workers, assets) {
   };
 }
 
-const REEXPORT = /export\s*\{([^}]*)\}\s*from\s*['"](\.[^'"]+)['"]/g;
+const REEXPORT = /export\s+(type\s+)?\{([^}]*)\}\s*from\s*['"](\.[^'"]+)['"]/g;
 const IMPORT = /import\s*\{([^}]*)\}\s*from\s*['"](@serpent\/[\w-]+)['"];?/g;
 const specifiers = (list) =>
   list
@@ -218,9 +218,12 @@ function directImports() {
     let map;
     if (dir) {
       map = new Map();
-      for (const [, list, from] of readFileSync(join(dir, 'src', 'index.ts'), 'utf8').matchAll(REEXPORT)) {
+      for (const [, typeOnly, list, from] of readFileSync(join(dir, 'src', 'index.ts'), 'utf8').matchAll(
+        REEXPORT,
+      )) {
         const file = join(dir, 'src', from.replace(/\.js$/, '.ts'));
-        for (const sp of specifiers(list)) map.set(sp.as, { file, name: sp.name });
+        for (const sp of specifiers(list))
+          map.set(sp.as, { file, name: sp.name, type: typeOnly !== undefined });
       }
     }
     indexes.set(pkg, map);
@@ -235,7 +238,7 @@ function directImports() {
           const byFile = new Map();
           for (const sp of sps) {
             const target = map.get(sp.name);
-            const entry = `${sp.type ? 'type ' : ''}${target.name}${target.name === sp.as ? '' : ` as ${sp.as}`}`;
+            const entry = `${sp.type || target.type ? 'type ' : ''}${target.name}${target.name === sp.as ? '' : ` as ${sp.as}`}`;
             byFile.set(target.file, [...(byFile.get(target.file) ?? []), entry]);
           }
           return [...byFile]
