@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { PackageMeta } from '@serpent/stone';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openMetaDb } from '../src/index.js';
+import { openMetaDb } from '../src/db/meta-db.js';
 import { tempDir } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCode } from '@serpent/errors';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { acquireRootLock, readLockHolder } from '../src/index.js';
+import { acquireRootLock, readLockHolder } from '../src/lock/root-lock.js';
 
 const empty = mkdtempSync(join(tmpdir(), 'no-flock-bin-'));
 const root = mkdtempSync(join(tmpdir(), 'no-flock-root-'));
