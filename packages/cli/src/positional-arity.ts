@@ -1,15 +1,12 @@
 /**
  * How many positional arguments a synopsis of plain placeholders takes: `NAME` one, `FILE...`
- * one or more, `[NAME]` at most one, `[ID...]` any number; a trailing `[-o DIR]` is an option
- * and counts for nothing. undefined for a synopsis that is not only placeholders (then the
+ * one or more, `[NAME]` at most one, `[ID...]` any number; bracketed options (`[-o DIR]`,
+ * `[--overwrite]`) count for nothing. undefined for a synopsis that is not only placeholders (then the
  * command checks its own arguments).
  */
 export function positionalArity(synopsis: string | undefined): { min: number; max: number } | undefined {
   if (synopsis === undefined) return undefined;
-  const words = synopsis
-    .replace(/\s*\[-[^\]]*\]\s*$/, '')
-    .trim()
-    .split(/\s+/);
+  const words = positionalSynopsis(synopsis).split(/\s+/);
   let min = 0;
   let max = 0;
   for (const w of words) {
@@ -19,4 +16,12 @@ export function positionalArity(synopsis: string | undefined): { min: number; ma
     max = m[2] ? Number.POSITIVE_INFINITY : max + 1;
   }
   return { min, max };
+}
+
+/** The synopsis without its bracketed options: `FILE... [-o DIR]` → `FILE...`. */
+export function positionalSynopsis(synopsis: string): string {
+  return synopsis
+    .replace(/\[-[^\]]*\]/g, ' ')
+    .trim()
+    .replace(/\s+/g, ' ');
 }

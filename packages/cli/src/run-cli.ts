@@ -3,7 +3,7 @@ import type { Command } from './command.js';
 import type { CommandIo } from './command-io.js';
 import { helpText } from './help-text.js';
 import { type FlagSpec, parseFlags } from './parse-flags.js';
-import { positionalArity } from './positional-arity.js';
+import { positionalArity, positionalSynopsis } from './positional-arity.js';
 import { EXIT, renderError } from './render-error.js';
 
 export interface CliOptions {
@@ -150,7 +150,7 @@ export async function runCli(rawArgv: readonly string[], options: CliOptions): P
     const n = parsed.positionals.length;
     if (arity && (n < arity.min || n > arity.max)) {
       throw new UsageError(
-        `${full}: ${n < arity.min ? `${cmd.synopsis} needed` : `too many arguments (${n})`}`,
+        `${full}: ${n < arity.min ? `${positionalSynopsis(cmd.synopsis ?? '')} needed` : `too many arguments (${n})`}`,
         `Usage: ${full} ${cmd.synopsis}`,
       );
     }

@@ -71,6 +71,10 @@ describe('positionalArity', () => {
     expect(positionalArity('NAME URI')).toEqual({ min: 2, max: 2 });
     expect(positionalArity('[NAME]')).toEqual({ min: 0, max: 1 });
     expect(positionalArity('FILE... [-o DIR]')).toEqual({ min: 1, max: Number.POSITIVE_INFINITY });
+    expect(positionalArity('FILE... [-o DIR] [--overwrite]')).toEqual({
+      min: 1,
+      max: Number.POSITIVE_INFINITY,
+    });
     expect(positionalArity('[RECIPE=./stone.yaml]')).toBeUndefined();
     expect(positionalArity('NAME -r name=ID,uri=URL')).toBeUndefined();
   });
