@@ -40,6 +40,14 @@ export function summaryOf(p: Offer): PackageSummary {
 
 const byName = (a: PackageSummary, b: PackageSummary) => compareUtf8(a.name, b.name);
 
+/** The same order as byName, each name encoded once (byName encodes two per comparison: 8 ms of 1,560). */
+function sortByName<T extends PackageSummary>(items: T[]): T[] {
+  return items
+    .map((item) => ({ item, key: Buffer.from(item.name, 'utf8') }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map((x) => x.item);
+}
+
 /**
  * For each name, the candidate install would take: the first of that name in resolve's
  * provider order (priority, release, build release, id), never an order of our own.
@@ -96,9 +104,7 @@ export function rootPackages(session: RootSession): Packages {
     installed: (options = {}) =>
       read((l) =>
         // Summaries only: one query of the meta table, not every dependency and provider row.
-        installedSummaries(l)
-          .filter((p) => !options.explicitOnly || p.explicit)
-          .sort(byName),
+        sortByName(installedSummaries(l).filter((p) => !options.explicitOnly || p.explicit)),
       ),
     available: () =>
       read(async (l) =>
