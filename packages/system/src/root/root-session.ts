@@ -123,11 +123,12 @@ export class RootSession {
   /**
    * Finishes or rolls back a transaction a crash interrupted, so every call starts from a root
    * on exactly one state. Without a journal a leftover staging dir is garbage and goes; with
-   * one, the engine is loaded (only then) to recover.
+   * one, the engine is loaded (only then) to recover. So it is when the initrd activated the
+   * state picked in the boot menu (its marker): the boot entries then follow the live state.
    */
   async #settle(l: Locked): Promise<void> {
     const L = this.#layout;
-    if (readJournal(L.journal) === undefined) {
+    if (readJournal(L.journal) === undefined && !existsSync(L.bootActivation)) {
       if (existsSync(L.staging)) rmSync(L.staging, { recursive: true, force: true });
       return;
     }

@@ -29,6 +29,11 @@ export interface Journal {
   readonly stagedInode?: number;
   /** `state activate --skip-triggers`. */
   readonly skipTriggers?: boolean;
+  /**
+   * `initrd`: written by moss-fstx (`@serpent/boot`'s initrd helper) activating the state picked
+   * in the boot menu. It follows the `activate` steps exactly, so recovery treats it as any other.
+   */
+  readonly origin?: 'initrd';
 }
 
 export function readJournal(path: string): Journal | undefined {

@@ -25,6 +25,10 @@ export function rootEventRenderer(): (e: RootEvent, report: Report<RootEvent>) =
             ? `Recovered: an interrupted transaction was completed; state ${e.stateId} is active`
             : `Recovered: an interrupted transaction was rolled back${e.stateId !== null ? `; state ${e.stateId} is still active` : ''}`,
         );
+      case 'activated-at-boot':
+        return report.note(
+          `State ${e.stateId} was picked in the boot menu and is active${e.previousId !== null ? ` (it replaced state ${e.previousId})` : ''}; it is now the boot menu's default`,
+        );
       case 'phase-start':
         if (BARS[e.phase]) bar = report.progress(BARS[e.phase]!, 1);
         return;
