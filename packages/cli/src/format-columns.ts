@@ -31,14 +31,18 @@ export function formatColumns(list: readonly string[], width: number): string {
 export function formatTable(table: ReadonlyArray<readonly string[]>, indent = ''): string {
   if (table.length === 0) return '';
   const rows = table.map((r) => r.map((cell) => escapeControl(cell)));
-  const n = Math.max(...rows.map((r) => r.length));
-  const widths = Array.from({ length: n }, (_, c) => Math.max(...rows.map((r) => visibleLength(r[c] ?? ''))));
+  // Each cell's width measured once: `moss list installed` lays out 1,560 rows of 3 cells.
+  const lengths = rows.map((r) => r.map(visibleLength));
+  const widths: number[] = [];
+  for (const row of lengths) {
+    for (let c = 0; c < row.length; c++) widths[c] = Math.max(widths[c] ?? 0, row[c]!);
+  }
   return `${rows
     .map(
-      (r) =>
+      (r, i) =>
         indent +
         r
-          .map((cell, c) => (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c]! - visibleLength(cell))))
+          .map((cell, c) => (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c]! - lengths[i]![c]!)))
           .join('  ')
           .trimEnd(),
     )
@@ -47,5 +51,5 @@ export function formatTable(table: ReadonlyArray<readonly string[]>, indent = ''
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 export function visibleLength(s: string): number {
-  return s.replace(ANSI, '').length;
+  return s.includes('\x1b') ? s.replace(ANSI, '').length : s.length;
 }

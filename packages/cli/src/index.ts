@@ -5,6 +5,11 @@ export { escapeControl } from './escape-control.js';
 export { formatColumns, formatTable, visibleLength } from './format-columns.js';
 export { helpText } from './help-text.js';
 export {
+  type CommandLoaders,
+  type CommandManifest,
+  lazyCommand,
+} from './lazy-command.js';
+export {
   type FlagDef,
   type FlagSpec,
   flagInt,
@@ -25,3 +30,4 @@ export {
 } from './report.js';
 export { type CliOptions, expandShortcut, runCli } from './run-cli.js';
 export { style } from './style.js';
+export { type ToolVersions, toolVersions } from './tool-versions.js';

@@ -13,6 +13,16 @@ import {
   writeTransaction,
 } from './sqlite-handle.js';
 
+/** What a listing shows of a package: no dependencies, providers, licences or conflicts. */
+export interface PackageSummaryRow {
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly release: number;
+  readonly buildRelease: number;
+  readonly summary: string;
+}
+
 /** A package as the meta DB knows it: its id (the .stone's SHA-256 for repository packages). */
 export interface StoredPackage {
   readonly id: string;
@@ -38,6 +48,7 @@ export class MetaDb {
   readonly #allChildren: Database.Statement[];
   readonly #byProvider: Database.Statement;
   readonly #search: Database.Statement;
+  #summaries: Database.Statement | undefined;
 
   constructor(handle: SqliteHandle<MetaSchema>) {
     this.#h = handle;
@@ -184,6 +195,37 @@ export class MetaDb {
     const children = this.#childrenOf.map((s) => groupByPackage(s.all(list) as ChildRow[]));
     const byId = new Map(rows.map((r) => [r.package, assemble(r, children)]));
     return wanted.map((id) => byId.get(id)).filter((p): p is StoredPackage => p !== undefined);
+  }
+
+  /**
+   * The summaries of the packages that exist among `ids`, in the order given: one query of the
+   * meta table alone. `moss list installed` on 1,560 packages spent ~30-50 ms in getPackages
+   * reading and assembling every dependency and provider row it then did not show.
+   */
+  getSummaries(ids: Iterable<string>): PackageSummaryRow[] {
+    const wanted = [...ids];
+    this.#summaries ??= this.#h.raw.prepare(
+      `SELECT package, name, version_identifier, source_release, build_release, summary
+       FROM meta WHERE package IN (SELECT value FROM json_each(?))`,
+    );
+    const rows = this.#summaries.all(idList(wanted)) as Pick<
+      MetaRow,
+      'package' | 'name' | 'version_identifier' | 'source_release' | 'build_release' | 'summary'
+    >[];
+    const byId = new Map(
+      rows.map((r) => [
+        r.package,
+        {
+          id: r.package,
+          name: r.name,
+          version: r.version_identifier,
+          release: Number(r.source_release),
+          buildRelease: Number(r.build_release),
+          summary: r.summary ?? '',
+        },
+      ]),
+    );
+    return wanted.map((id) => byId.get(id)).filter((p): p is PackageSummaryRow => p !== undefined);
   }
 
   /** Every package, ordered by name then id: five queries, whatever the count. */

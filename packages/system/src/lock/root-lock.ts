@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SystemError } from '../system-error.js';
+import { flockNative } from './flock-native.js';
 
 /** Who holds a root lock, as the holder wrote it into the lock file. */
 export interface LockHolder {
@@ -127,6 +128,26 @@ function runFlock(
 }
 
 /**
+ * flock(1) where util-linux has it, else flock(2) through koffi (flock-native.ts): the single
+ * executable must manage a root with nothing else installed yet.
+ */
+async function takeFlock(
+  fd: number,
+  wait: boolean,
+  signal: AbortSignal | undefined,
+  mode: '-x' | '-s' = '-x',
+): Promise<'acquired' | 'busy'> {
+  try {
+    return await runFlock(fd, wait, signal, mode);
+  } catch (cause) {
+    if ((cause as { code?: string }).code !== 'ENOENT') throw cause;
+    const state = await flockNative(fd, wait, signal, mode === '-s');
+    if (state === undefined) throw cause;
+    return state;
+  }
+}
+
+/**
  * Takes the exclusive lock of `root` (`<root>/.moss/run/lock`, then the original moss's
  * `<root>/.moss/.moss-lockfile`), so two processes, ours or the original, never change one root
  * at once. Waits by default, telling `onWait` who it waits for; with `wait: false`
@@ -148,7 +169,7 @@ export async function acquireRootLock(root: string, options: AcquireOptions = {}
     );
   }
   try {
-    let state = await runFlock(fd, false, undefined);
+    let state = await takeFlock(fd, false, undefined);
     if (state === 'busy') {
       const holder = await settledHolder(path);
       if (options.wait === false) {
@@ -159,7 +180,7 @@ export async function acquireRootLock(root: string, options: AcquireOptions = {}
       }
       options.onWait?.(holder);
       options.signal?.throwIfAborted();
-      state = await runFlock(fd, true, options.signal);
+      state = await takeFlock(fd, true, options.signal);
     }
     const info = {
       pid: process.pid,
@@ -228,7 +249,7 @@ export async function acquireSharedRootLock(root: string, options: AcquireOption
         throw cause;
       }
       fds.push(fd);
-      if ((await runFlock(fd, false, undefined, '-s')) === 'busy') {
+      if ((await takeFlock(fd, false, undefined, '-s')) === 'busy') {
         const holder = path === rootLockPath(root) ? await settledHolder(path) : undefined;
         if (options.wait === false) {
           throw new SystemError('SYSTEM_LOCKED', `${root} is locked by ${describe(holder)}`, {
@@ -238,7 +259,7 @@ export async function acquireSharedRootLock(root: string, options: AcquireOption
         }
         options.onWait?.(holder);
         options.signal?.throwIfAborted();
-        await runFlock(fd, true, options.signal, '-s');
+        await takeFlock(fd, true, options.signal, '-s');
       }
     }
   } catch (cause) {
@@ -259,7 +280,7 @@ async function takeOriginalLock(root: string, options: AcquireOptions): Promise<
   const path = originalLockPath(root);
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
   try {
-    if ((await runFlock(fd, false, undefined)) === 'busy') {
+    if ((await takeFlock(fd, false, undefined)) === 'busy') {
       if (options.wait === false) {
         throw new SystemError(
           'SYSTEM_LOCKED',
@@ -271,7 +292,7 @@ async function takeOriginalLock(root: string, options: AcquireOptions): Promise<
       }
       options.onWait?.(undefined);
       options.signal?.throwIfAborted();
-      await runFlock(fd, true, options.signal);
+      await takeFlock(fd, true, options.signal);
     }
     return fd;
   } catch (cause) {
