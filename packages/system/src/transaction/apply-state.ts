@@ -137,6 +137,9 @@ export async function finishSwap(
     }
     syncDirSync(L.staging);
   }
+  // Nothing is left in staging: it goes now, since reading calls (shared lock, read-only) no
+  // longer settle the root and would otherwise find it there until the next change.
+  if (existsSync(L.staging) && readdirSync(L.staging).length === 0) rmdirSync(L.staging);
   if (j.kind === 'activate') {
     // The target's archive dir is empty now that its usr is live.
     const dir = dirname(L.stateUsr(j.targetId));
