@@ -1,16 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SerpentError } from '@serpent/errors';
 import { type Lock, parseLock, parseModel, type SystemModel } from '@serpent/state-export';
+import { versions } from '../versions.js';
 
 // The files of exported states, read for `sync --lock/--model` and `install --to --lock`.
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-/** What a lock names as its writer. */
-export const GENERATOR = `moss ${pkg.version}`;
+/** What a lock names as its writer (the version the bundler wrote in, or the package's). */
+export const generator = (): string => `moss ${versions().version}`;
 
 async function readText(file: string, what: string): Promise<string> {
   try {

@@ -3,7 +3,7 @@ import { type Command, EXIT, flagString } from '@serpent/cli';
 import { writeFileAtomic } from '@serpent/durable';
 import { UsageError } from '@serpent/errors';
 import { serializeLock, serializeModel } from '@serpent/state-export';
-import { GENERATOR } from './exported-state.js';
+import { generator } from './exported-state.js';
 import { withRoot } from './with-root.js';
 
 export const exportCommand: Command = {
@@ -54,7 +54,7 @@ export const exportCommand: Command = {
         what = `the model of ${root.path} (${m.packages.length} package(s), ${m.repositories?.length ?? 0} repositories)`;
       } else {
         const lock = await root.states.exportLock(idText === undefined ? undefined : Number(idText), {
-          generator: GENERATOR,
+          generator: generator(),
         });
         text = serializeLock(lock);
         what = `the lock of state ${lock.state?.id} (${lock.packages.length} package(s))`;
