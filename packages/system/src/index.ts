@@ -9,6 +9,7 @@ export type {
   BootSyncOptions,
   BootSyncResult,
   CommitResult,
+  ExplicitRepositories,
   LockRequest,
   ModelRequest,
   NewRepository,

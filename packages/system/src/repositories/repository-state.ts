@@ -104,9 +104,13 @@ function mtimeOf(path: string): Date | undefined {
   }
 }
 
-/** One repository (configured or not, e.g. a system model's) and the state of its cache, read as it is. */
-export async function statusOf(root: string, r: Repository): Promise<RepositoryStatus> {
-  const cacheDir = await repositoryCacheDir(root, r.uri);
+/**
+ * One repository (configured or not, e.g. a system model's) and the state of its cache, read as
+ * it is. `client` names the cache dir as the original does (`moss`; boulder's explicit
+ * repositories use `boulder`, so the same URI has its own cache per client).
+ */
+export async function statusOf(root: string, r: Repository, client = 'moss'): Promise<RepositoryStatus> {
+  const cacheDir = await repositoryCacheDir(root, r.uri, client);
   const cache = await readRepositoryCache(cacheDir);
   const signedBy = cache.info.signedBy;
   const keyIds = r.keys.length === 0 ? [] : trustedKeysOf(r).map((k) => k.id);

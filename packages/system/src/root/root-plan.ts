@@ -1,3 +1,9 @@
+import {
+  checkRepositoryUri,
+  parsePublicKey,
+  type Repository,
+  sanitizeRepositoryId,
+} from '@serpent/repository';
 import type {
   Candidate,
   InstalledPackage,
@@ -7,9 +13,12 @@ import type {
   SyncPlan,
 } from '@serpent/resolve';
 import {
+  type RepositoryCandidate,
   refreshRepositories,
+  refreshRepositoryList,
   repositoryCandidates,
   repositoryFetcher,
+  statusOf,
 } from '../repositories/repository-state.js';
 import type { PreparedInstall } from '../transaction/install-packages.js';
 import type { PreparedLock } from '../transaction/lock-sync.js';
@@ -19,6 +28,7 @@ import { summaryOf } from './root-packages.js';
 import type { Locked, RootSession } from './root-session.js';
 import type {
   CommitResult,
+  ExplicitRepositories,
   Plan,
   PlannedChange,
   PlannedPackage,
@@ -98,6 +108,11 @@ function checkRequest(request: PlanRequest): Plan['kind'] {
       { details: { request: Object.keys(request) } },
     );
   }
+  if (request.repositories !== undefined && kinds[0] !== 'install') {
+    throw new TransactionError('TX_PLAN_INVALID', '`repositories` goes with `add` only', {
+      details: { request: Object.keys(request) },
+    });
+  }
   if (request.to !== undefined && kinds[0] !== 'install' && kinds[0] !== 'lock') {
     throw new TransactionError('TX_PLAN_INVALID', '`to` goes with `add` or `lock` only', {
       details: { request: Object.keys(request) },
@@ -106,7 +121,7 @@ function checkRequest(request: PlanRequest): Plan['kind'] {
   return kinds[0]!;
 }
 
-async function planInstallOf(l: Locked, request: PlanRequest): Promise<Plan> {
+async function planInstallOf(session: RootSession, l: Locked, request: PlanRequest): Promise<Plan> {
   const add = request.add ?? [];
   const { planInstall, readLocalStones } = await import('../transaction/install-packages.js');
   const { checkInstallTarget } = await import('../transaction/install-to.js');
@@ -114,7 +129,12 @@ async function planInstallOf(l: Locked, request: PlanRequest): Promise<Plan> {
   const names = add.filter((a) => !a.endsWith('.stone'));
   const stones = await readLocalStones(add.filter((a) => a.endsWith('.stone')));
   // Repositories are read only when a name or provider has to be looked up.
-  const candidates = names.length > 0 ? await repositoryCandidates(l.root) : [];
+  const candidates =
+    names.length === 0
+      ? []
+      : request.repositories
+        ? await explicitCandidates(session, l.root, request.repositories)
+        : await repositoryCandidates(l.root);
   const to = request.to;
   const prepared = planInstall(inst, { stones, names, candidates }, { ignoreInstalled: to !== undefined });
   // An unusable target is said before any prompt, not after the downloads.
@@ -131,6 +151,38 @@ async function planInstallOf(l: Locked, request: PlanRequest): Promise<Plan> {
   };
   resolved.set(plan, { kind: 'install', prepared, ...(to === undefined ? {} : { to }) });
   return plan;
+}
+
+/**
+ * Candidates from exactly the given repositories (boulder's profile), none of them configured:
+ * an index is fetched only when it never was, no longer verifies or `update` asks, as the
+ * original boulder initialises its explicit repositories.
+ */
+async function explicitCandidates(
+  session: RootSession,
+  root: string,
+  explicit: ExplicitRepositories,
+): Promise<RepositoryCandidate[]> {
+  const wanted: Repository[] = explicit.list.map((r) => {
+    const id = sanitizeRepositoryId(r.id);
+    return {
+      id,
+      description: r.description ?? '...',
+      uri: checkRepositoryUri(r.uri, { repo: id }),
+      priority: r.priority ?? 0,
+      active: true,
+      keys: (r.keys ?? []).map((k) => parsePublicKey(k, `a key of repository ${id}`).base64),
+      source: 'explicit',
+      scope: 'admin',
+    };
+  });
+  const client = explicit.client ?? 'moss';
+  const status = () => Promise.all(wanted.map((r) => statusOf(root, r, client)));
+  const before = await status();
+  const stale = before.filter((r) => explicit.update || r.fetchedAt === undefined || !r.trusted);
+  if (stale.length === 0) return repositoryCandidates(root, before);
+  await refreshRepositoryList(stale, session.onEvent, session.maxIndexBytes);
+  return repositoryCandidates(root, await status());
 }
 
 async function planRemoveOf(l: Locked, names: readonly string[]): Promise<Plan> {
@@ -237,7 +289,7 @@ export async function planChange(session: RootSession, request: PlanRequest): Pr
   return session.locked((l) => {
     switch (kind) {
       case 'install':
-        return planInstallOf(l, request);
+        return planInstallOf(session, l, request);
       case 'remove':
         return planRemoveOf(l, request.remove ?? []);
       case 'sync':
