@@ -108,6 +108,10 @@ describe('install --to from explicit repositories', () => {
       root.plan({ add: ['hello'], to: second, repositories: explicit({ update: true }) }),
     );
     expect(updated).toEqual(['GET /stone.index']);
+    // `boulder profile update`: the same refresh without a plan.
+    const refreshed = await root.repositories.refreshExplicit(explicit());
+    expect(refreshed).toEqual([{ repo: 'profile-repo', packages: 3, notModified: true }]);
+    expect((await root.repositories.list()).repositories).toEqual([]);
   });
 
   it('refuses `repositories` with anything but `add`', async () => {

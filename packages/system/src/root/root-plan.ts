@@ -1,9 +1,4 @@
-import {
-  checkRepositoryUri,
-  parsePublicKey,
-  type Repository,
-  sanitizeRepositoryId,
-} from '@serpent/repository';
+import { explicitRepositories } from '../repositories/explicit-repositories.js';
 import type {
   Candidate,
   InstalledPackage,
@@ -13,12 +8,9 @@ import type {
   SyncPlan,
 } from '@serpent/resolve';
 import {
-  type RepositoryCandidate,
   refreshRepositories,
-  refreshRepositoryList,
   repositoryCandidates,
   repositoryFetcher,
-  statusOf,
 } from '../repositories/repository-state.js';
 import type { PreparedInstall } from '../transaction/install-packages.js';
 import type { PreparedLock } from '../transaction/lock-sync.js';
@@ -28,7 +20,6 @@ import { summaryOf } from './root-packages.js';
 import type { Locked, RootSession } from './root-session.js';
 import type {
   CommitResult,
-  ExplicitRepositories,
   Plan,
   PlannedChange,
   PlannedPackage,
@@ -133,7 +124,15 @@ async function planInstallOf(session: RootSession, l: Locked, request: PlanReque
     names.length === 0
       ? []
       : request.repositories
-        ? await explicitCandidates(session, l.root, request.repositories)
+        ? await repositoryCandidates(
+            l.root,
+            (
+              await explicitRepositories(l.root, request.repositories, {
+                onEvent: session.onEvent,
+                maxIndexBytes: session.maxIndexBytes,
+              })
+            ).repositories,
+          )
         : await repositoryCandidates(l.root);
   const to = request.to;
   const prepared = planInstall(inst, { stones, names, candidates }, { ignoreInstalled: to !== undefined });
@@ -151,38 +150,6 @@ async function planInstallOf(session: RootSession, l: Locked, request: PlanReque
   };
   resolved.set(plan, { kind: 'install', prepared, ...(to === undefined ? {} : { to }) });
   return plan;
-}
-
-/**
- * Candidates from exactly the given repositories (boulder's profile), none of them configured:
- * an index is fetched only when it never was, no longer verifies or `update` asks, as the
- * original boulder initialises its explicit repositories.
- */
-async function explicitCandidates(
-  session: RootSession,
-  root: string,
-  explicit: ExplicitRepositories,
-): Promise<RepositoryCandidate[]> {
-  const wanted: Repository[] = explicit.list.map((r) => {
-    const id = sanitizeRepositoryId(r.id);
-    return {
-      id,
-      description: r.description ?? '...',
-      uri: checkRepositoryUri(r.uri, { repo: id }),
-      priority: r.priority ?? 0,
-      active: true,
-      keys: (r.keys ?? []).map((k) => parsePublicKey(k, `a key of repository ${id}`).base64),
-      source: 'explicit',
-      scope: 'admin',
-    };
-  });
-  const client = explicit.client ?? 'moss';
-  const status = () => Promise.all(wanted.map((r) => statusOf(root, r, client)));
-  const before = await status();
-  const stale = before.filter((r) => explicit.update || r.fetchedAt === undefined || !r.trusted);
-  if (stale.length === 0) return repositoryCandidates(root, before);
-  await refreshRepositoryList(stale, session.onEvent, session.maxIndexBytes);
-  return repositoryCandidates(root, await status());
 }
 
 async function planRemoveOf(l: Locked, names: readonly string[]): Promise<Plan> {

@@ -356,6 +356,11 @@ export interface Repositories {
   disable(id: string): Promise<void>;
   /** Fetches the index of each named (default: every active) repository. */
   refresh(ids?: readonly string[]): Promise<readonly RefreshResult[]>;
+  /**
+   * Fetches the indexes of repositories that are not configured (boulder's profile, `plan`'s
+   * `repositories`) into their cache dirs, as `boulder profile update`; `update` is implied.
+   */
+  refreshExplicit(explicit: ExplicitRepositories): Promise<readonly RefreshResult[]>;
 }
 
 export interface Packages {
