@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '@serpent/errors';
+import { type NewRepository, openRoot } from '@serpent/system';
 import { parse, stringify } from 'yaml';
 import { BuildError } from './build-error.js';
 
@@ -146,47 +147,27 @@ export function findProfile(profiles: ReadonlyMap<string, Profile>, id: string):
   return p;
 }
 
+/** A profile's active repositories as moss's explicit repositories (a disabled one offers nothing). */
+export function profileRepositories(profile: Profile): NewRepository[] {
+  return Object.entries(profile.repositories)
+    .filter(([, r]) => r.active)
+    .map(([id, r]) => ({ id, uri: r.uri, priority: r.priority, description: r.description }));
+}
+
 /**
- * Downloads each active repository's index into `<cacheDir>/repos/<profile>/<repo>/stone.index`.
- * Indexes are not content-pinned, so they bypass the hash cache and always refresh.
+ * `boulder profile update`: fetches each active repository's index into boulder's moss dir,
+ * where build roots resolve against it (the original's cache dirs: `.moss/repo/<h>` for the
+ * `boulder` client). A conditional request makes an unchanged index cost one round trip.
  */
 export async function updateProfile(
   profile: Profile,
-  cacheDir: string,
-): Promise<Array<{ repository: string; path: string; bytes: number }>> {
-  const out: Array<{ repository: string; path: string; bytes: number }> = [];
-  for (const [rid, repo] of Object.entries(profile.repositories)) {
-    if (!repo.active) continue;
-    const dir = join(cacheDir, 'repos', profileId(profile.id), profileId(rid));
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, 'stone.index');
-    const bytes = await download(repo.uri, `${path}.part`);
-    await rename(`${path}.part`, path);
-    out.push({ repository: rid, path, bytes });
-  }
-  return out;
-}
-
-async function download(uri: string, dest: string): Promise<number> {
-  if (uri.startsWith('file://')) {
-    const data = await readFile(new URL(uri));
-    await writeFile(dest, data);
-    return data.length;
-  }
-  const res = await fetch(uri).catch((e: Error) => {
-    throw new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot fetch ${uri}: ${e.message}`, {
-      hint: 'check the repository URI and the network',
-      details: { uri },
-      cause: e,
-    });
+  mossDir: string,
+): Promise<Array<{ repository: string; packages: number; notModified: boolean }>> {
+  await mkdir(mossDir, { recursive: true });
+  await using moss = await openRoot(mossDir, { command: `boulder profile update ${profile.id}` });
+  const refreshed = await moss.repositories.refreshExplicit({
+    list: profileRepositories(profile),
+    client: 'boulder',
   });
-  if (!res.ok) {
-    throw new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot fetch ${uri}: HTTP ${res.status}`, {
-      hint: 'check the repository URI',
-      details: { uri, status: res.status },
-    });
-  }
-  const data = Buffer.from(await res.arrayBuffer());
-  await writeFile(dest, data);
-  return data.length;
+  return refreshed.map((r) => ({ repository: r.repo, packages: r.packages, notModified: r.notModified }));
 }

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { repositoryCacheDir } from '@serpent/repository';
 import { encodeRepositoryIndex, StoneReader } from '@serpent/stone';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -54,19 +55,20 @@ describe('profiles', () => {
     });
   });
 
-  it('refreshes each repository index into the cache', async () => {
+  it('refreshes each repository index into the moss dir, where build roots resolve against it', async () => {
     const index = join(dir, 'stone.index');
     writeFileSync(index, await encodeRepositoryIndex([], { level: 1 }));
+    const uri = pathToFileURL(index).href;
+    const mossDir = join(dir, 'moss');
     const got = await updateProfile(
-      {
-        id: 'local',
-        repositories: { r: { uri: pathToFileURL(index).href, description: '', priority: 0, active: true } },
-      },
-      join(dir, 'cache'),
+      { id: 'local', repositories: { r: { uri, description: '', priority: 0, active: true } } },
+      mossDir,
     );
-    expect(got).toHaveLength(1);
-    expect(readFileSync(got[0]!.path)).toEqual(readFileSync(index));
-    const reader = await StoneReader.open(got[0]!.path);
+    expect(got).toEqual([{ repository: 'r', packages: 0, notModified: false }]);
+    // Where the original boulder keeps its explicit repositories' indexes.
+    const cached = join(await repositoryCacheDir(mossDir, uri, 'boulder'), 'stone.index');
+    expect(readFileSync(cached)).toEqual(readFileSync(index));
+    const reader = await StoneReader.open(cached);
     expect(await reader.metas()).toEqual([]);
     await reader.close();
   });

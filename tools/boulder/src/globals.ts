@@ -13,6 +13,12 @@ export const GLOBALS: FlagSpec = {
     placeholder: 'DIR',
     description: 'Read and save profiles here instead of /usr/share/boulder and /etc/boulder',
   },
+  'moss-root': {
+    value: true,
+    placeholder: 'DIR',
+    description:
+      'moss dir of the build roots: indexes, downloads, store (default /var/cache/boulder/moss as root)',
+  },
   json: { description: 'Machine-readable output where a command has it' },
 };
 
@@ -22,5 +28,10 @@ const str = (v: string | true | string[] | undefined) => (typeof v === 'string' 
 export function dirsOf(globals: CommandContext['globals']): BoulderDirs {
   const cacheDir = str(globals['cache-dir']);
   const configDir = str(globals['config-dir']);
-  return boulderDirs({ ...(cacheDir ? { cacheDir } : {}), ...(configDir ? { configDir } : {}) });
+  const mossRoot = str(globals['moss-root']);
+  return boulderDirs({
+    ...(cacheDir ? { cacheDir } : {}),
+    ...(configDir ? { configDir } : {}),
+    ...(mossRoot ? { mossRoot } : {}),
+  });
 }

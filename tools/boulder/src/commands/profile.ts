@@ -10,6 +10,9 @@ import { type Command, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
 import { dirsOf } from '../globals.js';
 
+const refreshedLine = (u: { repository: string; packages: number; notModified: boolean }) =>
+  `refreshed ${u.repository}: ${u.packages} package(s)${u.notModified ? ' (unchanged)' : ''}\n`;
+
 const list: Command = {
   name: 'list',
   summary: 'List the configured profiles and their repositories',
@@ -59,16 +62,16 @@ const add: Command = {
     io.stdout(`saved profile ${profileId(name)} to ${file}\n`);
     const updated = await updateProfile(
       findProfile(await loadProfiles(dirs.configDirs), profileId(name)),
-      dirs.cacheDir,
+      dirs.mossDir,
     );
-    for (const u of updated) io.stdout(`refreshed ${u.repository} (${u.bytes} bytes)\n`);
+    for (const u of updated) io.stdout(refreshedLine(u));
     return 0;
   },
 };
 
 const update: Command = {
   name: 'update',
-  summary: 'Refresh the repository indexes of a profile',
+  summary: 'Refresh the repository indexes of a profile in the moss dir',
   flags: {
     profile: {
       short: 'p',
@@ -81,12 +84,8 @@ const update: Command = {
   async run({ args, globals, io }) {
     const dirs = dirsOf(globals);
     const id = flagString(args, 'profile') ?? 'default-x86_64';
-    for (const u of await updateProfile(
-      findProfile(await loadProfiles(dirs.configDirs), id),
-      dirs.cacheDir,
-    )) {
-      io.stdout(`refreshed ${u.repository} (${u.bytes} bytes) → ${u.path}\n`);
-    }
+    for (const u of await updateProfile(findProfile(await loadProfiles(dirs.configDirs), id), dirs.mossDir))
+      io.stdout(refreshedLine(u));
     return 0;
   },
 };
