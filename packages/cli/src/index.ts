@@ -21,6 +21,7 @@ export {
 export { type Progress, progressBar } from './progress.js';
 export { EXIT, renderError } from './render-error.js';
 export {
+  commandReport,
   createReport,
   type ListFormat,
   type Report,
@@ -31,3 +32,4 @@ export {
 export { type CliOptions, expandShortcut, runCli } from './run-cli.js';
 export { style } from './style.js';
 export { type ToolVersions, toolVersions } from './tool-versions.js';
+export { versionCommand } from './version-command.js';

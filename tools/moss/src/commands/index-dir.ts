@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
-import { type Command, EXIT, flagString } from '@serpent/cli';
+import { type Command, commandReport, EXIT, flagString } from '@serpent/cli';
 import { readSecretKey, signIndex, writeIndex } from '@serpent/repository';
-import { reportOf } from './with-root.js';
 
 export const indexCommand: Command = {
   name: 'index',
@@ -27,7 +26,7 @@ export const indexCommand: Command = {
     ['moss -D /tmp/root repo add local file://$PWD/repo/stone.index', 'then use it as a repository'],
   ],
   async run(ctx) {
-    const report = reportOf(ctx);
+    const report = commandReport(ctx);
     const dir = resolve(ctx.args.positionals[0]!);
     const signWith = flagString(ctx.args, 'sign');
     // The key is read first: a key that cannot be used stops the run before the index is touched.
