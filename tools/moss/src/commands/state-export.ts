@@ -3,7 +3,7 @@ import { type Command, EXIT, flagString } from '@serpent/cli';
 import { writeFileAtomic } from '@serpent/durable';
 import { UsageError } from '@serpent/errors';
 import { serializeLock, serializeModel } from '@serpent/state-export';
-import { GENERATOR } from './exported-state.js';
+import { versions } from '../versions.js';
 import { withRoot } from './with-root.js';
 
 export const exportCommand: Command = {
@@ -54,7 +54,7 @@ export const exportCommand: Command = {
         what = `the model of ${root.path} (${m.packages.length} package(s), ${m.repositories?.length ?? 0} repositories)`;
       } else {
         const lock = await root.states.exportLock(idText === undefined ? undefined : Number(idText), {
-          generator: GENERATOR,
+          generator: `moss ${versions().version}`,
         });
         text = serializeLock(lock);
         what = `the lock of state ${lock.state?.id} (${lock.packages.length} package(s))`;
@@ -66,7 +66,6 @@ export const exportCommand: Command = {
       }
       await writeFileAtomic(resolve(out), text);
       report.result({ file: resolve(out), kind: model ? 'model' : 'lock' }, `Wrote ${what} to ${out}`);
-      return EXIT.ok;
     });
   },
 };
