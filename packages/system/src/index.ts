@@ -1,6 +1,7 @@
 // The one way into a system root: openRoot → Root. Everything else in this package is internal.
 
 export { openRoot } from './root/open-root.js';
+export { type PlanSection, planSummary } from './root/plan-summary.js';
 export type {
   AssetUse,
   Boot,
