@@ -26,5 +26,6 @@ export interface Command {
   readonly examples?: ReadonlyArray<readonly [command: string, what: string]>;
   readonly flags?: FlagSpec;
   readonly subcommands?: readonly Command[];
-  readonly run?: (ctx: CommandContext) => Promise<number>;
+  /** Resolves the exit status; nothing (a command that simply finishes) is 0. */
+  readonly run?: (ctx: CommandContext) => Promise<number | void>;
 }

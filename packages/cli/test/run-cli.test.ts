@@ -22,9 +22,9 @@ const root: Command = {
       synopsis: 'NAME...',
       flags: { to: { value: true, placeholder: 'DIR', description: 'target' } },
       examples: [['tool install a', 'installs a']],
+      // Resolving nothing is status 0.
       run: async (ctx) => {
         seen.push(ctx);
-        return 0;
       },
     },
     {
@@ -32,6 +32,7 @@ const root: Command = {
       summary: 'states',
       subcommands: [
         { name: 'list', summary: 'list states', run: async () => 0 },
+        { name: 'odd', summary: 'says 4', run: async () => 4 },
         {
           name: 'fail',
           summary: 'fails',
@@ -61,6 +62,7 @@ describe('runCli', () => {
     expect(ctx.args.positionals).toEqual(['a', 'b']);
     expect(ctx.globals).toEqual({ directory: '/r', yes: true });
     expect(ctx.args.flags.to).toBe('/x');
+    expect(await runCli(['state', 'odd'], { root, globals, io })).toBe(4);
   });
 
   it('prints help with examples at every level', async () => {

@@ -68,6 +68,5 @@ export const buildCommand: Command = {
     io.stdout(`wrote ${result.manifestBin}\nwrote ${result.manifestJsonc}\n`);
     io.stdout(timingTable(result.timings, result.steps, performance.now() - started));
     io.stdout(`Build finished successfully at ${new Date().toISOString()}\n`);
-    return 0;
   },
 };

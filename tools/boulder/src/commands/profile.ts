@@ -16,7 +16,6 @@ const list: Command = {
         ...Object.entries(p.repositories).map(([rid, r]) => ` - ${rid} = ${r.uri} [${r.priority}]`),
       ]),
     );
-    return 0;
   },
 };
 
@@ -50,7 +49,6 @@ const add: Command = {
       `saved profile ${r.id} to ${r.file}`,
       ...r.refreshed.map((u) => `refreshed ${u.repository} (${u.bytes} bytes)`),
     ]);
-    return 0;
   },
 };
 
@@ -70,7 +68,6 @@ const update: Command = {
     commandReport(ctx).result(refreshed, (list) =>
       list.map((u) => `refreshed ${u.repository} (${u.bytes} bytes) → ${u.path}`),
     );
-    return 0;
   },
 };
 

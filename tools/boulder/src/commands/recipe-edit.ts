@@ -26,7 +26,6 @@ export const bumpCommand: Command = {
     // A stone.yaml or the directory holding it (the original wrote to a directory path).
     const r = await bumpRecipeFile(flagString(args, 'recipe') ?? args.positionals[0] ?? '.', n);
     commandReport(ctx).result(r, `${r.file}: release ${r.from} → ${r.to}`);
-    return 0;
   },
 };
 
@@ -73,6 +72,5 @@ export const updateCommand: Command = {
       onHashing: (uri) => report.note(`hashing ${uri}`),
     });
     report.result(r, dryRun ? r.text : `${r.file}: ${r.name} ${r.from} → ${version}`);
-    return 0;
   },
 };

@@ -39,6 +39,5 @@ export const expandCommand: Command = {
         `Added by macros: ${x.actionDependencies.join(' ') || '(none)'}`,
       ].join(''),
     );
-    return 0;
   },
 };

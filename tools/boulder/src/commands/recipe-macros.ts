@@ -37,6 +37,5 @@ export const macrosCommand: Command = {
     const report = commandReport(ctx);
     if (found) report.result(found.breakpoint ?? found.action ?? found.definition, macroText(found));
     else report.result(listing, listingText);
-    return 0;
   },
 };

@@ -57,6 +57,5 @@ export const newCommand: Command = {
       `wrote ${dir}/monitoring.yaml${monitoring.id === undefined ? '' : ` (release-monitoring id ${monitoring.id})`}`,
       `next: fill in what says UPDATE, then \`boulder build ${dir}\``,
     ]);
-    return 0;
   },
 };

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type Command, commandReport, EXIT, flagString } from '@serpent/cli';
+import { type Command, commandReport, flagString } from '@serpent/cli';
 import { readSecretKey, signIndex, writeIndex } from '@serpent/repository';
 
 export const indexCommand: Command = {
@@ -62,6 +62,5 @@ export const indexCommand: Command = {
         ? [`Signed it with key ${signed.keyId}: ${signed.path} (timestamp ${signed.timestamp})`]
         : []),
     ]);
-    return EXIT.ok;
   },
 };

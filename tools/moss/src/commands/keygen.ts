@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type Command, commandReport, EXIT } from '@serpent/cli';
+import { type Command, commandReport } from '@serpent/cli';
 import { publicKeyPathFor, writeKeyPair } from '@serpent/repository';
 
 export const keygenCommand: Command = {
@@ -24,6 +24,5 @@ export const keygenCommand: Command = {
       `Secret key ${key.id} written to ${path} (keep it secret)\n` +
         `Public key written to ${publicKeyPathFor(path)}:\n  ${key.publicKey.base64}`,
     );
-    return EXIT.ok;
   },
 };

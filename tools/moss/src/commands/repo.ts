@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { type Command, EXIT, flagInt, flagString } from '@serpent/cli';
+import { type Command, flagInt, flagString } from '@serpent/cli';
 import { parsePublicKey } from '@serpent/repository';
 import type { RepositoryInfo } from '@serpent/system';
 import { withRoot } from './with-root.js';
@@ -55,7 +55,6 @@ const add: Command = {
       });
       const ids = keys.map((k) => parsePublicKey(k).id);
       report.result(r, `${r.repo} added${ids.length > 0 ? `, trusting key ${ids.join(', ')}` : ''}`);
-      return EXIT.ok;
     });
   },
 };
@@ -96,7 +95,6 @@ const list: Command = {
         ],
         empty: 'No repositories have been configured yet',
       });
-      return EXIT.ok;
     }),
 };
 
@@ -119,7 +117,6 @@ const oneRepo = (
         { repo: id, [name === 'remove' ? 'removed' : 'active']: name !== 'disable' },
         `${id} ${done}`,
       );
-      return EXIT.ok;
     });
   },
 });
@@ -136,7 +133,6 @@ const update: Command = {
   run: (ctx) =>
     withRoot(ctx, async (root, report) => {
       report.result(await root.repositories.refresh(ctx.args.positionals), '');
-      return EXIT.ok;
     }),
 };
 

@@ -30,7 +30,6 @@ const list: Command = {
     withRoot(ctx, async (root, report) => {
       const states = await root.states.list();
       report.result(states.map(stateJson), () => states.flatMap((st) => [...stateLines(st), '']));
-      return EXIT.ok;
     }),
 };
 
@@ -41,7 +40,6 @@ const active: Command = {
     withRoot(ctx, async (root, report) => {
       const s = await root.states.active();
       report.result(s ? stateJson(s) : null, s ? stateLines(s) : 'No state is active in this root');
-      return EXIT.ok;
     }),
 };
 
@@ -67,7 +65,6 @@ const activate: Command = {
       const r = await root.states.activate(id, { skipTriggers: ctx.args.flags['skip-triggers'] === true });
       const archived = r.previousStateId !== null ? ` (${r.previousStateId} archived)` : '';
       report.result({ active: id, archived: r.previousStateId }, `State ${id} activated${archived}`);
-      return EXIT.ok;
     });
   },
 };
@@ -99,7 +96,6 @@ function removeStates(ctx: CommandContext, which: { keep: number } | { ids: numb
         ? await root.states.remove(which.ids, { confirm })
         : await root.states.prune({ keep: which.keep, confirm });
     report.result({ ...r, states: r.states.map(stateJson) }, pruned(r));
-    return EXIT.ok;
   });
 }
 
@@ -176,7 +172,6 @@ const verify: Command = {
         );
       }
       report.result({ found, after }, 'All issues resolved');
-      return EXIT.ok;
     }),
 };
 
