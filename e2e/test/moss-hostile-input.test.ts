@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeRepositoryIndex, sha256, writePackage } from '@serpent/stone';
+import { encodeBuildManifest, encodeRepositoryIndex, sha256, writePackage } from '@serpent/stone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOSS_BUILT, moss, mossAsync } from './support/paths.js';
 
@@ -194,5 +194,37 @@ describe.skipIf(skip !== undefined)('names and files with control characters or 
     });
     const v = moss(['-D', root, 'install', versioned, '-y', '--json']);
     expect(JSON.parse(v.stdout).error.code).toBe('TX_BAD_PACKAGE_NAME');
+  });
+
+  it('refuses to install a repository index or a build manifest as a package, changing nothing', async () => {
+    const dir = join(work, 'not-packages');
+    mkdirSync(dir, { recursive: true });
+    const pkg = join(dir, 'real.stone');
+    await writePackage(pkg, {
+      meta: meta('real'),
+      entries: [
+        { type: 'regular', target: 'share/real', mode: 0o644, content: new TextEncoder().encode('r') },
+      ],
+      level: 3,
+    });
+    expect(moss(['index', dir]).status).toBe(0);
+    // Named like packages: moss takes an argument ending in .stone as a file to install.
+    const index = join(work, 'index.stone');
+    writeFileSync(index, readFileSync(join(dir, 'stone.index')));
+    const manifest = join(work, 'manifest.stone');
+    writeFileSync(manifest, await encodeBuildManifest([meta('real')]));
+    const root = newRoot('not-packages');
+    for (const [file, kind] of [
+      [index, 'repository index'],
+      [manifest, 'build manifest'],
+    ] as const) {
+      const r = moss(['-D', root, 'install', file, '-y', '--json']);
+      expect(r.status, r.stderr).toBe(1);
+      const err = JSON.parse(r.stdout).error as { code: string; message: string };
+      expect(err.code).toBe('TX_NOT_A_PACKAGE');
+      expect(err.message).toContain(file);
+      expect(err.message.toLowerCase()).toContain(kind);
+    }
+    expect(existsSync(join(root, 'usr'))).toBe(false);
   });
 });

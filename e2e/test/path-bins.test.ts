@@ -62,10 +62,14 @@ describe('moss and boulder on PATH', () => {
     expect(JSON.parse(inspect.stdout)).toBeTypeOf('object');
 
     mkdirSync(join(cwd, 'root'));
+    // Both relative: the root and the stone. (A listing no longer creates anything to look at:
+    // reading commands leave a root as they find it.)
+    const install = tool('moss', ['-D', 'root', 'install', './tiny-1.0-1-1-x86_64.stone', '-y']);
+    expect(install.status, install.stderr).toBe(0);
+    expect(existsSync(join(cwd, 'root', 'usr', '.stateID'))).toBe(true);
     const list = tool('moss', ['-D', 'root', 'list', 'installed', '--json']);
     expect(list.status, list.stderr).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual([]);
-    expect(existsSync(join(cwd, 'root', '.moss'))).toBe(true);
+    expect((JSON.parse(list.stdout) as { name: string }[]).map((p) => p.name)).toEqual(['tiny']);
   });
 
   it('fail with their own error and exit status, nothing from a package manager', () => {

@@ -5,12 +5,18 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 export const LOCK_SCHEMA_FILE = 'moss-lock-1.schema.json';
 export const MODEL_SCHEMA_FILE = 'moss-model-1.schema.json';
 
+// `../schema` from src/ (tests) and from dist/ (the published build) alike. Each URL is written
+// out literally so that the tools' bundler (scripts/bundle.mjs) finds the file, copies it beside
+// the bundle and rewrites the URL; a URL built from a template would point nowhere there.
+const SCHEMA_URLS: Record<string, URL> = {
+  [LOCK_SCHEMA_FILE]: new URL('../schema/moss-lock-1.schema.json', import.meta.url),
+  [MODEL_SCHEMA_FILE]: new URL('../schema/moss-model-1.schema.json', import.meta.url),
+};
+
 function load(name: string): Record<string, unknown> {
-  // `../schema` from src/ (tests) and from dist/ (the published build) alike.
-  return JSON.parse(readFileSync(new URL(`../schema/${name}`, import.meta.url), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+  const url = SCHEMA_URLS[name];
+  if (url === undefined) throw new Error(`no shipped schema named ${name}`);
+  return JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>;
 }
 
 const cache = new Map<string, ValidateFunction>();

@@ -3,6 +3,7 @@ import { SystemError } from '../system-error.js';
 import { prepareQuery } from './prepared.js';
 import {
   closeSqlite,
+  hasTable,
   type OpenSqliteOptions,
   openSqlite,
   type SqliteHandle,
@@ -72,11 +73,10 @@ export class StateDb {
   readonly #list: Database.Statement;
   readonly #deleteSelections: Database.Statement;
   readonly #delete: Database.Statement;
-  // Undefined in a read-only open of a DB the original moss wrote: the table is ours, made by
-  // a migration that a read-only open does not run; such a DB's states name no repositories.
-  readonly #insertRepository: Database.Statement | undefined;
-  readonly #repositories: Database.Statement | undefined;
-  readonly #deleteRepositories: Database.Statement | undefined;
+  /** Undefined in a DB the original wrote, opened read-only: it has no such table (ours). */
+  readonly #repo:
+    | { insert: Database.Statement; list: Database.Statement; delete: Database.Statement }
+    | undefined;
 
   constructor(handle: SqliteHandle<StateSchema>) {
     this.#h = handle;
@@ -109,22 +109,18 @@ export class StateDb {
       'DELETE FROM state_selections WHERE state_id IN (SELECT value FROM json_each(?))',
     );
     this.#delete = raw.prepare('DELETE FROM state WHERE id IN (SELECT value FROM json_each(?))');
-    const hasRepositories =
-      raw
-        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'state_repositories'`)
-        .get() !== undefined;
-    this.#insertRepository = hasRepositories
-      ? raw.prepare(
-          'INSERT INTO state_repositories (state_id, name, uri, priority, index_sha256) VALUES (?, ?, ?, ?, ?)',
-        )
-      : undefined;
-    this.#repositories = hasRepositories
-      ? raw.prepare(
-          'SELECT name, uri, priority, index_sha256 FROM state_repositories WHERE state_id = ? ORDER BY priority DESC, name',
-        )
-      : undefined;
-    this.#deleteRepositories = hasRepositories
-      ? raw.prepare('DELETE FROM state_repositories WHERE state_id IN (SELECT value FROM json_each(?))')
+    this.#repo = hasTable(handle, 'state_repositories')
+      ? {
+          insert: raw.prepare(
+            'INSERT INTO state_repositories (state_id, name, uri, priority, index_sha256) VALUES (?, ?, ?, ?, ?)',
+          ),
+          list: raw.prepare(
+            'SELECT name, uri, priority, index_sha256 FROM state_repositories WHERE state_id = ? ORDER BY priority DESC, name',
+          ),
+          delete: raw.prepare(
+            'DELETE FROM state_repositories WHERE state_id IN (SELECT value FROM json_each(?))',
+          ),
+        }
       : undefined;
   }
 
@@ -169,7 +165,7 @@ export class StateDb {
       for (const s of state.selections)
         this.#insertSelection.run(id, s.packageId, s.explicit ? 1 : 0, s.reason ?? null);
       for (const r of state.repositories ?? [])
-        this.#insertRepository?.run(id, r.name, r.uri, r.priority, r.indexSha256 ?? null);
+        this.#repo?.insert.run(id, r.name, r.uri, r.priority, r.indexSha256 ?? null);
       return id;
     });
   }
@@ -185,7 +181,7 @@ export class StateDb {
       }),
     );
     const repositories = (
-      (this.#repositories?.all(id) ?? []) as Omit<StateSchema['state_repositories'], 'state_id'>[]
+      (this.#repo?.list.all(id) ?? []) as Omit<StateSchema['state_repositories'], 'state_id'>[]
     ).map(
       (r): StateRepository => ({
         name: r.name,
@@ -212,7 +208,7 @@ export class StateDb {
     const list = JSON.stringify([...ids]);
     writeTransaction(this.#h, 'removing states', () => {
       this.#deleteSelections.run(list);
-      this.#deleteRepositories?.run(list);
+      this.#repo?.delete.run(list);
       this.#delete.run(list);
     });
   }

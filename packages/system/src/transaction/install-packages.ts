@@ -9,7 +9,7 @@ import {
   type Selection as ResolvedSelection,
   resolveInstall,
 } from '@serpent/resolve';
-import { type PackageMeta, packageNameProblem, StoneReader } from '@serpent/stone';
+import { FileType, type PackageMeta, packageNameProblem, StoneReader } from '@serpent/stone';
 import type { StateRepository } from '../db/state-db.js';
 import { watchFilesystem } from '../fs/sync-filesystem.js';
 import { stateRepositories } from '../repositories/repository-state.js';
@@ -38,10 +38,29 @@ export async function readLocalStones(paths: readonly string[]): Promise<LocalSt
 /** Stones read at once by readLocalStones: enough to overlap hashing with reading. */
 const READ_CONCURRENCY = 8;
 
+const NOT_PACKAGES: Record<number, string> = {
+  [FileType.Delta]: 'delta',
+  [FileType.Repository]: 'repository index',
+  [FileType.BuildManifest]: 'build manifest',
+};
+
 async function readLocalStone(p: string): Promise<LocalStone> {
   const path = resolve(p);
   const stone = await StoneReader.open(path);
   try {
+    // A repository index or a build manifest has a Meta payload too, but no files: installing
+    // one would record a package that is not there.
+    const type = stone.header.fileType;
+    if (type !== FileType.Binary) {
+      throw new TransactionError(
+        'TX_NOT_A_PACKAGE',
+        `${path}: a ${NOT_PACKAGES[type] ?? `type ${type}`} stone, not a package`,
+        {
+          hint: 'give a package (.stone from boulder); to use a stone.index, add its repository with `moss repo add`',
+          details: { path, fileType: type },
+        },
+      );
+    }
     const [meta, id, st] = await Promise.all([stone.meta(), hashFile(path), stat(path)]);
     const unsafe = packageNameProblem(meta);
     if (unsafe !== undefined) {

@@ -54,6 +54,7 @@ export const exportCommand: Command = {
         what = `the model of ${root.path} (${m.packages.length} package(s), ${m.repositories?.length ?? 0} repositories)`;
       } else {
         const lock = await root.states.exportLock(idText === undefined ? undefined : Number(idText), {
+          // The version the bundler wrote in (no package.json beside a single executable).
           generator: `moss ${versions().version}`,
         });
         text = serializeLock(lock);
