@@ -27,5 +27,6 @@ export interface Command {
   readonly flags?: FlagSpec;
   readonly subcommands?: readonly Command[];
   /** Resolves the exit status; nothing (a command that simply finishes) is 0. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: an async function that returns nothing is Promise<void>, and is meant to fit
   readonly run?: (ctx: CommandContext) => Promise<number | void>;
 }

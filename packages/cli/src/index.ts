@@ -17,6 +17,7 @@ export {
   flagString,
   type ParsedArgs,
   parseFlags,
+  positionalInt,
 } from './parse-flags.js';
 export { type Progress, progressBar } from './progress.js';
 export { EXIT, renderError } from './render-error.js';

@@ -7,6 +7,7 @@ import {
   expandShortcut,
   formatColumns,
   parseFlags,
+  positionalInt,
   runCli,
 } from '../src/index.js';
 
@@ -90,6 +91,17 @@ describe('runCli', () => {
 });
 
 describe('parseFlags', () => {
+  it('reads a whole-number argument, or says what it must be', () => {
+    expect(positionalInt('12', 'a state id', 'tool state activate')).toBe(12);
+    expect(() => positionalInt('1a', 'a state id', 'tool state activate', 'list them')).toThrow(
+      expect.objectContaining({
+        code: 'USAGE',
+        message: 'tool state activate: a state id must be a whole number, not "1a"',
+        hint: 'list them',
+      }),
+    );
+  });
+
   it('clusters switches and takes a glued short value', () => {
     const spec = {
       a: { short: 'a', description: '' },

@@ -1,4 +1,4 @@
-import { type Command, type CommandContext, EXIT, flagInt } from '@serpent/cli';
+import { type Command, type CommandContext, EXIT, flagInt, positionalInt } from '@serpent/cli';
 import { SerpentError, UsageError } from '@serpent/errors';
 import type { PruneResult, StateSummary, VerifyIssue } from '@serpent/system';
 import { exportCommand } from './state-export.js';
@@ -43,15 +43,9 @@ const active: Command = {
     }),
 };
 
-function stateId(text: string | undefined, command: string): number {
-  if (text === undefined || !/^\d+$/.test(text)) {
-    throw new UsageError(
-      `${command}: a state id (a number) is needed${text ? `, not "${text}"` : ''}`,
-      '`moss state list` shows them',
-    );
-  }
-  return Number(text);
-}
+/** A state id argument (the synopsis makes sure there is one). */
+const stateId = (text: string, command: string) =>
+  positionalInt(text, 'a state id', command, '`moss state list` shows them');
 
 const activate: Command = {
   name: 'activate',
@@ -60,7 +54,7 @@ const activate: Command = {
   flags: { 'skip-triggers': { description: 'Do not run system triggers after the swap' } },
   examples: [['moss state activate 3', 'roll back to state 3; the current state stays archived']],
   async run(ctx) {
-    const id = stateId(ctx.args.positionals[0], 'moss state activate');
+    const id = stateId(ctx.args.positionals[0]!, 'moss state activate');
     return withRoot(ctx, async (root, report) => {
       const r = await root.states.activate(id, { skipTriggers: ctx.args.flags['skip-triggers'] === true });
       const archived = r.previousStateId !== null ? ` (${r.previousStateId} archived)` : '';
