@@ -3,6 +3,7 @@
 export { openRoot } from './root/open-root.js';
 export { type PlanSection, planSummary } from './root/plan-summary.js';
 export type {
+  AddedRepository,
   AssetUse,
   Boot,
   BootDirs,
