@@ -17,7 +17,7 @@
 // Run: npx pnpm@10.34.8 --filter @serpent/builder bench   (after a build; the stones are
 // generated once into .bench/, a few minutes). BUILD_ROOT_RUNS=N sets the runs (default 3).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,7 +87,7 @@ if (!existsSync(join(repo, 'stone.index'))) {
   ];
   // Round robin: between them the stand-ins depend on every package of the first replica.
   const depends = standins.map(() => []);
-  replicaOne.forEach((n, i) => depends[i % standins.length].push({ kind: 'name', name: n }));
+  for (const [i, n] of replicaOne.entries()) depends[i % standins.length].push({ kind: 'name', name: n });
   for (const [i, s] of standins.entries()) {
     await writePackage(join(repo, 'standins', `${s.name}-1.0-1-1-x86_64.stone`), {
       level: 1,
@@ -200,7 +200,11 @@ const [first, second, update, other] = [m('first'), m('second'), m('update'), m(
 console.log(
   `\nbuild root: ${r0.first.installed} packages (${packages.length} asked: base + gnu), ${r0.first.entries} entries; repository of ${set.packages} + stand-ins, served over HTTP`,
 );
-console.log(`medians of ${RUNS} runs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+console.log(
+  `medians of ${RUNS} runs, load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} on ${cpus().length} cores`,
+);
 console.log(
   `  first set-up       ${s(first)}  (resolve ${s(step('first', 'resolve'))}, fetch ${s(step('first', 'fetch'))}, precache ${s(step('first', 'precache'))}, register ${s(step('first', 'register'))}, build ${s(step('first', 'build'))}, blit ${s(step('first', 'blit'))})`,
 );

@@ -2,12 +2,13 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RunResult } from '@serpent/container';
 import type { RecipeWarning } from '@serpent/recipe';
+import type { BoulderDirs } from './boulder-dirs.js';
 import type { BuildEvent } from './build-event.js';
 import { type BuildRootEvent, installBuildRoot } from './build-root.js';
 import { openBuildShell } from './build-shell.js';
 import { missingOnHost } from './host-check.js';
 import { type PlanOptions, planFromRecipe, type RecipePlan } from './plan-recipe.js';
-import type { Profile } from './profiles.js';
+import { type Profile, profileOf } from './profiles.js';
 import { type BuildResult, type BuildRoot, buildContainer, runBuild } from './run-build.js';
 import { GUEST, keepWorkspace, workspaceOf } from './workspace.js';
 
@@ -25,6 +26,27 @@ export type RecipeBuildEvent =
 export type RootChoice =
   | 'host'
   | { readonly profile: Profile; readonly mossDir: string; readonly update?: boolean };
+
+/**
+ * The root `boulder build` and `boulder chroot` use: the host's with `host`, else the profile
+ * `profile` (default `DEFAULT_PROFILE`) of the config dirs, through the moss dir; `update`
+ * fetches the profile's indexes again first.
+ */
+export async function chooseRoot(
+  dirs: Pick<BoulderDirs, 'configDirs' | 'mossDir'>,
+  choice: {
+    readonly host?: boolean;
+    readonly profile?: string | undefined;
+    readonly update?: boolean;
+  },
+): Promise<RootChoice> {
+  if (choice.host) return 'host';
+  return {
+    profile: await profileOf(dirs.configDirs, choice.profile),
+    mossDir: dirs.mossDir,
+    ...(choice.update ? { update: true } : {}),
+  };
+}
 
 export interface RecipeBuildOptions extends Pick<PlanOptions, 'buildRelease' | 'jobs' | 'noPgo'> {
   /** A `stone.yaml`, or the directory holding it. */

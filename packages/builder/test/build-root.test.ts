@@ -289,7 +289,7 @@ describe.skipIf(skipSafety !== undefined)('a build cannot change the shared stor
     );
     const output: string[] = [];
     const onEvent = (e: RecipeBuildEvent) => {
-      if (e.type === 'phase-output') output.push(e.chunk);
+      if (e.type === 'phase-output') output.push(e.text);
     };
     await expect(
       buildRecipe({

@@ -1,4 +1,3 @@
-import { explicitRepositories } from '../repositories/explicit-repositories.js';
 import type {
   Candidate,
   InstalledPackage,
@@ -7,6 +6,7 @@ import type {
   SyncChange,
   SyncPlan,
 } from '@serpent/resolve';
+import { explicitRepositories } from '../repositories/explicit-repositories.js';
 import {
   refreshRepositories,
   repositoryCandidates,

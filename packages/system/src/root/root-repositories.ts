@@ -7,6 +7,7 @@ import {
   repositoryCacheDir,
   sanitizeRepositoryId,
   setRepositoryActive,
+  trustedKeysOf,
 } from '@serpent/repository';
 import { explicitRepositories } from '../repositories/explicit-repositories.js';
 import { refreshRepositories, repositoryStatus } from '../repositories/repository-state.js';
@@ -49,7 +50,7 @@ export function rootRepositories(session: RootSession): Repositories {
             onEvent: session.onEvent,
             maxIndexBytes: session.maxIndexBytes,
           });
-          return result!;
+          return { ...result!, keyIds: trustedKeysOf(added).map((k) => k.id) };
         } catch (cause) {
           const restore = before !== undefined && before.source === added.source;
           if (restore) {
