@@ -112,6 +112,12 @@ describe('install --to from explicit repositories', () => {
     const refreshed = await root.repositories.refreshExplicit(explicit());
     expect(refreshed).toEqual([{ repo: 'profile-repo', packages: 3, notModified: true }]);
     expect((await root.repositories.list()).repositories).toEqual([]);
+    // A 304 keeps the rows it had: the packages still resolve, with nothing asked again.
+    const after = await counting(async () => {
+      const plan = await root.plan({ add: ['hello'], to: second, repositories: explicit() });
+      expect(plan.install.map((p) => p.name).sort()).toEqual(['hello', 'libgreet']);
+    });
+    expect(after).toEqual([]);
   });
 
   it('refuses `repositories` with anything but `add`', async () => {

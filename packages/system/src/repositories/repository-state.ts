@@ -207,8 +207,7 @@ export async function refreshRepositoryList(
       },
     });
     await withRepoDb(r.cacheDir, (db) => {
-      const packages: StoredPackage[] = fetched.packages.map((p) => ({ id: p.packageHash, meta: p }));
-      db.replaceAllWithInfo(packages, {
+      const info = {
         uri: fetched.uri,
         sha256: fetched.sha256,
         fetchedAt: fetched.fetchedAt.toISOString(),
@@ -217,7 +216,14 @@ export async function refreshRepositoryList(
         ...(fetched.signature
           ? { signedBy: fetched.signature.keyId, signedAt: String(fetched.signature.timestamp) }
           : {}),
-      });
+      };
+      // Not modified, and the rows are of this very index: only the facts change.
+      if (fetched.notModified && previous.sha256 === fetched.sha256 && previous.fetchedAt !== undefined) {
+        db.replaceInfo(info);
+        return;
+      }
+      const packages: StoredPackage[] = fetched.packages.map((p) => ({ id: p.packageHash, meta: p }));
+      db.replaceAllWithInfo(packages, info);
     });
     out.push({ repo: r.id, packages: fetched.packages.length, notModified: fetched.notModified });
     onEvent?.({
