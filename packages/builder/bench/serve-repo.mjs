@@ -33,6 +33,9 @@ const server = createServer((req, res) => {
   if (req.method === 'HEAD') res.end();
   else createReadStream(path).pipe(res);
 });
+// Goes when the benchmark goes, however it ends: its stdin is a pipe from the benchmark.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
 });
