@@ -75,24 +75,17 @@ export async function installBuildRoot(
   });
   const list = profileRepositories(req.profile);
   const t1 = performance.now();
-  const plan = await moss.plan({
-    add: [...req.packages],
-    to: dir,
-    // `boulder`: the cache dirs the original boulder uses for its explicit repositories.
-    repositories: { list, client: 'boulder', ...(req.update ? { update: true } : {}) },
-  });
+  const plan = await moss
+    .plan({
+      add: [...req.packages],
+      to: dir,
+      // `boulder`: the cache dirs the original boulder uses for its explicit repositories.
+      repositories: { list, client: 'boulder', ...(req.update ? { update: true } : {}) },
+    })
+    .catch(targetError(dir, mossDir));
   emit({ type: 'root-step', step: 'resolve', ms: performance.now() - t1 });
   emit({ type: 'root-installing', packages: plan.install.map((p) => p.name) });
-  const result = await moss.commit(plan).catch((err: unknown) => {
-    if (isSerpentError(err) && err.code === 'TX_TARGET_INVALID') {
-      throw new BuildError('BUILD_ROOT_INVALID', `${err.message}`, {
-        hint: 'a build root is hard links into the moss dir: pass --moss-root on the filesystem of --cache-dir',
-        details: { root: dir, mossDir },
-        cause: err,
-      });
-    }
-    throw err;
-  });
+  const result = await moss.commit(plan).catch(targetError(dir, mossDir));
   const target = result.target!;
   emit({
     type: 'root-ready',
@@ -102,6 +95,20 @@ export async function installBuildRoot(
     ms: performance.now() - t0,
   });
   return { path: dir, entries: target.entries, kept: target.kept };
+}
+
+/** moss's TX_TARGET_INVALID (another filesystem than the store, ...) in boulder's words. */
+function targetError(dir: string, mossDir: string): (err: unknown) => never {
+  return (err) => {
+    if (isSerpentError(err) && err.code === 'TX_TARGET_INVALID') {
+      throw new BuildError('BUILD_ROOT_INVALID', err.message, {
+        hint: 'a build root is hard links into the moss dir: pass --moss-root on the filesystem of --cache-dir',
+        details: { root: dir, mossDir },
+        cause: err,
+      });
+    }
+    throw err;
+  };
 }
 
 function forward(e: RootEvent, mossDir: string, emit: (e: BuildRootEvent) => void): void {

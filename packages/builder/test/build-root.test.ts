@@ -246,6 +246,27 @@ describe('build roots from the shared moss dir', () => {
     expect(() => boulderDirs({ mossRoot: '/' })).toThrow('running system');
   });
 
+  it('says before any package is downloaded that a moss dir on another filesystem cannot make the root', async (t) => {
+    if (!existsSync('/dev/shm') || statSync('/dev/shm').dev === statSync(work).dev)
+      return t.skip('no second filesystem (/dev/shm) here');
+    const otherMoss = mkdtempSync(join('/dev/shm', 'build-root-moss-'));
+    try {
+      const dir = join(work, 'cache', 'root', 'elsewhere');
+      const { asked } = await counting(() =>
+        expect(
+          installBuildRoot({ dir, mossDir: otherMoss, profile, packages: PACKAGES }),
+        ).rejects.toMatchObject({
+          code: 'BUILD_ROOT_INVALID',
+          hint: expect.stringContaining('--moss-root'),
+        }),
+      );
+      expect(asked.filter((r) => r.endsWith('.stone'))).toEqual([]);
+      expect(existsSync(join(dir, 'usr'))).toBe(false);
+    } finally {
+      rmSync(otherMoss, { recursive: true, force: true });
+    }
+  });
+
   it('replaces the whole-moss-root build roots of earlier versions', async () => {
     const dir = join(work, 'cache', 'root', 'old');
     mkdirSync(join(dir, '.moss', 'db'), { recursive: true });
