@@ -1,4 +1,4 @@
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { normalizeDigest } from './asset-path.js';
@@ -40,10 +40,12 @@ export interface OpenStoreOptions {
 export async function openStore(root: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const assetsDir = join(root, '.moss', 'assets', 'v2');
   const tempDir = join(root, '.moss', 'assets', 'tmp');
+  let empty: boolean;
   try {
     await mkdir(assetsDir, { recursive: true });
     await mkdir(tempDir, { recursive: true });
     await cleanTempDir(tempDir);
+    empty = (await readdir(assetsDir)).length === 0;
   } catch (err) {
     throw new StoreError(
       'STORE_IO',
@@ -62,7 +64,21 @@ export async function openStore(root: string, opts: OpenStoreOptions = {}): Prom
     new Limiter(opts.writeConcurrency ?? 16),
     opts.batchSync ?? true,
   );
+  state.fresh = empty;
+  state.umask = currentUmask();
   return new DiskStore(root, state);
+}
+
+/** The process umask, or undefined where it cannot be read (a worker thread). */
+function currentUmask(): number | undefined {
+  // Reading it means setting it and back (the argument-less form is deprecated).
+  try {
+    const m = process.umask(0o022);
+    process.umask(m);
+    return m;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Fewer stones than this are unpacked on the calling thread: a worker takes ≈ 30 ms to start. */

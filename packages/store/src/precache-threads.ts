@@ -52,7 +52,12 @@ export async function precacheOnThreads(
     claims: table.buffer,
     progress: opts.onProgress !== undefined,
     index: opts.index ?? true,
+    // Fresh only for the first precacheMany: the opening thread's `present` does not learn
+    // what the threads wrote (results may carry no index), so afterwards it must probe.
+    fresh: state.fresh,
+    umask: state.umask,
   };
+  state.fresh = false;
   const url = new URL('./precache-worker.js', import.meta.url);
   const results = new Array<PrecacheResult>(paths.length);
   const lost = new Map<string, number>();

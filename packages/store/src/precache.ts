@@ -2,7 +2,7 @@ import { syncDir } from '@serpent/durable';
 import type { IndexEntry, LayoutEntry, PackageMeta, StoneReader } from '@serpent/stone';
 import { StoneError, withStone } from '@serpent/stone';
 import { ASSET_MODE, assetModes } from './asset-mode.js';
-import { type AssetOutcome, AssetSink } from './asset-sink.js';
+import { type AssetFinish, type AssetOutcome, AssetSink } from './asset-sink.js';
 import { mapLimit } from './limiter.js';
 import type { PrecacheOptions, PrecacheResult, PrecacheSummary } from './store.js';
 import { StoreError } from './store-error.js';
@@ -134,6 +134,7 @@ async function unpackPass(
   opts: PrecacheOptions,
 ): Promise<{ outcomes: AssetOutcome[]; leftToUs: Set<string> }> {
   const jobs: Promise<AssetOutcome>[] = [];
+  const done: AssetOutcome[] = [];
   const waits: { digest: string; stored: Promise<boolean> }[] = [];
   let assetsDone = 0;
   let bytesDone = 0;
@@ -149,6 +150,12 @@ async function unpackPass(
     });
     reported = bytesDone;
   };
+  const noop = () => {};
+  // Stored at once (no sync to wait for) or a job to wait for.
+  const collect = (f: AssetFinish) => {
+    if (f instanceof Promise) jobs.push(f);
+    else done.push(f);
+  };
 
   let failure: unknown;
   try {
@@ -158,16 +165,20 @@ async function unpackPass(
           assetsDone++;
           const d = entry.digest;
           if (!todo.has(d) || state.present.has(d)) return undefined;
+          const shared = state.shared;
+          if (shared !== undefined && !force) {
+            // On a precacheMany thread the shared table alone decides who writes a content,
+            // this thread's other stones included: whoever loses skips it and reports it, and
+            // it is checked once all threads are done. No claim promise per asset here.
+            if (!shared.table.claim(d)) {
+              shared.lost.set(d, entry.end - entry.start);
+              return undefined;
+            }
+            return new AssetSink(state, d, modes.get(d) ?? ASSET_MODE, collect, noop);
+          }
           const claimed = state.claims.get(d);
           if (claimed !== undefined && !force) {
             waits.push({ digest: d, stored: claimed });
-            return undefined;
-          }
-          // Another thread of this precacheMany writes it (checked once all threads are done).
-          // Not on a forced pass: the claim may be this thread's own, from the stone that failed.
-          const shared = state.shared;
-          if (shared !== undefined && !force && !shared.table.claim(d)) {
-            shared.lost.set(d, entry.end - entry.start);
             return undefined;
           }
           // Claimed until the asset is stored or given up; a repeated index entry of this stone
@@ -185,9 +196,14 @@ async function unpackPass(
             state,
             d,
             modes.get(d) ?? ASSET_MODE,
-            (job) => {
-              jobs.push(job);
-              job.then(
+            (f) => {
+              if (!(f instanceof Promise)) {
+                done.push(f);
+                release(true);
+                return;
+              }
+              jobs.push(f);
+              f.then(
                 () => release(true),
                 () => release(false),
               );
@@ -211,7 +227,7 @@ async function unpackPass(
   // may still be writing once this precache has returned or thrown.
   const settled = await Promise.allSettled(jobs);
   if (failure !== undefined) throw failure;
-  const outcomes: AssetOutcome[] = [];
+  const outcomes: AssetOutcome[] = done;
   for (const o of settled) {
     if (o.status === 'rejected') throw o.reason;
     outcomes.push(o.value);
