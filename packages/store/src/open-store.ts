@@ -141,9 +141,14 @@ class DiskStore implements Store {
     if (threads >= 1) return precacheOnThreads(this.state, paths, opts, threads, perThread);
     const stop = new AbortController();
     const signal = opts.signal === undefined ? stop.signal : AbortSignal.any([opts.signal, stop.signal]);
-    return mapLimit(paths, perThread, async (path) => {
+    const onResult = opts.onResult;
+    return mapLimit(paths, perThread, async (path, i) => {
       try {
         const r = await precacheStone(this.state, path, { ...opts, signal });
+        if (onResult !== undefined) {
+          onResult(i, r);
+          return { ...r, layout: [], index: [] };
+        }
         return opts.index === false ? { ...r, index: [] } : r;
       } catch (err) {
         stop.abort(err);

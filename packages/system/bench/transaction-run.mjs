@@ -22,10 +22,27 @@ if ((mode !== 'install' && mode !== 'remove') || root === undefined || args.leng
 }
 
 const phases = {};
+let rssMax = 0;
+if (process.env.RSS)
+  setInterval(() => {
+    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  }, 50).unref();
 let blitEntries = 0;
 const onEvent = (e) => {
-  if (e.type === 'phase-end') phases[e.phase] = (phases[e.phase] ?? 0) + e.ms;
-  else if (e.type === 'blit-progress') blitEntries = e.total;
+  if (e.type === 'phase-end') {
+    phases[e.phase] = (phases[e.phase] ?? 0) + e.ms;
+    if (process.env.RSS) {
+      console.error(
+        e.phase,
+        'max',
+        Math.round(rssMax / 1048576),
+        'end',
+        Math.round(process.memoryUsage().rss / 1048576),
+        'MB',
+      );
+      rssMax = 0;
+    }
+  } else if (e.type === 'blit-progress') blitEntries = e.total;
   else if (e.type === 'warning') console.error(`warning: ${e.message}`);
 };
 const timed = async (name, fn) => {

@@ -5,6 +5,15 @@ import { LAYOUT_MIGRATIONS, type LayoutSchema } from './layout-schema.js';
 import { idList, prepareQuery } from './prepared.js';
 import { closeSqlite, openSqlite, type SqliteHandle, writeTransaction } from './sqlite-handle.js';
 
+/** Layouts written one package at a time into one transaction: see {@link LayoutDb.openBatch}. */
+export interface LayoutBatch {
+  /** Replaces the layout of one package (within the batch). */
+  add(packageId: string, entries: readonly LayoutEntry[]): void;
+  commit(): void;
+  /** Discards every layout added; a no-op once committed or rolled back. */
+  rollback(): void;
+}
+
 /** One package's layout, as written by {@link LayoutDb.addLayouts}. */
 export interface PackageLayout {
   readonly packageId: string;
@@ -100,6 +109,54 @@ export class LayoutDb {
     ).pluck(true);
   }
 
+  /**
+   * Opens one write transaction that layouts are added to one package at a time, and that
+   * commits (one fsync) or rolls back as a whole: moss writes each package's rows as its stone
+   * finishes unpacking, while the others still unpack, and commits once the assets are on disk.
+   * Nothing is visible to other connections, or survives a crash, before `commit()`. No other
+   * write may run on this database while it is open.
+   */
+  openBatch(): LayoutBatch {
+    const raw = this.#h.raw;
+    const fail = (what: string, cause: unknown): never => {
+      throw new SystemError(
+        'SYSTEM_DB_WRITE',
+        `${this.path}: ${what} failed: ${(cause as Error).message}`,
+        { path: this.path, operation: what },
+        { cause },
+      );
+    };
+    try {
+      raw.prepare('BEGIN IMMEDIATE').run();
+    } catch (cause) {
+      fail('opening a layout batch', cause);
+    }
+    let open = true;
+    const end = (sql: string, what: string) => {
+      if (!open) return;
+      open = false;
+      try {
+        raw.prepare(sql).run();
+      } catch (cause) {
+        if (raw.inTransaction) raw.prepare('ROLLBACK').run();
+        fail(what, cause);
+      }
+    };
+    return {
+      add: (packageId, entries) => {
+        if (!open) throw new Error('layout batch already ended');
+        try {
+          this.#insertRows([{ packageId, entries }]);
+        } catch (cause) {
+          if (cause instanceof SystemError) throw cause;
+          fail(`adding the layout of ${packageId}`, cause);
+        }
+      },
+      commit: () => end('COMMIT', 'committing layouts'),
+      rollback: () => end('ROLLBACK', 'rolling back layouts'),
+    };
+  }
+
   /** Replaces the layout of one package (its old rows go), in one transaction. */
   addLayouts(packageId: string, entries: readonly LayoutEntry[]): void {
     this.addLayoutsBatch([{ packageId, entries }]);
@@ -107,6 +164,11 @@ export class LayoutDb {
 
   /** Replaces the layouts of several packages in one transaction: one fsync for the batch. */
   addLayoutsBatch(batch: readonly PackageLayout[]): void {
+    writeTransaction(this.#h, 'adding layouts', () => this.#insertRows(batch));
+  }
+
+  /** The rows of `batch` (each package's old rows deleted first), inside the caller's transaction. */
+  #insertRows(batch: readonly PackageLayout[]): void {
     for (const { packageId } of batch) {
       if (typeof packageId !== 'string' || packageId.length === 0) {
         throw new SystemError(
@@ -118,29 +180,27 @@ export class LayoutDb {
         );
       }
     }
-    writeTransaction(this.#h, 'adding layouts', () => {
-      this.#delete.run(idList(batch.map((b) => b.packageId)));
-      const params: unknown[] = [];
-      for (const { packageId, entries } of batch) {
-        for (const e of entries) {
-          let v1: string | null = null;
-          let v2: string | null = e.target;
-          if (e.type === 'regular') v1 = hexToDecimal(e.hash);
-          else if (e.type === 'symlink') v1 = e.source;
-          else {
-            // The original puts the target in value1 for every other type.
-            v1 = e.target;
-            v2 = null;
-          }
-          params.push(packageId, e.uid, e.gid, e.mode, e.tag, TYPE_TO_DB[e.type], v1, v2);
-          if (params.length === ROWS_PER_INSERT * 8) {
-            this.#insertMany.run(params);
-            params.length = 0;
-          }
+    this.#delete.run(idList(batch.map((b) => b.packageId)));
+    const params: unknown[] = [];
+    for (const { packageId, entries } of batch) {
+      for (const e of entries) {
+        let v1: string | null = null;
+        let v2: string | null = e.target;
+        if (e.type === 'regular') v1 = hexToDecimal(e.hash);
+        else if (e.type === 'symlink') v1 = e.source;
+        else {
+          // The original puts the target in value1 for every other type.
+          v1 = e.target;
+          v2 = null;
+        }
+        params.push(packageId, e.uid, e.gid, e.mode, e.tag, TYPE_TO_DB[e.type], v1, v2);
+        if (params.length === ROWS_PER_INSERT * 8) {
+          this.#insertMany.run(params);
+          params.length = 0;
         }
       }
-      for (let i = 0; i < params.length; i += 8) this.#insert.run(params.slice(i, i + 8));
-    });
+    }
+    for (let i = 0; i < params.length; i += 8) this.#insert.run(params.slice(i, i + 8));
   }
 
   /** Every entry of the given packages, grouped by package, each in stored order. */
