@@ -318,7 +318,14 @@ export function buildTree(inputs: Iterable<VfsInput>, options: BuildTreeOptions 
   // A loop nothing was placed under is still a broken package set, so every symlink is
   // followed once; the ones something was placed through are the redirects.
   for (const node of placedLinks) {
-    const r = resolve(node.path.split('/').slice(0, -1), [node.name], node.pkg, node.path, false);
+    let r: ReturnType<typeof resolve>;
+    try {
+      r = resolve(node.path.split('/').slice(0, -1), [node.name], node.pkg, node.path, false);
+    } catch (err) {
+      if (options.checkLoops === false && err instanceof VfsError && err.code === 'VFS_SYMLINK_CYCLE')
+        continue;
+      throw err;
+    }
     if (usedAsDir.has(node) && r.ok) redirects.set(node.path, r.dir.join('/'));
   }
 

@@ -1,6 +1,18 @@
+export { type ApplyChangeOptions, type ApplyChangeResult, applyTreeChange } from './apply-tree-change.js';
 export { blit } from './blit.js';
 export { buildTree, EMPTY_FILE_HASH } from './build-tree.js';
 export { mossAssetPath, mossStore } from './moss-store.js';
+export {
+  type DirectoryChange,
+  type DirtyDirectory,
+  type KeptFiles,
+  type OrderedInput,
+  planTreeChange,
+  type TreeChangeInput,
+  type TreeChangePlan,
+  type TreeRebuild,
+} from './plan-tree-change.js';
+export { type Resolution, TreeResolver } from './tree-resolver.js';
 export type {
   AssetSource,
   BlitOptions,

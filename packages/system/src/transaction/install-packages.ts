@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   type Candidate,
@@ -25,8 +25,12 @@ export interface LocalStone {
   readonly meta: PackageMeta;
 }
 
-async function sha256File(path: string): Promise<string> {
+/** Files up to this size are hashed from one read: a stream per stone cost a 1 MiB buffer each. */
+const WHOLE_READ = 8 << 20;
+
+async function sha256File(path: string, size: number): Promise<string> {
   const h = createHash('sha256');
+  if (size <= WHOLE_READ) return h.update(await readFile(path)).digest('hex');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
   return h.digest('hex');
 }
@@ -54,13 +58,9 @@ async function readLocalStone(p: string): Promise<LocalStone> {
   const path = resolve(p);
   const stone = await StoneReader.open(path);
   try {
-    const [meta, id, st] = await Promise.all([stone.meta(), sha256File(path), stat(path)]);
-    return {
-      path,
-      id,
-      size: st.size,
-      meta: { ...meta, packageUri: path, packageHash: id, packageSize: st.size },
-    };
+    const size = stone.size;
+    const [meta, id] = await Promise.all([stone.meta(), sha256File(path, size)]);
+    return { path, id, size, meta: { ...meta, packageUri: path, packageHash: id, packageSize: size } };
   } finally {
     await stone.close();
   }

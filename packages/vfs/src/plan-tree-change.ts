@@ -1,0 +1,323 @@
+import { buildTree } from './build-tree.js';
+import { TreeResolver } from './tree-resolver.js';
+import type { VfsFile, VfsInput, VfsNode, VfsSymlink, VfsTree } from './types.js';
+import { VfsError } from './vfs-error.js';
+
+/** A layout entry with its place in the order a whole state's build reads it. */
+export interface OrderedInput extends VfsInput {
+  /**
+   * Position in the full build's input order (moss: the package's rank among the state's
+   * package ids, then its row id). Only the relative order matters: it decides which of two
+   * identical entries is kept and which directory's mode wins, exactly as in a full build.
+   */
+  readonly order: number;
+}
+
+/**
+ * Regular files of the packages both states keep, found by layout path. moss answers these
+ * from indexes of its layout database; they are the only part of the unchanged system the
+ * plan reads.
+ */
+export interface KeptFiles {
+  /** The kept files whose layout path is one of `paths`. */
+  at(paths: readonly string[]): Iterable<OrderedInput>;
+  /** For each of `dirs`, some kept file whose layout path lies below `dir/` (none if there is none). */
+  under(dirs: readonly string[]): Iterable<OrderedInput>;
+  /** The kept files directly inside one of `dirs` (for directories to bring back to their layout). */
+  within(dirs: readonly string[]): Iterable<OrderedInput>;
+}
+
+/** What one state's tree needs to become another's. */
+export interface TreeChangeInput {
+  /** Directories and symlinks of the packages both states have. */
+  readonly keptStructure: readonly OrderedInput[];
+  /** Every entry of the packages that go. */
+  readonly removed: readonly OrderedInput[];
+  /** Every entry of the packages that come. */
+  readonly added: readonly OrderedInput[];
+  readonly kept: KeptFiles;
+  /**
+   * Directories (canonical, relative to `/usr`) whose contents may differ from the old state's
+   * layout (something wrote there after the tree was made: triggers, people). Their children
+   * are brought to the new state whatever they are on disk.
+   */
+  readonly dirty?: readonly DirtyDirectory[];
+}
+
+export interface DirtyDirectory {
+  readonly path: string;
+  /** Names found in it on disk. */
+  readonly names: readonly string[];
+}
+
+/** A directory to make or to give a mode. */
+export interface DirectoryChange {
+  readonly path: string;
+  readonly mode: number;
+}
+
+/** The operations that turn the old tree into the new one, in the order they are applied. */
+export interface TreeChangePlan {
+  readonly kind: 'change';
+  /** Files and symlinks to unlink (old content known). */
+  readonly unlink: readonly string[];
+  /**
+   * Directories the new state may not have, deepest first: removed when empty, otherwise (still
+   * implied by files of kept packages) given `mode`, the mode of a directory nobody ships.
+   */
+  readonly rmdir: readonly DirectoryChange[];
+  /** Directories to make (or whose mode to set when they exist), parents first. */
+  readonly mkdir: readonly DirectoryChange[];
+  /** Files and symlinks to create, every parent made before. */
+  readonly create: readonly (VfsFile | VfsSymlink)[];
+  /**
+   * Paths whose disk content is unknown (children of dirty directories): made to match the node,
+   * or removed (with anything below) when the node is undefined.
+   */
+  readonly converge: readonly { readonly path: string; readonly node: VfsNode | undefined }[];
+  /** Entries of the new state the plan placed (the changed packages' and those they touch). */
+  readonly placed: number;
+}
+
+/**
+ * The change cannot be planned from the changed packages alone: a symlink that other entries
+ * are placed through changes, which moves entries the plan never read. Build the whole tree.
+ */
+export interface TreeRebuild {
+  readonly kind: 'rebuild';
+  readonly reason: string;
+}
+
+const isLeaf = (n: VfsNode | undefined): n is VfsFile | VfsSymlink =>
+  n !== undefined && n.kind !== 'directory';
+
+function sameLeaf(a: VfsFile | VfsSymlink, b: VfsFile | VfsSymlink): boolean {
+  if (a.kind === 'regular') return b.kind === 'regular' && a.hash === b.hash && a.mode === b.mode;
+  return b.kind === 'symlink' && a.target === b.target;
+}
+
+const byOrder = (a: OrderedInput, b: OrderedInput) => a.order - b.order;
+const depth = (p: string) => (p === '' ? 0 : p.split('/').length);
+
+/**
+ * Plans the change of a tree from one state to another from the packages that change, without
+ * the entries of the packages both states keep, except where the change touches them. Pure.
+ *
+ * How it stays as strict as a full build: it builds two partial trees with `buildTree` itself,
+ * in the full build's order: every directory and symlink of each state, the files of the
+ * packages that go (old) or come (new), and every kept file at a path the change touches (the
+ * paths of the changed entries and their parent directories, in every spelling symlinks allow)
+ * or below a file or symlink that comes. Every conflict of the new state involves an entry that
+ * comes, and the partial new tree holds both sides of it, so `buildTree` throws the same
+ * `VFS_CONFLICT`, `VFS_UNSAFE_PATH` or `VFS_SYMLINK_CYCLE` a full build would. The plan is the
+ * difference of the two partial trees. A symlink that changes while kept files lie beneath one
+ * of its spellings (or beneath a link resolved through it) would move files the plan never
+ * read: then it answers `rebuild`.
+ */
+export function planTreeChange(input: TreeChangeInput): TreeChangePlan | TreeRebuild {
+  const structure = (i: OrderedInput) => i.entry.type !== 'regular';
+  const addedStructure = input.added.filter(structure);
+  const removedStructure = input.removed.filter(structure);
+  // Loops are left to the partial trees below, which report them after any conflict, as a
+  // full build does.
+  const lenient = { checkLoops: false };
+  const oldStructure = buildTree([...input.keptStructure, ...removedStructure].sort(byOrder), lenient);
+  const newStructure = buildTree([...input.keptStructure, ...addedStructure].sort(byOrder), lenient);
+  const oldR = new TreeResolver(oldStructure);
+  const newR = new TreeResolver(newStructure);
+
+  // Canonical paths of every changed entry, and their parents.
+  const touched = new Set<string>();
+  const addedLeaves: string[] = [];
+  const touch = (path: string) => {
+    for (let p = path; p !== '' && !touched.has(p); p = p.slice(0, Math.max(0, p.lastIndexOf('/'))))
+      touched.add(p);
+  };
+  for (const e of input.removed) touch(oldR.canonical(e.entry.target, e.pkg));
+  for (const e of input.added) {
+    let p: string;
+    try {
+      p = newR.canonical(e.entry.target, e.pkg);
+    } catch (err) {
+      // A hostile path, or one through a loop: the partial tree below refuses it as a full build
+      // would (and reports a conflict placed before it first).
+      if (err instanceof VfsError) continue;
+      throw err;
+    }
+    touch(p);
+    if (e.entry.type !== 'directory') addedLeaves.push(p);
+  }
+  const dirtyChildren: string[] = [];
+  for (const d of input.dirty ?? []) {
+    touch(d.path);
+    for (const name of d.names) {
+      const p = d.path === '' ? name : `${d.path}/${name}`;
+      dirtyChildren.push(p);
+      touched.add(p);
+    }
+  }
+
+  const spellings = (paths: Iterable<string>): string[] | undefined => {
+    const out = new Set<string>();
+    for (const p of paths) {
+      for (const r of [oldR, newR]) {
+        const a = r.aliases(p);
+        if (a === undefined) return undefined;
+        for (const s of a) out.add(s);
+      }
+    }
+    return [...out];
+  };
+  const touchedSpellings = spellings(touched);
+  const leafSpellings = spellings(addedLeaves);
+  const dirtySpellings = spellings((input.dirty ?? []).map((d) => d.path));
+  if (touchedSpellings === undefined || leafSpellings === undefined || dirtySpellings === undefined) {
+    return { kind: 'rebuild', reason: 'a path of the change has too many spellings through symlinks' };
+  }
+  const keptAt = [
+    ...input.kept.at(touchedSpellings),
+    ...(dirtySpellings.length > 0 ? input.kept.within(dirtySpellings) : []),
+  ];
+  const keptUnder = leafSpellings.length === 0 ? [] : [...input.kept.under(leafSpellings)];
+
+  const oldTree = buildTree(
+    [
+      ...input.keptStructure,
+      ...removedStructure,
+      ...input.removed.filter((i) => !structure(i)),
+      ...keptAt,
+    ].sort(byOrder),
+  );
+  const newTree = buildTree(
+    [...input.keptStructure, ...input.added, ...dedup(keptAt, keptUnder)].sort(byOrder),
+  );
+
+  const moved = movedLinks(oldTree, newTree, input.kept);
+  if (moved !== undefined) return { kind: 'rebuild', reason: moved };
+
+  // Every child of a dirty directory is brought to the new state from whatever the disk has:
+  // the names found there, and those either state's layout puts there (one may be missing).
+  const converge = new Set(dirtyChildren);
+  for (const d of input.dirty ?? []) {
+    for (const t of [oldTree, newTree]) {
+      const node = d.path === '' ? t.root : t.get(d.path);
+      if (node?.kind === 'directory') for (const c of node.children) converge.add(c.path);
+    }
+  }
+  return diff(
+    oldTree,
+    newTree,
+    converge,
+    (input.dirty ?? []).map((d) => d.path),
+  );
+}
+
+function dedup(a: readonly OrderedInput[], b: readonly OrderedInput[]): OrderedInput[] {
+  const seen = new Set(a);
+  return [...a, ...b.filter((x) => !seen.has(x))];
+}
+
+/**
+ * A reason to rebuild when a symlink that differs between the trees (or one resolved through
+ * such a symlink) has kept files beneath one of its spellings: those files would move.
+ */
+function movedLinks(oldTree: VfsTree, newTree: VfsTree, kept: KeptFiles): string | undefined {
+  const links = (t: VfsTree) => {
+    const m = new Map<string, VfsSymlink>();
+    for (const n of t.walk()) if (n.kind === 'symlink') m.set(n.path, n);
+    return m;
+  };
+  const oldLinks = links(oldTree);
+  const newLinks = links(newTree);
+  const changed = new Set<string>();
+  for (const [p, l] of oldLinks) if (newLinks.get(p)?.target !== l.target) changed.add(p);
+  for (const [p, l] of newLinks) if (oldLinks.get(p)?.target !== l.target) changed.add(p);
+  // A directory that becomes a symlink, or the reverse, changes a link too (counted above);
+  // so does a path that is a symlink in one tree and a file in the other.
+  if (changed.size === 0) return undefined;
+  const resolvers = [new TreeResolver(oldTree), new TreeResolver(newTree)];
+  // Links resolved through a changed link change where they lead as well.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [r, all] of [
+      [resolvers[0]!, oldLinks],
+      [resolvers[1]!, newLinks],
+    ] as const) {
+      for (const [p, l] of all) {
+        if (changed.has(p)) continue;
+        if (r.follow(l)?.via.some((v) => changed.has(v.path))) {
+          changed.add(p);
+          grew = true;
+        }
+      }
+    }
+  }
+  for (const p of changed) {
+    const spellings = new Set<string>();
+    for (const r of resolvers) {
+      const a = r.aliases(p);
+      if (a === undefined) return `/usr/${p} changes and has too many spellings through symlinks`;
+      for (const s of a) spellings.add(s);
+    }
+    for (const f of kept.under([...spellings])) {
+      return `/usr/${p} changes, and ${f.pkg} places /usr/${f.entry.target} through it`;
+    }
+  }
+  return undefined;
+}
+
+function diff(
+  oldTree: VfsTree,
+  newTree: VfsTree,
+  converge: ReadonlySet<string>,
+  dirtyDirs: readonly string[],
+): TreeChangePlan {
+  const unlink: string[] = [];
+  const rmdir: DirectoryChange[] = [];
+  const mkdir: DirectoryChange[] = [];
+  const create: (VfsFile | VfsSymlink)[] = [];
+  const convergeOps: { path: string; node: VfsNode | undefined }[] = [];
+  const paths = new Set<string>();
+  for (const n of oldTree.walk()) paths.add(n.path);
+  for (const n of newTree.walk()) paths.add(n.path);
+  for (const p of converge) paths.add(p);
+  for (const p of paths) {
+    const o = oldTree.get(p);
+    const n = newTree.get(p);
+    if (converge.has(p)) {
+      convergeOps.push({ path: p, node: n });
+      continue;
+    }
+    if (o?.kind === 'directory') {
+      if (n?.kind === 'directory') {
+        if (n.mode !== o.mode) mkdir.push({ path: p, mode: n.mode });
+        continue;
+      }
+      // Kept files the plan did not read may still imply it: then it stays, as a directory
+      // nobody ships.
+      rmdir.push({ path: p, mode: 0o755 });
+    } else if (isLeaf(o)) {
+      if (isLeaf(n) && sameLeaf(o, n)) continue;
+      unlink.push(p);
+    }
+    if (n?.kind === 'directory') mkdir.push({ path: p, mode: n.mode });
+    else if (isLeaf(n)) create.push(n);
+  }
+  // The directories whose contents are brought back: their own mode too.
+  for (const d of dirtyDirs) {
+    const n = d === '' ? newTree.root : newTree.get(d);
+    if (n?.kind === 'directory') mkdir.push({ path: d, mode: n.mode });
+  }
+  rmdir.sort((a, b) => depth(b.path) - depth(a.path));
+  mkdir.sort((a, b) => depth(a.path) - depth(b.path));
+  convergeOps.sort((a, b) => depth(a.path) - depth(b.path));
+  return {
+    kind: 'change',
+    unlink,
+    rmdir,
+    mkdir,
+    create,
+    converge: convergeOps,
+    placed: newTree.size,
+  };
+}
