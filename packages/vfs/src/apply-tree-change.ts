@@ -30,8 +30,13 @@ export interface ApplyChangeOptions {
    * mode differs from its asset's): each is renamed into the tree once complete.
    */
   readonly tempDir: string;
-  /** Called now and then (every 4,096 operations) and once at the end. */
-  readonly onProgress?: (p: BlitProgress) => void;
+  /** Called every 4,096 operations and at the end of each step (operations done across all steps). */
+  readonly onProgress?: (p: ChangeProgress) => void;
+}
+
+/** Progress of an in-place change: the step under way, operations done of all. */
+export interface ChangeProgress extends BlitProgress {
+  readonly step: 'unlink' | 'rmdir' | 'mkdir' | 'create' | 'converge';
 }
 
 export interface ApplyChangeResult {
@@ -70,8 +75,13 @@ export async function applyTreeChange(
   const total =
     plan.unlink.length + plan.rmdir.length + plan.mkdir.length + plan.create.length + plan.converge.length;
   let done = 0;
+  let current: ChangeProgress['step'] = 'unlink';
   const step = () => {
-    if ((++done & 4095) === 0) options.onProgress?.({ done, total });
+    if ((++done & 4095) === 0) options.onProgress?.({ step: current, done, total });
+  };
+  const stepDone = (next: ChangeProgress['step'] | undefined) => {
+    options.onProgress?.({ step: current, done, total });
+    if (next !== undefined) current = next;
   };
   const at = (p: string) => (p === '' ? root : `${root}/${p}`);
   const counts = { unlinked: 0, links: 0, symlinks: 0, emptyFiles: 0, copies: 0, converged: 0 };
@@ -226,6 +236,18 @@ export async function applyTreeChange(
     }
   };
 
+  // What no state has (a trigger's cache, a stray file) goes first, so that the directories
+  // it was in can be removed when the new state has no use for them.
+  for (const { path, node } of plan.converge) {
+    if (node !== undefined) continue;
+    guard(path, 'removing', () => {
+      if (!isRealDir(parentOf(path))) return;
+      if (lstatSync(at(path), { throwIfNoEntry: false }) === undefined) return;
+      removeAny(path);
+      counts.converged++;
+    });
+    step();
+  }
   for (const p of plan.unlink) {
     guard(p, 'removing', () => {
       // A parent that is no longer a directory was replaced already (an interrupted run).
@@ -242,6 +264,7 @@ export async function applyTreeChange(
     });
     step();
   }
+  stepDone('rmdir');
   for (const d of plan.rmdir) {
     guard(d.path, 'removing directory', () => {
       // Gone, or replaced by what the new state has there, by an interrupted run.
@@ -260,10 +283,12 @@ export async function applyTreeChange(
     });
     step();
   }
+  stepDone('mkdir');
   for (const d of plan.mkdir) {
     guard(d.path, 'making directory', () => makeDir(d.path, d.mode));
     step();
   }
+  stepDone('create');
   for (const n of plan.create) {
     guard(n.path, 'creating', () => {
       if (!isRealDir(parentOf(n.path))) {
@@ -274,16 +299,11 @@ export async function applyTreeChange(
     });
     step();
   }
+  stepDone('converge');
   for (const { path, node } of plan.converge) {
+    if (node === undefined) continue; // removed with the unlinks
     guard(path, 'restoring', () => {
       if (!isRealDir(parentOf(path))) return;
-      if (node === undefined) {
-        if (lstatSync(at(path), { throwIfNoEntry: false }) !== undefined) {
-          removeAny(path);
-          counts.converged++;
-        }
-        return;
-      }
       if (matches(node)) return;
       counts.converged++;
       if (node.kind === 'directory') {
@@ -298,7 +318,7 @@ export async function applyTreeChange(
     });
     step();
   }
-  options.onProgress?.({ done: total, total });
+  stepDone(undefined);
   return {
     ...counts,
     removedDirs,

@@ -1,4 +1,9 @@
-export { type ApplyChangeOptions, type ApplyChangeResult, applyTreeChange } from './apply-tree-change.js';
+export {
+  type ApplyChangeOptions,
+  type ApplyChangeResult,
+  applyTreeChange,
+  type ChangeProgress,
+} from './apply-tree-change.js';
 export { blit } from './blit.js';
 export { buildTree, EMPTY_FILE_HASH } from './build-tree.js';
 export { mossAssetPath, mossStore } from './moss-store.js';

@@ -1,6 +1,6 @@
 import { buildTree } from './build-tree.js';
 import { TreeResolver } from './tree-resolver.js';
-import type { VfsFile, VfsInput, VfsNode, VfsSymlink, VfsTree } from './types.js';
+import type { VfsDirectory, VfsFile, VfsInput, VfsNode, VfsSymlink, VfsTree } from './types.js';
 import { VfsError } from './vfs-error.js';
 
 /** A layout entry with its place in the order a whole state's build reads it. */
@@ -97,6 +97,19 @@ function sameLeaf(a: VfsFile | VfsSymlink, b: VfsFile | VfsSymlink): boolean {
 }
 
 const byOrder = (a: OrderedInput, b: OrderedInput) => a.order - b.order;
+
+/** A directory nobody ships, there because files are (mode 0755, as buildTree makes them). */
+function impliedDirectory(path: string): VfsDirectory {
+  return {
+    kind: 'directory',
+    path,
+    name: path.slice(path.lastIndexOf('/') + 1),
+    pkg: '',
+    mode: 0o755,
+    implicit: true,
+    children: [],
+  };
+}
 const depth = (p: string) => (p === '' ? 0 : p.split('/').length);
 
 /**
@@ -204,10 +217,25 @@ export function planTreeChange(input: TreeChangeInput): TreeChangePlan | TreeReb
       if (node?.kind === 'directory') for (const c of node.children) converge.add(c.path);
     }
   }
+  // A name found on disk that neither partial tree has may still be a directory the new state
+  // has, implied by kept files the plan did not read (`/usr/share` of a whole system): asked
+  // of the index, one kept file below it is enough.
+  const implied = new Set<string>();
+  for (const p of dirtyChildren) {
+    if (newTree.get(p) !== undefined) continue;
+    const spelled = spellings([p]);
+    if (spelled === undefined)
+      return { kind: 'rebuild', reason: `/usr/${p} has too many spellings through symlinks` };
+    for (const _ of input.kept.under(spelled)) {
+      implied.add(p);
+      break;
+    }
+  }
   return diff(
     oldTree,
     newTree,
     converge,
+    implied,
     (input.dirty ?? []).map((d) => d.path),
   );
 }
@@ -270,6 +298,7 @@ function diff(
   oldTree: VfsTree,
   newTree: VfsTree,
   converge: ReadonlySet<string>,
+  implied: ReadonlySet<string>,
   dirtyDirs: readonly string[],
 ): TreeChangePlan {
   const unlink: string[] = [];
@@ -285,7 +314,11 @@ function diff(
     const o = oldTree.get(p);
     const n = newTree.get(p);
     if (converge.has(p)) {
-      convergeOps.push({ path: p, node: n });
+      const node = n ?? (implied.has(p) ? impliedDirectory(p) : undefined);
+      // A directory is made (or given its mode, or put in place of a file) with the others,
+      // before anything is created in it; the rest is compared with the disk at the end.
+      if (node?.kind === 'directory') mkdir.push({ path: p, mode: node.mode });
+      else convergeOps.push({ path: p, node });
       continue;
     }
     if (o?.kind === 'directory') {

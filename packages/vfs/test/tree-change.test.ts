@@ -207,9 +207,21 @@ describe('planTreeChange + applyTreeChange', () => {
       } catch (err) {
         newTree = err as Error;
       }
+      // Every third case, something wrote into the old tree after it was made (a trigger): junk
+      // in /usr and in one of its directories, which are then dirty.
+      const target = join(work, `t${seed}`);
+      await blit(oldTree, target, { store, workers: 0 });
+      const dirty: { path: string; names: string[] }[] = [];
+      if (seed % 3 === 0) {
+        const dirs = [...oldTree.walk()].filter((n) => n.kind === 'directory').map((n) => n.path);
+        const d = dirs.length > 0 ? dirs[seed % dirs.length]! : '';
+        writeFileSync(join(target, 'junk'), 'x');
+        if (d !== '') mkdirSync(join(target, d, 'cache', 'deep'), { recursive: true });
+        for (const p of new Set(['', d])) dirty.push({ path: p, names: readdirSync(join(target, p)) });
+      }
       let plan: ReturnType<typeof planTreeChange>;
       try {
-        plan = planTreeChange(input(c));
+        plan = planTreeChange({ ...input(c), dirty });
       } catch (err) {
         expect(newTree, `seed ${seed}: the full build refuses too`).toBeInstanceOf(Error);
         expect((err as { code: string }).code, `seed ${seed}`).toBe((newTree as { code?: string }).code);
@@ -221,8 +233,6 @@ describe('planTreeChange + applyTreeChange', () => {
         rebuilds++;
         continue;
       }
-      const target = join(work, `t${seed}`);
-      await blit(oldTree, target, { store, workers: 0 });
       mkdirSync(join(work, 'tmp'), { recursive: true });
       const opts = { store, tempDir: join(work, 'tmp') };
       // Interrupted somewhere (as by a kill -9), then applied whole, as recovery does.
@@ -234,7 +244,7 @@ describe('planTreeChange + applyTreeChange', () => {
           rmdir: cut >= 1 ? plan.rmdir : [],
           mkdir: cut >= 2 ? plan.mkdir : [],
           create: cut >= 3 ? plan.create.slice(0, plan.create.length >> 1) : [],
-          converge: [],
+          converge: cut >= 3 ? plan.converge.slice(0, plan.converge.length >> 1) : [],
         },
         opts,
       );

@@ -14,6 +14,13 @@ export interface LayoutBatch {
   rollback(): void;
 }
 
+/** A layout row with its id: the id orders a package's entries as a full build reads them. */
+export interface LayoutRow {
+  readonly id: number;
+  readonly packageId: string;
+  readonly entry: LayoutEntry;
+}
+
 /** One package's layout, as written by {@link LayoutDb.addLayouts}. */
 export interface PackageLayout {
   readonly packageId: string;
@@ -74,6 +81,11 @@ export class LayoutDb {
   readonly #selectPart: Database.Statement;
   readonly #hashes: Database.Statement;
   readonly #packages: Database.Statement;
+  readonly #rows: Database.Statement;
+  readonly #structure: Database.Statement;
+  readonly #filesAt: Database.Statement;
+  readonly #filesBetween: Database.Statement;
+  readonly #counts: Database.Statement;
 
   constructor(handle: SqliteHandle<LayoutSchema>) {
     this.#h = handle;
@@ -107,6 +119,65 @@ export class LayoutDb {
       raw,
       k.selectFrom('layout').select('package_id').distinct().orderBy('package_id'),
     ).pluck(true);
+    const columns = 'id, package_id, uid, gid, mode, tag, entry_type, entry_value1, entry_value2';
+    this.#rows = raw
+      .prepare(`SELECT ${columns} FROM layout WHERE package_id IN (SELECT value FROM json_each(?))`)
+      .raw(true);
+    // The partial indexes of migration 20261203000000_change_indexes (INDEXED BY: the planner
+    // must not pick the package index and read every file row of the state).
+    this.#structure = raw
+      .prepare(
+        `SELECT ${columns} FROM layout INDEXED BY layout_structure
+         WHERE entry_type != 'regular' AND package_id IN (SELECT value FROM json_each(?))`,
+      )
+      .raw(true);
+    this.#filesAt = raw
+      .prepare(
+        `SELECT ${columns} FROM layout INDEXED BY layout_file_target
+         WHERE entry_type = 'regular' AND entry_value2 IN (SELECT value FROM json_each(?))`,
+      )
+      .raw(true);
+    this.#filesBetween = raw
+      .prepare(
+        `SELECT ${columns} FROM layout INDEXED BY layout_file_target
+         WHERE entry_type = 'regular' AND entry_value2 > ? AND entry_value2 < ?`,
+      )
+      .raw(true);
+    this.#counts = raw
+      .prepare(
+        `SELECT package_id, count(*) FROM layout WHERE package_id IN (SELECT value FROM json_each(?))
+         GROUP BY package_id`,
+      )
+      .raw(true);
+  }
+
+  /** Every entry of the given packages with its row id, in no particular order. */
+  rowsOf(packageIds: Iterable<string>): LayoutRow[] {
+    return (this.#rows.all(idList(packageIds)) as unknown[][]).map((r) => toRow(r, this.path));
+  }
+
+  /** The directories and symlinks of the given packages (a few thousand for a whole system). */
+  structureOf(packageIds: Iterable<string>): LayoutRow[] {
+    return (this.#structure.all(idList(packageIds)) as unknown[][]).map((r) => toRow(r, this.path));
+  }
+
+  /** Regular files, of any package, whose layout path is one of `paths`. */
+  filesAt(paths: readonly string[]): LayoutRow[] {
+    if (paths.length === 0) return [];
+    return (this.#filesAt.all(JSON.stringify(paths)) as unknown[][]).map((r) => toRow(r, this.path));
+  }
+
+  /** Regular files, of any package, whose layout path lies below `dir/` (at any depth). */
+  *filesUnder(dir: string): Generator<LayoutRow> {
+    // Every path below `dir/` sorts between `dir/` and `dir0` ('0' follows '/').
+    for (const r of this.#filesBetween.iterate(`${dir}/`, `${dir}0`) as Iterable<unknown[]>) {
+      yield toRow(r, this.path);
+    }
+  }
+
+  /** How many layout rows each of the given packages has. */
+  rowCounts(packageIds: Iterable<string>): Map<string, number> {
+    return new Map(this.#counts.all(idList(packageIds)) as [string, number][]);
   }
 
   /**
@@ -273,6 +344,10 @@ export class LayoutDb {
   close(): Promise<void> {
     return closeSqlite(this.#h);
   }
+}
+
+function toRow(row: unknown[], path: string): LayoutRow {
+  return { id: row[0] as number, packageId: row[1] as string, entry: toEntry(row.slice(1), path) };
 }
 
 function toEntry(row: unknown[], path: string): LayoutEntry {

@@ -28,7 +28,8 @@ export async function withRoot<T>(
     const render = r.onEvent;
     r.onEvent = (e) => {
       render(e);
-      if (('phase' in e ? `${e.type}:${e.phase}` : e.type) === killAt) process.kill(process.pid, 'SIGKILL');
+      const key = 'phase' in e ? `${e.type}:${e.phase}` : 'step' in e ? `${e.type}:${e.step}` : e.type;
+      if (key === killAt || (!('phase' in e) && e.type === killAt)) process.kill(process.pid, 'SIGKILL');
     };
   }
   const inst = await openInstallation(rootOf(ctx), {

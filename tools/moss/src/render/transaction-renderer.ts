@@ -4,6 +4,13 @@ import type { TransactionEvent } from '@serpent/system';
 const LABEL: Record<string, string> = {
   precache: 'Precaching',
   blit: 'Blitting',
+  change: 'Changing the spare tree',
+};
+
+const TREE: Record<string, string> = {
+  kept: 'the tree it had made is kept for the next transaction',
+  finished: 'the change of the tree it was making was finished, and the tree kept for the next transaction',
+  discarded: 'the tree it was making was deleted',
 };
 
 /**
@@ -15,6 +22,7 @@ const LABEL: Record<string, string> = {
 export function transactionRenderer(io: CommandIo, options: { json: boolean; verbose: boolean }) {
   let bar: Progress | undefined;
   let blitTotal = 0;
+  let changeTotal = 0;
   const timings: Array<[string, number]> = [];
   const onEvent = (e: TransactionEvent) => {
     if (e.type === 'phase-end') timings.push([e.phase, e.ms]);
@@ -32,7 +40,7 @@ export function transactionRenderer(io: CommandIo, options: { json: boolean; ver
         io.stderr(
           e.outcome === 'completed'
             ? `Recovered: an interrupted transaction was completed; state ${e.stateId} is active\n`
-            : `Recovered: an interrupted transaction was rolled back${e.stateId !== null ? `; state ${e.stateId} is still active` : ''}\n`,
+            : `Recovered: an interrupted transaction was rolled back${e.stateId !== null ? `; state ${e.stateId} is still active` : ''}${e.tree ? `; ${TREE[e.tree]}` : ''}\n`,
         );
         break;
       case 'phase-start':
@@ -46,12 +54,20 @@ export function transactionRenderer(io: CommandIo, options: { json: boolean; ver
         blitTotal = e.total;
         bar?.update(e.done, 'entries', e.total);
         break;
+      case 'change-progress':
+        changeTotal = e.total;
+        bar?.update(e.done, 'changes', e.total);
+        break;
       case 'phase-end':
         bar?.done();
         bar = undefined;
         if (e.phase === 'blit' && blitTotal > 0) {
           io.stderr(
             `${blitTotal.toLocaleString('en-US')} entries blitted in ${(e.ms / 1000).toFixed(2)}s (${Math.round(blitTotal / Math.max(e.ms, 1)).toLocaleString('en-US')}k / s)\n`,
+          );
+        } else if (e.phase === 'change' && changeTotal > 0) {
+          io.stderr(
+            `${changeTotal.toLocaleString('en-US')} entries changed in ${(e.ms / 1000).toFixed(2)}s (the rest of the tree reused)\n`,
           );
         } else if (options.verbose) io.stderr(`${e.phase} done in ${e.ms} ms\n`);
         break;

@@ -1,0 +1,85 @@
+import {
+  type DirtyDirectory,
+  type KeptFiles,
+  type OrderedInput,
+  planTreeChange,
+  type TreeChangePlan,
+  type TreeRebuild,
+} from '@serpent/vfs';
+import type { LayoutRow } from '../db/layout-db.js';
+import type { Installation } from './installation.js';
+import { packageLabel } from './state-tree.js';
+
+/**
+ * Plans the change of a tree holding the layouts of `from` into one holding those of `to`,
+ * reading from the layout database only the packages that change, every directory and symlink
+ * of both states (a few thousand rows for a whole system), and the kept packages' files where
+ * the change touches them (by the path indexes): never the whole system's layout. The order of
+ * every entry is the full build's (packages by id, then row id), so identical entries and
+ * directory modes come out as a full build makes them.
+ */
+export function planStateChange(
+  inst: Installation,
+  from: readonly string[],
+  to: readonly string[],
+  dirty: readonly DirtyDirectory[],
+): TreeChangePlan | TreeRebuild {
+  const db = inst.dbs.layout;
+  const fromSet = new Set(from);
+  const toSet = new Set(to);
+  const kept = new Set(to.filter((p) => fromSet.has(p)));
+  const removed = from.filter((p) => !toSet.has(p));
+  const added = to.filter((p) => !fromSet.has(p));
+  // The full build reads packages in id order: one rank over both states keeps each state's order.
+  const rank = new Map([...new Set([...from, ...to])].sort().map((id, i) => [id, i]));
+  const labels = new Map<string, string>();
+  const label = (id: string) => {
+    let l = labels.get(id);
+    if (l === undefined) {
+      l = packageLabel(inst, id);
+      labels.set(id, l);
+    }
+    return l;
+  };
+  const input = (r: LayoutRow): OrderedInput => ({
+    pkg: label(r.packageId),
+    entry: r.entry,
+    order: (rank.get(r.packageId) as number) * 2 ** 32 + r.id,
+  });
+  const isKept = (r: LayoutRow) => kept.has(r.packageId);
+  const changedRows = db.rowsOf([...removed, ...added]);
+  const keptFiles: KeptFiles = {
+    at: (paths) => db.filesAt(paths).filter(isKept).map(input),
+    under: (dirs) => {
+      const out: OrderedInput[] = [];
+      for (const d of dirs) {
+        for (const r of db.filesUnder(d)) {
+          if (!isKept(r)) continue;
+          out.push(input(r));
+          break;
+        }
+      }
+      return out;
+    },
+    within: (dirs) => {
+      const out: OrderedInput[] = [];
+      for (const d of dirs) {
+        // `/usr` itself (always checked, the ledger is written there) has no range of its own
+        // in the index; its kept files found on disk are read by path (`at`), so only one
+        // deleted by hand from /usr itself would not come back (`state verify` reports it).
+        if (d === '') continue;
+        for (const r of db.filesUnder(d)) {
+          if (isKept(r) && !r.entry.target.slice(d.length + 1).includes('/')) out.push(input(r));
+        }
+      }
+      return out;
+    },
+  };
+  return planTreeChange({
+    keptStructure: db.structureOf(kept).map(input),
+    removed: changedRows.filter((r) => fromSet.has(r.packageId)).map(input),
+    added: changedRows.filter((r) => toSet.has(r.packageId)).map(input),
+    kept: keptFiles,
+    dirty,
+  });
+}
