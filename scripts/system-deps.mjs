@@ -24,6 +24,8 @@ const PACKAGES = [
   ['mtools', 'mcopy'],
   ['dosfstools', 'mkfs.vfat'],
   ['systemd', 'systemd-repart'],
+  // A static shell and env for a real transaction trigger inside a test tree (e2e moss-spare-trees).
+  ['busybox-static', '/bin/busybox'],
 ];
 
 const has = (probe) =>
