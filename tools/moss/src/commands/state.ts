@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type Command, type CommandContext, confirm, EXIT, flagInt } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
 import {
@@ -20,6 +21,8 @@ function stateJson(inst: Installation, id: number) {
     created: s.created.toISOString(),
     packages: s.selections.length,
     active: inst.activeStateId() === s.id,
+    // Whether its /usr tree is on disk: activating it is one swap (else it is made again).
+    tree: inst.activeStateId() === s.id || existsSync(inst.layout.stateUsr(s.id)),
   };
 }
 
@@ -27,7 +30,7 @@ function printState(ctx: CommandContext, inst: Installation, id: number): void {
   const s = stateJson(inst, id);
   if (!s) return;
   ctx.io.stdout(
-    `State #${s.id} - ${s.summary ?? 'system transaction'}${s.active ? ' (active)' : ''}\n` +
+    `State #${s.id} - ${s.summary ?? 'system transaction'}${s.active ? ' (active)' : s.tree ? '' : ' (tree recycled: activating it rebuilds it)'}\n` +
       `Created: ${new Date(s.created).toLocaleString('en-GB', { timeZoneName: 'short' })}\n` +
       (s.description ? `Description: ${s.description}\n` : '') +
       `Packages: ${s.packages}\n\n`,
@@ -85,10 +88,14 @@ function stateId(text: string | undefined, command: string): number {
 
 const activate: Command = {
   name: 'activate',
-  summary: 'Make an earlier state live again (rollback), atomically',
+  summary:
+    'Make an earlier state live again (rollback), atomically: one swap when its tree is kept, else its tree is made again first',
   synopsis: 'ID',
   flags: { 'skip-triggers': { description: 'Do not run system triggers after the swap' } },
-  examples: [['moss state activate 3', 'roll back to state 3; the current state stays archived']],
+  examples: [
+    ['moss state activate 3', 'roll back to state 3; the current state stays archived'],
+    ['moss state list', 'which states have a tree ready (the others are rebuilt when activated)'],
+  ],
   async run(ctx) {
     const id = stateId(ctx.args.positionals[0], 'moss state activate');
     return withRoot(ctx, async (inst, r) => {
@@ -121,7 +128,7 @@ async function prune(ctx: CommandContext, opts: { keep?: number; ids?: number[] 
     if (ctx.globals.json === true) ctx.io.stdout(`${JSON.stringify(res)}\n`);
     else
       ctx.io.stdout(
-        `Removed ${res.statesRemoved} state(s), ${res.packagesRemoved} package(s) no state uses, ${res.assetsRemoved} asset(s) and ${res.downloadsRemoved} download(s); ${(res.bytesFreed / 1048576).toFixed(1)} MiB freed\n`,
+        `Removed ${res.statesRemoved} state(s), ${res.packagesRemoved} package(s) no state uses, ${res.assetsRemoved} asset(s) and ${res.downloadsRemoved} download(s)${res.treesRemoved > 0 ? `, and ${res.treesRemoved} archived tree(s) beyond those kept (rebuilt if activated)` : ''}; ${(res.bytesFreed / 1048576).toFixed(1)} MiB freed\n`,
       );
     return EXIT.ok;
   });
