@@ -8,7 +8,6 @@ import {
 } from '@serpent/vfs';
 import type { LayoutRow } from '../db/layout-db.js';
 import type { Installation } from './installation.js';
-import { packageLabel } from './state-tree.js';
 
 /**
  * Plans the change of a tree holding the layouts of `from` into one holding those of `to`,
@@ -32,15 +31,9 @@ export function planStateChange(
   const added = to.filter((p) => !fromSet.has(p));
   // The full build reads packages in id order: one rank over both states keeps each state's order.
   const rank = new Map([...new Set([...from, ...to])].sort().map((id, i) => [id, i]));
-  const labels = new Map<string, string>();
-  const label = (id: string) => {
-    let l = labels.get(id);
-    if (l === undefined) {
-      l = packageLabel(inst, id);
-      labels.set(id, l);
-    }
-    return l;
-  };
+  // Names for conflict messages, of every package involved, in one query.
+  const labels = inst.dbs.install.labels(rank.keys());
+  const label = (id: string) => labels.get(id) ?? id;
   const input = (r: LayoutRow): OrderedInput => ({
     pkg: label(r.packageId),
     entry: r.entry,

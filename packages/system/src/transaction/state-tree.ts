@@ -17,7 +17,9 @@ export function buildStateTree(inst: Installation, selections: readonly Selectio
   // Packages in id order: the order decides which of two identical entries is kept and which
   // directory mode wins, and an in-place change reproduces exactly this order (change-plan.ts).
   const ids = [...new Set(selections.map((s) => s.packageId))].sort();
-  const labels = new Map(ids.map((id) => [id, packageLabel(inst, id)]));
+  // One query for every label (a getPackage per package was five queries each).
+  const known = inst.dbs.install.labels(ids);
+  const labels = new Map(ids.map((id) => [id, known.get(id) ?? id]));
   const seen = new Set<string>();
   // Streamed from the database straight into the builder (filesLast): materialising the rows
   // first held 400 MB of heap at once for a 357k-entry system (bench/transaction.bench.mjs).
