@@ -60,4 +60,9 @@ export { readStateId } from './transaction/state-id.js';
 export { commitSync, planSync, syncIsEmpty } from './transaction/sync-packages.js';
 export { TransactionError, type TransactionErrorCode } from './transaction/transaction-error.js';
 export type { EventSink, TransactionEvent, TransactionPhase } from './transaction/transaction-event.js';
+export {
+  readTreesConfig,
+  type TreesConfig,
+  treesConfigPath,
+} from './transaction/tree-spares.js';
 export { repairState, type VerifyIssue, type VerifyReport, verifyState } from './transaction/verify-state.js';

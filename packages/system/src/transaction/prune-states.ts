@@ -89,7 +89,7 @@ export async function commitPrune(
     inst.dbs.state.removeStates(ids);
     let bytesFreed = 0;
     for (const id of ids) rmSync(join(L.rootsDir, String(id)), { recursive: true, force: true });
-    const spares = spareTrees(inst);
+    const spares = await spareTrees(inst);
     for (const t of spares) rmSync(dirname(t.usr), { recursive: true, force: true });
     // A tree left by an interrupted run but without a ledger is of no use either.
     rmSync(dirname(L.spareUsr), { recursive: true, force: true });

@@ -1,13 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  collectCommands,
-  loadTriggers,
-  runTriggerCommands,
-  type TriggerPath,
-  triggerFailureError,
-  walkTriggerPaths,
-} from '@serpent/triggers';
+import type { TriggerPath } from '@serpent/triggers';
 import type { VfsTree } from '@serpent/vfs';
 import type { Installation } from './installation.js';
 import { TransactionError } from './transaction-error.js';
@@ -40,6 +33,10 @@ export async function runStateTriggers(
 ): Promise<void> {
   const dir = join(usr, 'share', 'moss', 'triggers');
   if (!existsSync(dir)) return;
+  // Loaded only when the tree has triggers: their schema validator is the heaviest module a
+  // transaction would otherwise load (a tenth of the engine's start).
+  const { collectCommands, loadTriggers, runTriggerCommands, triggerFailureError, walkTriggerPaths } =
+    await import('@serpent/triggers');
   const loaded = await loadTriggers([dir]);
   for (const w of loaded.warnings) {
     onEvent?.({

@@ -48,8 +48,8 @@ export async function planStage(
   const { onEvent } = options;
   const packages = selectedPackages(selections);
   if (options.spares && options.tree === undefined) {
-    const planned = await phase(onEvent, 'plan', () => {
-      const choice = chooseSpare(inst, packages, spareTrees(inst));
+    const planned = await phase(onEvent, 'plan', async () => {
+      const choice = chooseSpare(inst, packages, await spareTrees(inst));
       if (choice === undefined) return undefined;
       const { spare } = choice;
       const dirty = dirtyDirectories(spare.usr, spare.ledger, spare.sealedMs);

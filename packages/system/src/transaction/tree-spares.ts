@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { selectStates } from '@serpent/boot';
 import { parse } from 'yaml';
 import { readBootConfig } from '../boot/boot-config.js';
 import { bootStates } from '../boot/sync-boot-entries.js';
@@ -64,9 +63,10 @@ export interface SpareTree {
  * menu shows, counted the way the boot sync selects them. Empty when moss manages no boot
  * entries for this root (an image with no boot directory configured).
  */
-export function bootProtectedStates(inst: Installation): Set<number> {
+export async function bootProtectedStates(inst: Installation): Promise<Set<number>> {
   const config = readBootConfig(inst.root);
   if (resolve(inst.root) !== '/' && !config.bootDir) return new Set();
+  const { selectStates } = await import('@serpent/boot');
   const active = inst.activeStateId();
   const states = bootStates(inst).map((s) => ({ id: String(s.id), createdAt: new Date(s.createdAt) }));
   return new Set(
@@ -83,7 +83,10 @@ export function bootProtectedStates(inst: Installation): Set<number> {
  * ledger and, archived, say it is its state's (`.stateID`): a tree exchanged by something else
  * is never trusted.
  */
-export function spareTrees(inst: Installation, except: ReadonlySet<number> = new Set()): SpareTree[] {
+export async function spareTrees(
+  inst: Installation,
+  except: ReadonlySet<number> = new Set(),
+): Promise<SpareTree[]> {
   const L = inst.layout;
   const { keepTrees } = readTreesConfig(inst.root);
   const live = inst.activeStateId();
@@ -94,7 +97,7 @@ export function spareTrees(inst: Installation, except: ReadonlySet<number> = new
     .sort((a, b) => b - a);
   // The newest keepTrees - 1 archived trees stay (the live one is about to join them).
   const kept = new Set(archived.slice(0, Math.max(0, keepTrees - 1)));
-  const protectedIds = bootProtectedStates(inst);
+  const protectedIds = await bootProtectedStates(inst);
   const out: SpareTree[] = [];
   for (const id of archived) {
     if (kept.has(id) || protectedIds.has(id)) continue;
