@@ -187,6 +187,7 @@ try {
     String(removeFull.state),
   ]);
   // From here every tree is kept, so nothing is spare: the same kinds of change, built whole.
+  mkdirSync(join(root, 'etc', 'moss'), { recursive: true });
   writeFileSync(join(root, 'etc', 'moss', 'states.yaml'), 'keep-trees: 1000\n');
   const syncFull = transaction('9. sync: the same 10%, every tree kept (full rebuild)', [
     'sync',

@@ -4,13 +4,8 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readTreesConfig, TransactionError } from '../src/index.js';
-import {
-  dirtyDirectories,
-  dropLedger,
-  LEDGER_FILE,
-  readLedger,
-  writeLedger,
-} from '../src/transaction/tree-ledger.js';
+import { dirtyDirectories, scanDirtyDirectories } from '../src/transaction/dirty-scan.js';
+import { dropLedger, LEDGER_FILE, readLedger, writeLedger } from '../src/transaction/tree-ledger.js';
 import { tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
@@ -50,14 +45,19 @@ describe('tree ledger', () => {
     writeLedger(usr, { version: 1, packages: [], rows: 0, dirs });
     const { ledger, sealedMs } = readLedger(usr)!;
     await tick();
-    expect(dirtyDirectories(usr, ledger, sealedMs)).toEqual([{ path: '', names: ['bin', 'lib', 'share'] }]);
+    expect(dirtyDirectories(usr, ledger.dirs, sealedMs)).toEqual([
+      { path: '', names: ['bin', 'lib', 'share'] },
+    ]);
     // A trigger's cache, a file renamed away, a chmod: each changes its directory's ctime.
     writeFileSync(join(usr, 'share/a/cache'), 'c');
     renameSync(join(usr, 'bin/tool'), join(usr, 'lib/tool'));
     chmodSync(join(usr, 'share/b'), 0o700);
     rmSync(join(usr, 'share/b'), { recursive: true });
     mkdirSync(join(usr, 'share/b'));
-    const dirty = dirtyDirectories(usr, ledger, sealedMs);
+    const dirty = dirtyDirectories(usr, ledger.dirs, sealedMs);
+    // The same from a worker thread (what a transaction uses for a whole system's tree).
+    const many = [...ledger.dirs, ...Array.from({ length: 6000 }, (_, i) => `gone/${i}`)];
+    expect(await scanDirtyDirectories(usr, many, sealedMs)).toEqual(dirty);
     expect(dirty.map((d) => d.path)).toEqual(['', 'bin', 'lib', 'share', 'share/a', 'share/b']);
     expect(dirty.find((d) => d.path === 'share/a')?.names).toEqual(['cache']);
     // moss's own files in /usr are never taken for something to clean.

@@ -10,9 +10,12 @@ export { mossAssetPath, mossStore } from './moss-store.js';
 export {
   type DirectoryChange,
   type DirtyDirectory,
+  finishTreeChange,
   type KeptFiles,
   type OrderedInput,
+  type PreparedTreeChange,
   planTreeChange,
+  prepareTreeChange,
   type TreeChangeInput,
   type TreeChangePlan,
   type TreeRebuild,

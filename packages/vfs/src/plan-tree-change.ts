@@ -7,8 +7,9 @@ import { VfsError } from './vfs-error.js';
 export interface OrderedInput extends VfsInput {
   /**
    * Position in the full build's input order (moss: the package's rank among the state's
-   * package ids, then its row id). Only the relative order matters: it decides which of two
-   * identical entries is kept and which directory's mode wins, exactly as in a full build.
+   * package ids, then its row id), unique to the entry. Only the relative order matters: it
+   * decides which of two identical entries is kept and which directory's mode wins, exactly as
+   * in a full build.
    */
   readonly order: number;
 }
@@ -128,52 +129,64 @@ const depth = (p: string) => (p === '' ? 0 : p.split('/').length);
  * read: then it answers `rebuild`.
  */
 export function planTreeChange(input: TreeChangeInput): TreeChangePlan | TreeRebuild {
+  const prepared = prepareTreeChange(input);
+  return prepared.kind === 'rebuild' ? prepared : finishTreeChange(prepared, input.dirty ?? []);
+}
+
+/**
+ * The first half of {@link planTreeChange}: everything that does not depend on the dirty
+ * directories (both states' structure, where the changed entries land, the kept files there).
+ * A caller that finds the dirty directories at the same time (a scan of the old tree on another
+ * thread) passes them to {@link finishTreeChange} once known.
+ */
+export function prepareTreeChange(input: Omit<TreeChangeInput, 'dirty'>): PreparedTreeChange | TreeRebuild {
   const structure = (i: OrderedInput) => i.entry.type !== 'regular';
   const addedStructure = input.added.filter(structure);
   const removedStructure = input.removed.filter(structure);
-  // Loops are left to the partial trees below, which report them after any conflict, as a
-  // full build does.
+  // Loops are left to the partial trees built later, which report them after any conflict, as
+  // a full build does. With no directory or symlink changing, both states' structure is one.
   const lenient = { checkLoops: false };
   const oldStructure = buildTree([...input.keptStructure, ...removedStructure].sort(byOrder), lenient);
-  const newStructure = buildTree([...input.keptStructure, ...addedStructure].sort(byOrder), lenient);
+  const newStructure =
+    addedStructure.length === 0 && removedStructure.length === 0
+      ? oldStructure
+      : buildTree([...input.keptStructure, ...addedStructure].sort(byOrder), lenient);
   const oldR = new TreeResolver(oldStructure);
-  const newR = new TreeResolver(newStructure);
+  const newR = oldStructure === newStructure ? oldR : new TreeResolver(newStructure);
 
   // Canonical paths of every changed entry, and their parents.
   const touched = new Set<string>();
   const addedLeaves: string[] = [];
+  const removedLeaves = new Set<string>();
   const touch = (path: string) => {
     for (let p = path; p !== '' && !touched.has(p); p = p.slice(0, Math.max(0, p.lastIndexOf('/'))))
       touched.add(p);
   };
-  for (const e of input.removed) touch(oldR.canonical(e.entry.target, e.pkg));
+  for (const e of input.removed) {
+    const p = oldR.canonical(e.entry.target, e.pkg);
+    touch(p);
+    if (e.entry.type !== 'directory') removedLeaves.add(p);
+  }
   for (const e of input.added) {
     let p: string;
     try {
       p = newR.canonical(e.entry.target, e.pkg);
     } catch (err) {
-      // A hostile path, or one through a loop: the partial tree below refuses it as a full build
+      // A hostile path, or one through a loop: the partial tree refuses it as a full build
       // would (and reports a conflict placed before it first).
       if (err instanceof VfsError) continue;
       throw err;
     }
     touch(p);
-    if (e.entry.type !== 'directory') addedLeaves.push(p);
+    // Kept files below a leaf that comes are a conflict, unless a leaf that goes was there
+    // before (no kept file could lie below it then): an upgrade's files ask for nothing.
+    if (e.entry.type !== 'directory' && !removedLeaves.has(p)) addedLeaves.push(p);
   }
-  const dirtyChildren: string[] = [];
-  for (const d of input.dirty ?? []) {
-    touch(d.path);
-    for (const name of d.names) {
-      const p = d.path === '' ? name : `${d.path}/${name}`;
-      dirtyChildren.push(p);
-      touched.add(p);
-    }
-  }
-
+  const resolvers = oldR === newR ? [oldR] : [oldR, newR];
   const spellings = (paths: Iterable<string>): string[] | undefined => {
     const out = new Set<string>();
     for (const p of paths) {
-      for (const r of [oldR, newR]) {
+      for (const r of resolvers) {
         const a = r.aliases(p);
         if (a === undefined) return undefined;
         for (const s of a) out.add(s);
@@ -183,26 +196,76 @@ export function planTreeChange(input: TreeChangeInput): TreeChangePlan | TreeReb
   };
   const touchedSpellings = spellings(touched);
   const leafSpellings = spellings(addedLeaves);
-  const dirtySpellings = spellings((input.dirty ?? []).map((d) => d.path));
-  if (touchedSpellings === undefined || leafSpellings === undefined || dirtySpellings === undefined) {
+  if (touchedSpellings === undefined || leafSpellings === undefined) {
     return { kind: 'rebuild', reason: 'a path of the change has too many spellings through symlinks' };
   }
+  return {
+    kind: 'prepared',
+    input,
+    removedStructure,
+    touched,
+    spelled: new Set(touchedSpellings),
+    keptAt: [...input.kept.at(touchedSpellings)],
+    keptUnder: leafSpellings.length === 0 ? [] : [...input.kept.under(leafSpellings)],
+    spellings,
+  };
+}
+
+/** What {@link prepareTreeChange} found; opaque to callers. */
+export interface PreparedTreeChange {
+  readonly kind: 'prepared';
+  readonly input: Omit<TreeChangeInput, 'dirty'>;
+  readonly removedStructure: readonly OrderedInput[];
+  readonly touched: ReadonlySet<string>;
+  readonly spelled: ReadonlySet<string>;
+  readonly keptAt: readonly OrderedInput[];
+  readonly keptUnder: readonly OrderedInput[];
+  readonly spellings: (paths: Iterable<string>) => string[] | undefined;
+}
+
+/** The second half of {@link planTreeChange}, once the dirty directories are known. */
+export function finishTreeChange(
+  prepared: PreparedTreeChange,
+  dirty: readonly DirtyDirectory[],
+): TreeChangePlan | TreeRebuild {
+  const { input, spellings } = prepared;
+  const dirtyChildren: string[] = [];
+  const fresh = new Set<string>();
+  const touch = (path: string) => {
+    for (let p = path; p !== '' && !prepared.touched.has(p); p = p.slice(0, Math.max(0, p.lastIndexOf('/'))))
+      fresh.add(p);
+  };
+  for (const d of dirty) {
+    touch(d.path);
+    for (const name of d.names) {
+      const p = d.path === '' ? name : `${d.path}/${name}`;
+      dirtyChildren.push(p);
+      if (!prepared.touched.has(p)) fresh.add(p);
+    }
+  }
+  const freshSpellings = spellings(fresh);
+  const dirtySpellings = spellings(dirty.map((d) => d.path));
+  if (freshSpellings === undefined || dirtySpellings === undefined) {
+    return { kind: 'rebuild', reason: 'a path of the change has too many spellings through symlinks' };
+  }
+  const unasked = freshSpellings.filter((p) => !prepared.spelled.has(p));
   const keptAt = [
-    ...input.kept.at(touchedSpellings),
+    ...prepared.keptAt,
+    ...(unasked.length > 0 ? input.kept.at(unasked) : []),
     ...(dirtySpellings.length > 0 ? input.kept.within(dirtySpellings) : []),
   ];
-  const keptUnder = leafSpellings.length === 0 ? [] : [...input.kept.under(leafSpellings)];
+  const structure = (i: OrderedInput) => i.entry.type !== 'regular';
 
   const oldTree = buildTree(
     [
       ...input.keptStructure,
-      ...removedStructure,
+      ...prepared.removedStructure,
       ...input.removed.filter((i) => !structure(i)),
-      ...keptAt,
+      ...dedup(keptAt, []),
     ].sort(byOrder),
   );
   const newTree = buildTree(
-    [...input.keptStructure, ...input.added, ...dedup(keptAt, keptUnder)].sort(byOrder),
+    [...input.keptStructure, ...input.added, ...dedup(keptAt, prepared.keptUnder)].sort(byOrder),
   );
 
   const moved = movedLinks(oldTree, newTree, input.kept);
@@ -211,7 +274,7 @@ export function planTreeChange(input: TreeChangeInput): TreeChangePlan | TreeReb
   // Every child of a dirty directory is brought to the new state from whatever the disk has:
   // the names found there, and those either state's layout puts there (one may be missing).
   const converge = new Set(dirtyChildren);
-  for (const d of input.dirty ?? []) {
+  for (const d of dirty) {
     for (const t of [oldTree, newTree]) {
       const node = d.path === '' ? t.root : t.get(d.path);
       if (node?.kind === 'directory') for (const c of node.children) converge.add(c.path);
@@ -236,13 +299,20 @@ export function planTreeChange(input: TreeChangeInput): TreeChangePlan | TreeReb
     newTree,
     converge,
     implied,
-    (input.dirty ?? []).map((d) => d.path),
+    dirty.map((d) => d.path),
   );
 }
 
+/** `a` then `b`, each entry once (the same kept file can be found by two lookups). */
 function dedup(a: readonly OrderedInput[], b: readonly OrderedInput[]): OrderedInput[] {
-  const seen = new Set(a);
-  return [...a, ...b.filter((x) => !seen.has(x))];
+  const seen = new Set<number>();
+  const out: OrderedInput[] = [];
+  for (const x of [...a, ...b]) {
+    if (seen.has(x.order)) continue;
+    seen.add(x.order);
+    out.push(x);
+  }
+  return out;
 }
 
 /**

@@ -138,12 +138,13 @@ export class TreeResolver {
       if (out.has(p)) return true;
       out.add(p);
       if (out.size > limit || depth > MAX_HOPS) return false;
-      const parts = p.split('/');
-      // A symlink leading to the directory made of the first k components stands for them.
-      for (let k = 0; k < parts.length; k++) {
-        const links = index.get(parts.slice(0, k).join('/'));
+      if (index.size === 0) return true;
+      // A symlink leading to the directory made of the path's leading components stands for
+      // them: `/usr` itself (''), then each directory up to the parent.
+      for (let end = 0; end !== -1 && end < p.length; end = p.indexOf('/', end + 1)) {
+        const links = index.get(p.slice(0, end));
         if (links === undefined) continue;
-        const rest = parts.slice(k).join('/');
+        const rest = end === 0 ? p : p.slice(end + 1);
         for (const l of links) if (!visit(`${l}/${rest}`, depth + 1)) return false;
       }
       return true;

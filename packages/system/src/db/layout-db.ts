@@ -161,17 +161,25 @@ export class LayoutDb {
     return (this.#structure.all(idList(packageIds)) as unknown[][]).map((r) => toRow(r, this.path));
   }
 
-  /** Regular files, of any package, whose layout path is one of `paths`. */
-  filesAt(paths: readonly string[]): LayoutRow[] {
+  /**
+   * Regular files whose layout path is one of `paths`, of the packages in `of` (any package
+   * without it). Rows of other packages are dropped before they are decoded: an upgrade's
+   * paths are each the old and the new package's, and only kept packages' rows are wanted.
+   */
+  filesAt(paths: readonly string[], of?: ReadonlySet<string>): LayoutRow[] {
     if (paths.length === 0) return [];
-    return (this.#filesAt.all(JSON.stringify(paths)) as unknown[][]).map((r) => toRow(r, this.path));
+    const out: LayoutRow[] = [];
+    for (const r of this.#filesAt.all(JSON.stringify(paths)) as unknown[][]) {
+      if (of === undefined || of.has(r[1] as string)) out.push(toRow(r, this.path));
+    }
+    return out;
   }
 
-  /** Regular files, of any package, whose layout path lies below `dir/` (at any depth). */
-  *filesUnder(dir: string): Generator<LayoutRow> {
+  /** Regular files whose layout path lies below `dir/` (at any depth), of the packages in `of`. */
+  *filesUnder(dir: string, of?: ReadonlySet<string>): Generator<LayoutRow> {
     // Every path below `dir/` sorts between `dir/` and `dir0` ('0' follows '/').
     for (const r of this.#filesBetween.iterate(`${dir}/`, `${dir}0`) as Iterable<unknown[]>) {
-      yield toRow(r, this.path);
+      if (of === undefined || of.has(r[1] as string)) yield toRow(r, this.path);
     }
   }
 

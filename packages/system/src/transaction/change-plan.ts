@@ -1,8 +1,10 @@
 import {
   type DirtyDirectory,
+  finishTreeChange,
   type KeptFiles,
   type OrderedInput,
-  planTreeChange,
+  type PreparedTreeChange,
+  prepareTreeChange,
   type TreeChangePlan,
   type TreeRebuild,
 } from '@serpent/vfs';
@@ -23,6 +25,19 @@ export function planStateChange(
   to: readonly string[],
   dirty: readonly DirtyDirectory[],
 ): TreeChangePlan | TreeRebuild {
+  const prepared = prepareStateChange(inst, from, to);
+  return prepared.kind === 'rebuild' ? prepared : finishTreeChange(prepared, dirty);
+}
+
+/**
+ * planStateChange up to what needs the dirty directories (`@serpent/vfs` prepareTreeChange):
+ * the database reads and both states' structure, while the old tree is scanned elsewhere.
+ */
+export function prepareStateChange(
+  inst: Installation,
+  from: readonly string[],
+  to: readonly string[],
+): PreparedTreeChange | TreeRebuild {
   const db = inst.dbs.layout;
   const fromSet = new Set(from);
   const toSet = new Set(to);
@@ -39,15 +54,13 @@ export function planStateChange(
     entry: r.entry,
     order: (rank.get(r.packageId) as number) * 2 ** 32 + r.id,
   });
-  const isKept = (r: LayoutRow) => kept.has(r.packageId);
   const changedRows = db.rowsOf([...removed, ...added]);
   const keptFiles: KeptFiles = {
-    at: (paths) => db.filesAt(paths).filter(isKept).map(input),
+    at: (paths) => db.filesAt(paths, kept).map(input),
     under: (dirs) => {
       const out: OrderedInput[] = [];
       for (const d of dirs) {
-        for (const r of db.filesUnder(d)) {
-          if (!isKept(r)) continue;
+        for (const r of db.filesUnder(d, kept)) {
           out.push(input(r));
           break;
         }
@@ -61,18 +74,17 @@ export function planStateChange(
         // in the index; its kept files found on disk are read by path (`at`), so only one
         // deleted by hand from /usr itself would not come back (`state verify` reports it).
         if (d === '') continue;
-        for (const r of db.filesUnder(d)) {
-          if (isKept(r) && !r.entry.target.slice(d.length + 1).includes('/')) out.push(input(r));
+        for (const r of db.filesUnder(d, kept)) {
+          if (!r.entry.target.slice(d.length + 1).includes('/')) out.push(input(r));
         }
       }
       return out;
     },
   };
-  return planTreeChange({
+  return prepareTreeChange({
     keptStructure: db.structureOf(kept).map(input),
     removed: changedRows.filter((r) => fromSet.has(r.packageId)).map(input),
     added: changedRows.filter((r) => toSet.has(r.packageId)).map(input),
     kept: keptFiles,
-    dirty,
   });
 }

@@ -5,17 +5,19 @@ import {
   applyTreeChange,
   blit,
   type DirtyDirectory,
+  finishTreeChange,
   type TreeChangePlan,
   type VfsTree,
 } from '@serpent/vfs';
 import type { Selection } from '../db/state-db.js';
 import { syncFilesystem } from '../fs/sync-filesystem.js';
-import { planStateChange } from './change-plan.js';
+import { planStateChange, prepareStateChange } from './change-plan.js';
+import { scanDirtyDirectories } from './dirty-scan.js';
 import type { Installation } from './installation.js';
 import type { Journal } from './journal.js';
 import { buildStateTree } from './state-tree.js';
 import { type EventSink, phase } from './transaction-event.js';
-import { dirtyDirectories, dropLedger, readLedger, writeLedger } from './tree-ledger.js';
+import { dropLedger, readLedger, writeLedger } from './tree-ledger.js';
 import { chooseSpare, type SpareTree, spareTrees } from './tree-spares.js';
 
 /** How a transaction makes its new tree: built whole, or changed from a spare tree. */
@@ -52,8 +54,13 @@ export async function planStage(
       const choice = chooseSpare(inst, packages, await spareTrees(inst));
       if (choice === undefined) return undefined;
       const { spare } = choice;
-      const dirty = dirtyDirectories(spare.usr, spare.ledger, spare.sealedMs);
-      const plan = planStateChange(inst, spare.ledger.packages, packages, dirty);
+      // The spare is scanned for what was written to it since it was made on another thread,
+      // while this one reads the databases and lays out both states' structure.
+      const scanning = scanDirtyDirectories(spare.usr, spare.ledger.dirs, spare.sealedMs);
+      scanning.catch(() => {});
+      const prepared = prepareStateChange(inst, spare.ledger.packages, packages);
+      const dirty = await scanning;
+      const plan = prepared.kind === 'rebuild' ? prepared : finishTreeChange(prepared, dirty);
       if (plan.kind === 'rebuild') {
         onEvent?.({ type: 'warning', message: `building the whole tree: ${plan.reason}` });
         return undefined;

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -59,24 +59,4 @@ export function writeLedger(usr: string, ledger: TreeLedger): void {
 /** Removes the ledger: the tree's content is no longer what it says (a change is under way). */
 export function dropLedger(usr: string): void {
   rmSync(join(usr, LEDGER_FILE), { force: true });
-}
-
-/** `/usr` and every directory of the ledger written to since the seal, with the names now in each. */
-export function dirtyDirectories(
-  usr: string,
-  ledger: TreeLedger,
-  sealedMs: number,
-): { path: string; names: string[] }[] {
-  const out: { path: string; names: string[] }[] = [];
-  const list = (rel: string) =>
-    readdirSync(rel === '' ? usr : join(usr, rel)).filter((n) => rel !== '' || !TREE_FILES.has(n));
-  // `/usr` itself changes with every ledger written into it: its few children are always checked.
-  out.push({ path: '', names: list('') });
-  for (const d of ledger.dirs) {
-    const st = lstatSync(join(usr, d), { throwIfNoEntry: false });
-    // Gone or no longer a directory: its parent was written to, and is in the list.
-    if (st === undefined || !st.isDirectory()) continue;
-    if (st.ctimeMs >= sealedMs) out.push({ path: d, names: list(d) });
-  }
-  return out;
 }
