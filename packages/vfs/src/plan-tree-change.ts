@@ -140,6 +140,15 @@ export function planTreeChange(input: TreeChangeInput): TreeChangePlan | TreeReb
  * thread) passes them to {@link finishTreeChange} once known.
  */
 export function prepareTreeChange(input: Omit<TreeChangeInput, 'dirty'>): PreparedTreeChange | TreeRebuild {
+  return prepareSlim(input) ?? prepareFull(input);
+}
+
+/**
+ * The general case: both states' whole structure in every tree (used when a changed entry is
+ * placed through a symlink that changes too, where the slim plan's single structure tree would
+ * put it in the wrong place).
+ */
+function prepareFull(input: Omit<TreeChangeInput, 'dirty'>): PreparedTreeChange | TreeRebuild {
   const structure = (i: OrderedInput) => i.entry.type !== 'regular';
   const addedStructure = input.added.filter(structure);
   const removedStructure = input.removed.filter(structure);
@@ -208,6 +217,184 @@ export function prepareTreeChange(input: Omit<TreeChangeInput, 'dirty'>): Prepar
     keptAt: [...input.kept.at(touchedSpellings)],
     keptUnder: leafSpellings.length === 0 ? [] : [...input.kept.under(leafSpellings)],
     spellings,
+    slim: undefined,
+  };
+}
+
+/** The kept structure a slim plan places, by canonical path, and how to find more of it. */
+interface Slim {
+  readonly resolver: TreeResolver;
+  readonly byPath: ReadonlyMap<string, readonly OrderedInput[]>;
+  /** Kept symlinks the lookups of the changed and kept entries followed. */
+  readonly via: Set<string>;
+}
+
+/**
+ * The usual case, cheap: one structure tree of the packages both states keep, and in the
+ * partial trees only the part of it the change touches (its entries at touched paths and the
+ * symlinks the lookups follow): for a one-package change, tens of entries instead of the
+ * thousands of a whole system's directories and symlinks. Valid when no changed entry is
+ * placed through a symlink that changes and no kept symlink leads through one (undefined
+ * otherwise: the general case), and when a symlink that changes has no kept entry beneath
+ * (else it answers `rebuild`, as the general case would).
+ */
+function prepareSlim(input: Omit<TreeChangeInput, 'dirty'>): PreparedTreeChange | TreeRebuild | undefined {
+  const keptTree = buildTree([...input.keptStructure].sort(byOrder), { checkLoops: false });
+  const r = new TreeResolver(keptTree);
+  const via = new Set<string>();
+  const locateAll = (entries: readonly OrderedInput[], strict: boolean) => {
+    const out = new Map<OrderedInput, string>();
+    for (const e of entries) {
+      let at: { path: string; via: readonly VfsSymlink[] };
+      try {
+        at = r.locate(e.entry.target, e.pkg);
+      } catch (err) {
+        // A hostile or looping path of a package that comes: the partial tree refuses it.
+        if (strict || !(err instanceof VfsError)) throw err;
+        continue;
+      }
+      out.set(e, at.path);
+      for (const l of at.via) via.add(l.path);
+    }
+    return out;
+  };
+  const removedAt = locateAll(input.removed, true);
+  const addedAt = locateAll(input.added, false);
+  // Where the symlinks that come and go are, and what each path leads to before and after.
+  const linkTargets = (at: Map<OrderedInput, string>) => {
+    const m = new Map<string, string>();
+    for (const [e, p] of at) if (e.entry.type === 'symlink') m.set(p, e.entry.source);
+    return m;
+  };
+  const oldLinks = linkTargets(removedAt);
+  const newLinks = linkTargets(addedAt);
+  const linkPaths = new Set([...oldLinks.keys(), ...newLinks.keys()]);
+  // A changed entry below one of them would be misplaced by the kept structure alone.
+  const below = (p: string) => {
+    for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1))
+      if (linkPaths.has(p.slice(0, i))) return true;
+    return false;
+  };
+  for (const p of [...removedAt.values(), ...addedAt.values()]) if (below(p)) return undefined;
+  const keptLink = (p: string) => {
+    const n = keptTree.get(p);
+    return n?.kind === 'symlink' ? n.target : undefined;
+  };
+  const changed = new Set<string>();
+  for (const p of linkPaths) {
+    if ((oldLinks.get(p) ?? keptLink(p)) !== (newLinks.get(p) ?? keptLink(p))) changed.add(p);
+  }
+  if (changed.size > 0) {
+    // Kept symlinks that lead through a changed path change where they lead as well.
+    const affected = new Set(changed);
+    const keptLinks: VfsSymlink[] = [];
+    for (const n of keptTree.walk()) if (n.kind === 'symlink') keptLinks.push(n);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const l of keptLinks) {
+        if (affected.has(l.path)) continue;
+        let through = false;
+        r.follow(l, (dir) => {
+          through ||= affected.has(dir);
+        });
+        if (through) {
+          affected.add(l.path);
+          grew = true;
+        }
+      }
+    }
+    // A changed entry placed through one of those is placed by the general case.
+    for (const e of [...removedAt.keys(), ...addedAt.keys()]) {
+      const at = r.locate(e.entry.target, e.pkg);
+      if (at.via.some((l) => affected.has(l.path))) return undefined;
+    }
+    for (const p of affected) {
+      const spelled = r.aliases(p);
+      if (spelled === undefined)
+        return { kind: 'rebuild', reason: `/usr/${p} has too many spellings through symlinks` };
+      for (const f of input.kept.under(spelled)) {
+        return {
+          kind: 'rebuild',
+          reason: `/usr/${p} changes, and ${f.pkg} places /usr/${f.entry.target} through it`,
+        };
+      }
+      for (const s of input.keptStructure) {
+        if (spelled.some((a) => s.entry.target.startsWith(`${a}/`))) {
+          return {
+            kind: 'rebuild',
+            reason: `/usr/${p} changes, and ${s.pkg} places /usr/${s.entry.target} through it`,
+          };
+        }
+      }
+    }
+  }
+  // The targets of the symlinks that come lead through kept symlinks too (a loop is found
+  // only if every link of it is in the partial tree).
+  for (const [e, p] of addedAt) {
+    if (e.entry.type !== 'symlink') continue;
+    try {
+      const res = r.resolveTarget(p, e.entry.source);
+      if (res.ok) for (const l of res.via) via.add(l.path);
+    } catch (err) {
+      if (!(err instanceof VfsError)) throw err;
+    }
+  }
+  // Where each kept directory and symlink is: its own layout path, unless that path leads
+  // through a symlink the tree redirects through (only those are looked up: a lookup each for
+  // the thousands of a whole system cost more than building the tree).
+  const redirected = keptTree.redirects.map((d) => `${d.link}/`);
+  const byPath = new Map<string, OrderedInput[]>();
+  for (const s of input.keptStructure) {
+    const raw = s.entry.target;
+    const p = redirected.some((l) => raw.startsWith(l)) ? r.canonical(raw, s.pkg) : raw;
+    const list = byPath.get(p);
+    if (list === undefined) byPath.set(p, [s]);
+    else list.push(s);
+  }
+
+  const touched = new Set<string>();
+  const touch = (path: string) => {
+    for (let p = path; p !== '' && !touched.has(p); p = p.slice(0, Math.max(0, p.lastIndexOf('/'))))
+      touched.add(p);
+  };
+  const removedLeaves = new Set<string>();
+  for (const [e, p] of removedAt) {
+    touch(p);
+    if (e.entry.type !== 'directory') removedLeaves.add(p);
+  }
+  const addedLeaves: string[] = [];
+  for (const [e, p] of addedAt) {
+    touch(p);
+    if (e.entry.type !== 'directory' && !removedLeaves.has(p)) addedLeaves.push(p);
+  }
+  const spellings = (paths: Iterable<string>): string[] | undefined => {
+    const out = new Set<string>();
+    for (const p of paths) {
+      const a = r.aliases(p);
+      if (a === undefined) return undefined;
+      for (const s of a) out.add(s);
+    }
+    return [...out];
+  };
+  const touchedSpellings = spellings(touched);
+  const leafSpellings = spellings(addedLeaves);
+  if (touchedSpellings === undefined || leafSpellings === undefined) {
+    return { kind: 'rebuild', reason: 'a path of the change has too many spellings through symlinks' };
+  }
+  const keptAt = [...input.kept.at(touchedSpellings)];
+  const keptUnder = leafSpellings.length === 0 ? [] : [...input.kept.under(leafSpellings)];
+  locateAll(keptAt, false);
+  locateAll(keptUnder, false);
+  return {
+    kind: 'prepared',
+    input,
+    removedStructure: input.removed.filter((i) => i.entry.type !== 'regular'),
+    touched,
+    spelled: new Set(touchedSpellings),
+    keptAt,
+    keptUnder,
+    spellings,
+    slim: { resolver: r, byPath, via },
   };
 }
 
@@ -221,6 +408,7 @@ export interface PreparedTreeChange {
   readonly keptAt: readonly OrderedInput[];
   readonly keptUnder: readonly OrderedInput[];
   readonly spellings: (paths: Iterable<string>) => string[] | undefined;
+  readonly slim: Slim | undefined;
 }
 
 /** The second half of {@link planTreeChange}, once the dirty directories are known. */
@@ -255,21 +443,23 @@ export function finishTreeChange(
     ...(dirtySpellings.length > 0 ? input.kept.within(dirtySpellings) : []),
   ];
   const structure = (i: OrderedInput) => i.entry.type !== 'regular';
+  const kept =
+    prepared.slim === undefined ? input.keptStructure : slimStructure(prepared, fresh, keptAt, dirtyChildren);
 
   const oldTree = buildTree(
     [
-      ...input.keptStructure,
+      ...kept,
       ...prepared.removedStructure,
       ...input.removed.filter((i) => !structure(i)),
       ...dedup(keptAt, []),
     ].sort(byOrder),
   );
-  const newTree = buildTree(
-    [...input.keptStructure, ...input.added, ...dedup(keptAt, prepared.keptUnder)].sort(byOrder),
-  );
+  const newTree = buildTree([...kept, ...input.added, ...dedup(keptAt, prepared.keptUnder)].sort(byOrder));
 
-  const moved = movedLinks(oldTree, newTree, input.kept);
-  if (moved !== undefined) return { kind: 'rebuild', reason: moved };
+  if (prepared.slim === undefined) {
+    const moved = movedLinks(oldTree, newTree, input.kept);
+    if (moved !== undefined) return { kind: 'rebuild', reason: moved };
+  }
 
   // Every child of a dirty directory is brought to the new state from whatever the disk has:
   // the names found there, and those either state's layout puts there (one may be missing).
@@ -301,6 +491,57 @@ export function finishTreeChange(
     implied,
     dirty.map((d) => d.path),
   );
+}
+
+/**
+ * The kept directories and symlinks a slim plan's partial trees hold: those at every touched
+ * path, and every symlink a lookup of a placed entry follows (with what their own lookups follow).
+ */
+function slimStructure(
+  prepared: PreparedTreeChange,
+  fresh: ReadonlySet<string>,
+  keptAt: readonly OrderedInput[],
+  dirtyChildren: readonly string[],
+): OrderedInput[] {
+  const slim = prepared.slim as Slim;
+  const out = new Set<OrderedInput>();
+  // Below a dirty directory's children too: a converge removes what the trees do not have,
+  // and a kept directory deeper down implies every directory above it.
+  if (dirtyChildren.length > 0) {
+    const children = new Set(dirtyChildren);
+    for (const [p, entries] of slim.byPath) {
+      for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) {
+        if (!children.has(p.slice(0, i))) continue;
+        for (const e of entries) out.add(e);
+        break;
+      }
+    }
+  }
+  const links: string[] = [...slim.via];
+  for (const e of keptAt) {
+    try {
+      for (const l of slim.resolver.locate(e.entry.target, e.pkg).via) links.push(l.path);
+    } catch {}
+  }
+  const add = (p: string) => {
+    for (const e of slim.byPath.get(p) ?? []) out.add(e);
+  };
+  for (const p of prepared.touched) add(p);
+  for (const p of fresh) add(p);
+  const seen = new Set<string>();
+  while (links.length > 0) {
+    const l = links.pop() as string;
+    if (seen.has(l)) continue;
+    seen.add(l);
+    for (const e of slim.byPath.get(l) ?? []) {
+      if (out.has(e)) continue;
+      out.add(e);
+      try {
+        for (const v of slim.resolver.locate(e.entry.target, e.pkg).via) links.push(v.path);
+      } catch {}
+    }
+  }
+  return [...out];
 }
 
 /** `a` then `b`, each entry once (the same kept file can be found by two lookups). */

@@ -36,11 +36,28 @@ export class TreeResolver {
     return this.#tree;
   }
 
-  /** Resolves `parts` from the directory `start` (canonical components), like buildTree. */
-  resolve(start: readonly string[], parts: readonly string[]): Resolution {
+  /**
+   * Resolves `parts` from the directory `start` (canonical components), like buildTree.
+   * `passing` is told every directory path (canonical, relative to `/usr`) the lookup steps
+   * into, in order.
+   */
+  resolve(start: readonly string[], parts: readonly string[], passing?: (dir: string) => void): Resolution {
+    return this.#resolve(['usr', ...start], parts, passing);
+  }
+
+  /**
+   * Where the text of a symlink at `linkPath` (canonical) leads, as a directory: relative to
+   * the link's directory, or from the filesystem root when it starts with `/`.
+   */
+  resolveTarget(linkPath: string, target: string): Resolution {
+    const parts = target.split('/');
+    return this.#resolve(target.startsWith('/') ? [] : ['usr', ...linkPath.split('/').slice(0, -1)], parts);
+  }
+
+  #resolve(from: readonly string[], parts: readonly string[], passing?: (dir: string) => void): Resolution {
     const tree = this.#tree;
     // Components from the filesystem root: `usr` first, so `..` above /usr is an escape.
-    const stack: string[] = ['usr', ...start];
+    const stack: string[] = [...from];
     const queue = parts.slice().reverse();
     const via: VfsSymlink[] = [];
     let hops = 0;
@@ -57,9 +74,11 @@ export class TreeResolver {
         stack.push(c);
         continue;
       }
-      const node = tree.get(stack.length === 1 ? c : `${stack.slice(1).join('/')}/${c}`);
+      const here = stack.length === 1 ? c : `${stack.slice(1).join('/')}/${c}`;
+      const node = tree.get(here);
       if (node === undefined || node.kind === 'directory') {
         stack.push(c);
+        passing?.(here);
         continue;
       }
       if (node.kind === 'regular') return { ok: false, why: 'file', node };
@@ -86,6 +105,11 @@ export class TreeResolver {
    * directory should be, as buildTree would.
    */
   canonical(raw: string, pkg: string): string {
+    return this.locate(raw, pkg).path;
+  }
+
+  /** {@link canonical}, with the symlinks followed to get there. */
+  locate(raw: string, pkg: string): { path: string; via: readonly VfsSymlink[] } {
     const parts = splitLayoutPath(raw, pkg);
     const r = this.resolve([], parts.slice(0, -1));
     if (!r.ok) {
@@ -106,17 +130,20 @@ export class TreeResolver {
       );
     }
     const name = parts[parts.length - 1] as string;
-    return r.dir.length === 0 ? name : `${r.dir.join('/')}/${name}`;
+    return { path: r.dir.length === 0 ? name : `${r.dir.join('/')}/${name}`, via: r.via };
   }
 
   /**
    * Where a symlink of the tree leads when used as a directory, and the links followed to get
    * there (itself first); undefined when it leads outside `/usr`, into a file or into a loop.
    */
-  follow(link: VfsSymlink): { dir: string; via: readonly VfsSymlink[] } | undefined {
+  follow(
+    link: VfsSymlink,
+    passing?: (dir: string) => void,
+  ): { dir: string; via: readonly VfsSymlink[] } | undefined {
     let r: Resolution;
     try {
-      r = this.resolve(link.path.split('/').slice(0, -1), [link.name]);
+      r = this.resolve(link.path.split('/').slice(0, -1), [link.name], passing);
     } catch (err) {
       // A loop leads nowhere (a tree built with checkLoops: false may have one).
       if (err instanceof VfsError && err.code === 'VFS_SYMLINK_CYCLE') return undefined;

@@ -86,6 +86,7 @@ export class LayoutDb {
   readonly #filesAt: Database.Statement;
   readonly #filesBetween: Database.Statement;
   readonly #counts: Database.Statement;
+  readonly #present: Database.Statement;
 
   constructor(handle: SqliteHandle<LayoutSchema>) {
     this.#h = handle;
@@ -143,6 +144,9 @@ export class LayoutDb {
          WHERE entry_type = 'regular' AND entry_value2 > ? AND entry_value2 < ?`,
       )
       .raw(true);
+    this.#present = raw
+      .prepare(`SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM layout WHERE package_id = value)`)
+      .pluck(true);
     this.#counts = raw
       .prepare(
         `SELECT package_id, count(*) FROM layout WHERE package_id IN (SELECT value FROM json_each(?))
@@ -181,6 +185,11 @@ export class LayoutDb {
     for (const r of this.#filesBetween.iterate(`${dir}/`, `${dir}0`) as Iterable<unknown[]>) {
       if (of === undefined || of.has(r[1] as string)) yield toRow(r, this.path);
     }
+  }
+
+  /** Which of `packageIds` have layout rows (an index lookup each, not a scan of every row). */
+  withLayouts(packageIds: Iterable<string>): Set<string> {
+    return new Set((this.#present.all(idList(packageIds)) as string[]) ?? []);
   }
 
   /** How many layout rows each of the given packages has. */

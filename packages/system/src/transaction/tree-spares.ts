@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { readBootConfig } from '../boot/boot-config.js';
 import { bootStates } from '../boot/sync-boot-entries.js';
 import type { Installation } from './installation.js';
@@ -28,6 +28,8 @@ export function readTreesConfig(root: string): TreesConfig {
   if (!existsSync(file)) return { keepTrees: 1 };
   let doc: unknown;
   try {
+    // The YAML parser is loaded only for a root that has the file (most have none).
+    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
     doc = parse(readFileSync(file, 'utf8'));
   } catch (cause) {
     throw new TransactionError('TX_ROOT_INVALID', `${file} is not valid YAML`, {
