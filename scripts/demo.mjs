@@ -34,7 +34,7 @@ function walk(dir) {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     const st = lstatSync(p);
-    if (st.isDirectory()) files.push(...walk(p));
+    if (st.isDirectory()) for (const f of walk(p)) files.push(f);
     else files.push({ path: p, mode: st.mode & 0o7777 });
   }
   return files;

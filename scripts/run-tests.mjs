@@ -14,6 +14,10 @@ const rootLint = spawnSync('biome', ['check', 'scripts', 'docs', 'README.md', 'b
   env: { ...process.env, PATH: `${join('node_modules', '.bin')}:${process.env.PATH}` },
 });
 
+// The layering rules (.dependency-cruiser.cjs): libraries never import tools, the pure packages
+// import no I/O package, no file cycles, packages meet only through their indexes.
+const layers = spawnSync(process.execPath, [join('scripts', 'check-layers.mjs')], { stdio: 'inherit' });
+
 const groups = ['packages', 'tools', 'e2e'];
 const projectDirs = () =>
   groups.flatMap((g) => (g === 'e2e' ? ['e2e'] : existsSync(g) ? readdirSync(g).map((d) => join(g, d)) : []));
@@ -43,4 +47,4 @@ for (const dir of projectDirs()) {
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(rootLint.status === 0 ? status : 1);
+process.exit(rootLint.status === 0 && layers.status === 0 ? status : 1);

@@ -10,6 +10,10 @@ export const HAVE_SHARED = existsSync(join(SHARED, 'fixtures'));
 export const NO_SHARED = 'the ../shared folder with the real fixtures is not beside this checkout';
 export const MOSS = join(REPO, 'tools', 'moss', 'bin', 'moss.js');
 export const MOSS_BUILT = existsSync(join(REPO, 'tools', 'moss', 'dist', 'main.js'));
+/** The initrd helper as @serpent/boot's build makes it (absent without a C compiler). */
+export const MOSS_FSTX = join(REPO, 'packages', 'boot', 'dist', 'initrd', 'moss-fstx');
+/** The dracut module's sources, as a distribution installs them under modules.d/90moss. */
+export const DRACUT_MODULE = join(REPO, 'packages', 'boot', 'initrd', 'dracut', '90moss');
 
 /**
  * The environment of a spawned tool: plain output (NO_COLOR), and without the FORCE_COLOR that

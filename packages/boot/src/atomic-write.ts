@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import { copyFileAtomic as durableCopy, writeFileAtomic as durableWrite } from '@serpent/durable';
+import {
+  copyFileAtomic as durableCopy,
+  hashFile as durableHash,
+  writeFileAtomic as durableWrite,
+} from '@serpent/durable';
 import { ioError } from './boot-error.js';
 
 /** Suffix of in-flight copies; a leftover one is a crashed write and is removed by the next sync. */
@@ -31,25 +33,10 @@ export async function copyFileAtomic(source: string, path: string): Promise<void
 
 /** SHA-256 of a file, hex. Undefined when the file does not exist. */
 export async function hashFile(path: string): Promise<string | undefined> {
-  let handle: fsp.FileHandle;
   try {
-    handle = await fsp.open(path, 'r');
+    return await durableHash(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw ioError(path, 'opening for hashing', error);
-  }
-  try {
-    const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-    }
-    return hash.digest('hex');
-  } catch (error) {
     throw ioError(path, 'hashing', error);
-  } finally {
-    await handle.close();
   }
 }

@@ -5,6 +5,7 @@ import { type ElfInfo, fdSource, readElf } from '@serpent/elf';
 import type { CollectedFile } from './collect.js';
 import { assignPackage, type PathRule } from './path-rules.js';
 import { pkgConfigRequires } from './pkg-config.js';
+import { isPythonMetadata, type PythonMetadata, pythonFacts } from './python-metadata.js';
 
 /** What analysis found for one package. */
 export interface Bucket {
@@ -22,6 +23,8 @@ export interface AnalyzeOptions {
   readonly installDir: string;
   /** The root the build ran against, for RPATH lookups: `/` in host mode, the build root otherwise. */
   readonly buildRoot: string;
+  /** The installed Python distributions, as the build root's python3 read them (`readPythonMetadata`). */
+  readonly python?: PythonMetadata;
 }
 
 /**
@@ -64,7 +67,8 @@ function readElfFile(f: CollectedFile): ElfInfo | undefined {
  * Assigns every collected file to its package (last matching rule wins) and derives providers
  * and dependencies as boulder does: `binary()`/`sysbinary()` from `/usr/bin` and `/usr/sbin`;
  * ELF `soname()` providers, RPATH/RUNPATH-aware `soname()` dependencies and `interpreter()`;
- * `pkgconfig()`/`pkgconfig32()` from `.pc` files; `cmake()` from CMake config files.
+ * `pkgconfig()`/`pkgconfig32()` from `.pc` files; `cmake()` from CMake config files;
+ * `python(name)`, `python(name(X.Y))` and `python(dep(X.Y))` from installed distributions.
  * A package never depends on what it provides itself.
  */
 export async function analyzeFiles(
@@ -96,6 +100,11 @@ export async function analyzeFiles(
     }
     if (f.type !== 'directory' && /(?:[^-]Config|-config)\.cmake$/.test(name)) {
       b.providers.add(`cmake(${name.replace(/-?[Cc]onfig\.cmake$/, '')})`);
+    }
+    if (opts.python && isPythonMetadata(f.path)) {
+      const facts = pythonFacts(f.path, opts.python);
+      for (const p of facts?.providers ?? []) b.providers.add(p);
+      for (const d of facts?.depends ?? []) b.depends.add(d);
     }
   }
   for (const b of buckets.values()) for (const p of b.providers) b.depends.delete(p);

@@ -9,7 +9,10 @@ export type BuildErrorCode =
   | 'BUILD_OUTPUT_MISSING'
   | 'BUILD_PROFILE_UNKNOWN'
   | 'BUILD_PROFILE_INVALID'
-  | 'BUILD_ROOT_UNAVAILABLE';
+  | 'BUILD_ROOT_UNAVAILABLE'
+  | 'BUILD_STOPPED_AT_BREAKPOINT'
+  | 'BUILD_PGO_NO_PROFILE'
+  | 'BUILD_DRAFT_FAILED';
 
 export class BuildError extends SerpentError {
   override readonly name = 'SerpentError';

@@ -1,16 +1,44 @@
 import type { PathRule } from './path-rules.js';
 import type { Upstream } from './upstream.js';
 
+/** Where a build stops for a shell in its container (`%break_continue`, `%break_exit`). */
+export interface PhaseBreakpoint {
+  /** `continue`: the build goes on once the shell exits 0; `exit`: the build stops there. */
+  readonly kind: 'continue' | 'exit';
+  /** Where it is written, for messages: the recipe file and line. */
+  readonly file: string;
+  readonly line: number;
+}
+
 /** A phase script, fully macro-expanded shell text. */
 export interface BuildPhase {
   readonly name: 'setup' | 'build' | 'install' | 'check' | 'workload';
   readonly script: string;
+  /**
+   * With breakpoints: the scripts to run in turn instead of `script`, each followed by a shell
+   * at its breakpoint (the last has none).
+   */
+  readonly chunks?: ReadonlyArray<{ readonly script: string; readonly breakpoint?: PhaseBreakpoint }>;
 }
 
-/** One build target (`x86_64`, `emul32/x86_64`) and its phases in run order. */
+/**
+ * Profile-guided optimisation: `one` builds instrumented and runs the workload, `two`
+ * (LLVM context-sensitive) again on top of one's profile, `use` builds with the merged profile;
+ * `none` is a plain build.
+ */
+export type PgoStage = 'one' | 'two' | 'use' | 'none';
+
+/**
+ * One job: a build target (`x86_64`, `emul32/x86_64`) at one PGO stage, its phases in run
+ * order. Jobs run in plan order, each in a fresh copy of the sources.
+ */
 export interface BuildTarget {
   readonly target: string;
+  /** Default `none`. */
+  readonly stage?: PgoStage;
   readonly phases: readonly BuildPhase[];
+  /** The `.profile` of a shell at a breakpoint of this job (or in `boulder chroot`). */
+  readonly shellProfile?: string;
 }
 
 /** A (sub)package: its name and the collection rules that feed it. */

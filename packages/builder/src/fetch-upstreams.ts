@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
+import { mapLimit } from '@serpent/concurrency';
+import { hashFile } from '@serpent/durable';
+import { download } from '@serpent/fetch';
 import { BuildError } from './build-error.js';
+import { upstreamError } from './download-file.js';
 import type { GitUpstream, PlainUpstream, Upstream } from './upstream.js';
 
 export type FetchEvent =
@@ -44,20 +44,10 @@ export async function fetchUpstreams(
   upstreams: readonly Upstream[],
   opts: FetchOptions,
 ): Promise<FetchedUpstream[]> {
-  const results: FetchedUpstream[] = new Array(upstreams.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < upstreams.length) {
-      const i = next++;
-      const u = upstreams[i]!;
-      results[i] = {
-        upstream: u,
-        path: u.kind === 'plain' ? await fetchPlain(u, opts) : await fetchGit(u, opts),
-      };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, upstreams.length) }, worker));
-  return results;
+  return mapLimit(upstreams, opts.concurrency ?? 8, async (u) => ({
+    upstream: u,
+    path: u.kind === 'plain' ? await fetchPlain(u, opts) : await fetchGit(u, opts),
+  }));
 }
 
 async function fetchPlain(u: PlainUpstream, opts: FetchOptions): Promise<string> {
@@ -77,65 +67,15 @@ async function fetchPlain(u: PlainUpstream, opts: FetchOptions): Promise<string>
     await rm(path, { force: true });
   }
   opts.onEvent?.({ type: 'upstream-fetching', uri: u.uri });
-  await mkdir(dirname(path), { recursive: true });
-  const part = `${path}.${process.pid}.part`;
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
+  let bytes: number;
   try {
-    await pipeline(await openSource(u.uri), tap, createWriteStream(part));
+    // Its own .part name per process: two builds may fetch the same tarball at once.
+    ({ bytes } = await download(u.uri, path, { sha256: want, part: `${path}.${process.pid}.part` }));
   } catch (e) {
-    await rm(part, { force: true });
-    if (e instanceof BuildError) throw e;
-    throw new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot fetch ${u.uri}: ${(e as Error).message}`, {
-      hint: 'check the URL, the network, or that the file:// path exists',
-      details: { uri: u.uri },
-      cause: e,
-    });
+    throw upstreamError(e, u.uri, want);
   }
-  const got = hash.digest('hex');
-  if (got !== want) {
-    await rm(part, { force: true });
-    throw new BuildError(
-      'BUILD_UPSTREAM_HASH_MISMATCH',
-      `hash mismatch for ${u.uri}: expected ${want}, got ${got}`,
-      {
-        hint: 'the download is not what the recipe pins: check the URL, or update the hash if the new file is trusted',
-        details: { uri: u.uri, expected: want, actual: got },
-      },
-    );
-  }
-  await rename(part, path);
   opts.onEvent?.({ type: 'upstream-fetched', uri: u.uri, path, bytes });
   return path;
-}
-
-async function openSource(uri: string): Promise<Readable> {
-  if (uri.startsWith('file://')) return createReadStream(fileURLToPath(uri));
-  if (/^https?:\/\//.test(uri)) {
-    const res = await fetch(uri, { redirect: 'follow' });
-    if (!res.ok || !res.body) {
-      throw new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot fetch ${uri}: HTTP ${res.status}`, {
-        hint: 'check the URL; the server answered with an error',
-        details: { uri, status: res.status },
-      });
-    }
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
-  }
-  throw new BuildError(
-    'BUILD_UPSTREAM_UNSUPPORTED',
-    `upstream ${uri}: only http(s)://, file:// and git| are supported`,
-    {
-      hint: 'use an http(s):// or file:// URL, or git|<url> for a repository',
-      details: { uri },
-    },
-  );
 }
 
 /** A bare mirror per repository, updated when the ref is not in it yet. */
@@ -206,12 +146,6 @@ export function git(args: string[], uri: string, soft = false): Promise<number> 
         );
     });
   });
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
 }
 
 async function exists(path: string): Promise<boolean> {

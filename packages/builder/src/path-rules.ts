@@ -1,5 +1,3 @@
-import type { PackageDefinition } from './build-plan.js';
-
 /** A collection rule: files matching `pattern` go to `package`. */
 export interface PathRule {
   readonly pattern: string;
@@ -47,7 +45,9 @@ export function ruleMatches(pattern: string, path: string): boolean {
 }
 
 /** The rules of every package in order; later rules win. */
-export function rulesOf(packages: readonly PackageDefinition[]): PathRule[] {
+export function rulesOf(
+  packages: readonly { readonly name: string; readonly paths?: readonly string[] | undefined }[],
+): PathRule[] {
   return packages.flatMap((p) => (p.paths ?? []).map((pattern) => ({ pattern, package: p.name })));
 }
 

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UsageError } from '@serpent/errors';
 import { parse, stringify } from 'yaml';
 import { BuildError } from './build-error.js';
 
@@ -84,12 +85,7 @@ export async function loadProfiles(configDirs: readonly string[]): Promise<Map<s
     const files = [join(dir, 'profile.yaml')];
     const d = join(dir, 'profile.d');
     const names = await readdir(d).catch(() => [] as string[]);
-    files.push(
-      ...names
-        .filter((n) => n.endsWith('.yaml'))
-        .sort()
-        .map((n) => join(d, n)),
-    );
+    for (const n of names.filter((x) => x.endsWith('.yaml')).sort()) files.push(join(d, n));
     for (const f of files) {
       const text = await readFile(f, 'utf8').catch(() => undefined);
       if (text === undefined) continue;
@@ -111,6 +107,31 @@ export async function saveProfile(configDir: string, profile: Profile): Promise<
   );
   await rename(`${file}.tmp`, file);
   return file;
+}
+
+/**
+ * A repository given on the command line as `name=ID,uri=URL[,priority=N][,description=TEXT]`
+ * (boulder's `profile add -r`); a missing name or URI is a usage error.
+ */
+export function parseRepositorySpec(text: string): [string, ProfileRepository] {
+  const fields = Object.fromEntries(
+    text.split(',').map((kv) => {
+      const eq = kv.indexOf('=');
+      return eq < 0 ? [kv, ''] : [kv.slice(0, eq), kv.slice(eq + 1)];
+    }),
+  );
+  if (!fields.name || !fields.uri) {
+    throw new UsageError(
+      `--repo ${text}: needs name=ID,uri=URL`,
+      'e.g. --repo name=local,uri=file:///srv/repo/stone.index,priority=10',
+    );
+  }
+  const priority = fields.priority === undefined ? 0 : Number(fields.priority);
+  if (!Number.isInteger(priority)) throw new UsageError(`--repo ${text}: priority must be an integer`);
+  return [
+    profileId(fields.name),
+    { description: fields.description ?? '', uri: fields.uri, priority, active: true },
+  ];
 }
 
 /** Looks a profile up, with the known ids in the error. */

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { probeContainer } from '@serpent/container';
-import { extractStone, formatDependency, StoneReader } from '@serpent/stone';
+import { formatDependency, StoneReader } from '@serpent/stone';
+import { extractStone } from '@serpent/vfs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BuildPhase, defaultPackages, mergePackages, runBuild } from '../src/index.ts';
 

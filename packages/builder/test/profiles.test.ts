@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { encodeRepositoryIndex, StoneReader } from '@serpent/stone';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findProfile, loadProfiles, profileId, saveProfile, updateProfile } from '../src/index.ts';
+import {
+  findProfile,
+  loadProfiles,
+  parseRepositorySpec,
+  profileId,
+  saveProfile,
+  updateProfile,
+} from '../src/index.ts';
 
 describe('profiles', () => {
   const dir = mkdtempSync(join(tmpdir(), 'profiles-test-'));
@@ -62,5 +69,14 @@ describe('profiles', () => {
     const reader = await StoneReader.open(got[0]!.path);
     expect(await reader.metas()).toEqual([]);
     await reader.close();
+  });
+
+  it('reads a repository given on the command line, and says what is missing', () => {
+    expect(parseRepositorySpec('name=my repo,uri=file:///srv/stone.index,priority=10')).toEqual([
+      'my_repo',
+      { description: '', uri: 'file:///srv/stone.index', priority: 10, active: true },
+    ]);
+    expect(() => parseRepositorySpec('uri=file:///x')).toThrow('needs name=ID,uri=URL');
+    expect(() => parseRepositorySpec('name=a,uri=b,priority=high')).toThrow('priority must be an integer');
   });
 });

@@ -15,7 +15,15 @@ import { pathToFileURL } from 'node:url';
 import { probeContainer } from '@serpent/container';
 import { formatDependency, StoneReader } from '@serpent/stone';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BuildEvent, type BuildPlan, defaultPackages, mergePackages, runBuild } from '../src/index.ts';
+import {
+  type BuildEvent,
+  type BuildPlan,
+  defaultPackages,
+  mergePackages,
+  openBuildShell,
+  runBuild,
+  workspaceOf,
+} from '../src/index.ts';
 
 const probe = probeContainer();
 if (!probe.ok) console.warn(`skipping build tests: ${probe.reason}`);
@@ -95,9 +103,8 @@ const BUILD = [
 ].join('\n');
 
 describe.skipIf(!probe.ok)('runBuild in host mode', () => {
-  it('builds a library and its -devel split into valid stones and manifests', async () => {
-    const out = join(dir, 'out');
-    mkdirSync(out);
+  it('builds a library and its -devel split into valid stones and manifests, making a missing output dir', async () => {
+    const out = join(dir, 'out', 'made', 'for-it');
     const events: BuildEvent[] = [];
     const up = sourceTarball();
     const result = await runBuild(plan(up, BUILD), {
@@ -223,5 +230,41 @@ describe.skipIf(!probe.ok)('runBuild in host mode', () => {
     expect(err.code).toBe('BUILD_UPSTREAM_HASH_MISMATCH');
     expect(events.some((e) => e.type === 'phase-start')).toBe(false);
     expect(existsSync(join(dir, 'cache-hash', 'build'))).toBe(false);
+  });
+
+  it('refuses an output path that is a file, before any work, and changes nothing', async () => {
+    const file = join(dir, 'out-is-a-file');
+    writeFileSync(file, 'x');
+    const events: BuildEvent[] = [];
+    const err = await runBuild(plan(sourceTarball(), BUILD), {
+      recipeDir: dir,
+      outputDir: file,
+      cacheDir: join(dir, 'cache-file'),
+      root: 'host',
+      onEvent: (e) => events.push(e),
+    }).catch((e) => e);
+    expect(err.code).toBe('BUILD_OUTPUT_MISSING');
+    expect(err.hint).toContain('a missing one is created');
+    expect(events).toEqual([]);
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+});
+
+describe('openBuildShell', () => {
+  it('refuses a root without bash before starting anything', async () => {
+    const root = join(dir, 'no-bash-root');
+    mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
+    await expect(
+      openBuildShell({
+        spec: { root },
+        ws: workspaceOf(join(dir, 'cache-shell'), { name: 'x', version: '1', release: 1 }),
+        target: 'x86_64',
+        profile: '',
+        cwd: '/',
+      }),
+    ).rejects.toMatchObject({
+      code: 'BUILD_ROOT_UNAVAILABLE',
+      message: expect.stringContaining('has no bash'),
+    });
   });
 });

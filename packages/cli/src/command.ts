@@ -17,7 +17,10 @@ export interface Command {
   readonly name: string;
   readonly aliases?: readonly string[];
   readonly summary: string;
-  /** Positional synopsis, e.g. `FILE... [-o DIR]`. */
+  /**
+   * Positional synopsis, e.g. `FILE... [-o DIR]`. When it is only placeholders (`NAME`, `FILE...`,
+   * `[NAME]`), it is also the check: too few or too many arguments are a UsageError.
+   */
   readonly synopsis?: string;
   readonly description?: string;
   readonly examples?: ReadonlyArray<readonly [command: string, what: string]>;

@@ -32,8 +32,14 @@ export function helpText(path: string, cmd: Command, globals: FlagSpec): string 
     );
   }
   if (cmd.description) out.push('', cmd.description.trimEnd());
-  if (cmd.flags && Object.keys(cmd.flags).length > 0) out.push('', 'Options:', ...flagLines(cmd.flags));
-  if (Object.keys(globals).length > 0) out.push('', 'Global options:', ...flagLines(globals));
+  if (cmd.flags && Object.keys(cmd.flags).length > 0) {
+    out.push('', 'Options:');
+    for (const line of flagLines(cmd.flags)) out.push(line);
+  }
+  if (Object.keys(globals).length > 0) {
+    out.push('', 'Global options:');
+    for (const line of flagLines(globals)) out.push(line);
+  }
   if (cmd.examples?.length) {
     out.push('', 'Examples:');
     const w = Math.max(...cmd.examples.map(([c]) => c.length));

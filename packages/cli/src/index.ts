@@ -13,5 +13,12 @@ export {
 } from './parse-flags.js';
 export { type Progress, progressBar } from './progress.js';
 export { EXIT, renderError } from './render-error.js';
+export {
+  createReport,
+  type ListFormat,
+  type Report,
+  type ReportEvent,
+  type ReportOptions,
+} from './report.js';
 export { type CliOptions, expandShortcut, runCli } from './run-cli.js';
 export { style } from './style.js';

@@ -40,7 +40,7 @@ export function parseFlags(args: readonly string[], spec: FlagSpec, command: str
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--') {
-      positionals.push(...args.slice(i + 1));
+      for (const rest of args.slice(i + 1)) positionals.push(rest);
       break;
     }
     if (a.startsWith('--')) {

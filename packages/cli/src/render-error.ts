@@ -27,9 +27,14 @@ export function renderError(err: unknown, io: CommandIo, options: { json?: boole
       return status;
     }
     io.stderr(`error: ${err.message}\n`);
+    // A wrapper often repeats its cause's words (`cannot fetch X: HTTP 404` over `HTTP 404`'s
+    // own error, or the same message twice): a cause already said in full is not said again.
+    const said = [err.message];
     let cause = (err as { cause?: unknown }).cause;
     while (cause instanceof Error) {
-      io.stderr(`  caused by: ${cause.message}\n`);
+      const text = cause.message;
+      if (!said.some((s) => s.includes(text))) io.stderr(`  caused by: ${text}\n`);
+      said.push(text);
       cause = (cause as { cause?: unknown }).cause;
     }
     if (err.hint) io.stderr(`hint: ${err.hint}\n`);

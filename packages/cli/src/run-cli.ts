@@ -3,6 +3,7 @@ import type { Command } from './command.js';
 import type { CommandIo } from './command-io.js';
 import { helpText } from './help-text.js';
 import { type FlagSpec, parseFlags } from './parse-flags.js';
+import { positionalArity, positionalSynopsis } from './positional-arity.js';
 import { EXIT, renderError } from './render-error.js';
 
 export interface CliOptions {
@@ -124,6 +125,15 @@ export async function runCli(rawArgv: readonly string[], options: CliOptions): P
     if (parsed.flags.help) {
       io.stdout(helpText(path.join(' '), cmd, globals));
       return EXIT.ok;
+    }
+    // The synopsis is the declaration: `PACKAGE...` needs one, `NAME URI` exactly two.
+    const arity = positionalArity(cmd.synopsis);
+    const n = parsed.positionals.length;
+    if (arity && (n < arity.min || n > arity.max)) {
+      throw new UsageError(
+        `${full}: ${n < arity.min ? `${positionalSynopsis(cmd.synopsis ?? '')} needed` : `too many arguments (${n})`}`,
+        `Usage: ${full} ${cmd.synopsis}`,
+      );
     }
     const globalFlags: Record<string, string | true | string[]> = {};
     for (const k of Object.keys(globals)) {

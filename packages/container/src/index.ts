@@ -7,3 +7,5 @@ export {
   type RunResult,
   runInContainer,
 } from './run-in-container.js';
+export { type InteractiveOptions, runInteractive } from './run-interactive.js';
+export { reclaimTerminal } from './terminal.js';

@@ -52,10 +52,20 @@ function q(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): string {
+/**
+ * The shell script `unshare` runs: mounts, then `exec chroot` into the command. Its own
+ * failures go to `errFd` (stderr, or fd 3 when the command owns the terminal), which the
+ * command does not inherit.
+ */
+export function setupScript(
+  spec: ContainerSpec,
+  root: string,
+  opts: Pick<RunOptions, 'argv' | 'env' | 'cwd'>,
+  errFd = 2,
+): string {
   const R = q(root);
   const lines = [
-    'fail() { echo "container setup: $*" >&2; exit 125; }',
+    `fail() { echo "container setup: $*" >&${errFd}; exit 125; }`,
     'm() { out=$(mount "$@" 2>&1) || fail "mount $*: $out"; }',
     // A bind mount keeps the flags the host mount has locked (nosuid, nodev ...) and a
     // read-only remount inside a user namespace must repeat them, or the kernel says EPERM.
@@ -97,7 +107,7 @@ function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): strin
   const cwd = opts.cwd ?? '/';
   lines.push(
     `cd ${R} || fail "cd root"`,
-    `exec chroot ${R} /usr/bin/env -i ${env.join(' ')} /bin/sh -c 'cd "$0" && exec "$@"' ${q(cwd)} ${opts.argv.map(q).join(' ')}`,
+    `exec chroot ${R} /usr/bin/env -i ${env.join(' ')} /bin/sh -c 'cd "$0" && exec "$@"' ${q(cwd)} ${opts.argv.map(q).join(' ')}${errFd === 2 ? '' : ` ${errFd}>&-`}`,
   );
   return lines.join('\n');
 }
@@ -112,19 +122,7 @@ function setupScript(spec: ContainerSpec, root: string, opts: RunOptions): strin
 export async function runInContainer(spec: ContainerSpec, opts: RunOptions): Promise<RunResult> {
   const root = await mkdtemp(join(tmpdir(), 'serpent-container-'));
   try {
-    const args = [
-      '--user',
-      '--map-root-user',
-      '--mount',
-      '--pid',
-      '--fork',
-      '--kill-child',
-      '--ipc',
-      '--uts',
-    ];
-    if (!spec.networking) args.push('--net');
-    args.push('--', '/bin/sh', '-c', setupScript(spec, root, opts));
-    const child = spawn('unshare', args, {
+    const child = spawn('unshare', unshareArgs(spec, setupScript(spec, root, opts)), {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
@@ -170,6 +168,13 @@ export async function runInContainer(spec: ContainerSpec, opts: RunOptions): Pro
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** unshare's arguments: the namespaces, then the setup script. */
+export function unshareArgs(spec: ContainerSpec, script: string): string[] {
+  const args = ['--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child', '--ipc', '--uts'];
+  if (!spec.networking) args.push('--net');
+  return [...args, '--', '/bin/sh', '-c', script];
 }
 
 /** Whether this machine lets us create the namespaces, with the reason when it does not. */

@@ -1,3 +1,5 @@
+export { hashFile } from './hash-file.js';
+export { readChunks } from './read-chunks.js';
 export {
   copyFileAtomic,
   type ReplaceOptions,

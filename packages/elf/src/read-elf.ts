@@ -1,5 +1,8 @@
 import { readSync } from 'node:fs';
 import { ElfError } from './elf-error.js';
+import { ElfReader, type ElfSource } from './elf-reader.js';
+
+export type { ElfSource };
 
 /** What packaging needs to know about an ELF object. */
 export interface ElfInfo {
@@ -57,13 +60,6 @@ const MAX_PHDRS = 4096;
 const MAX_DYN = 65536;
 const MAX_NOTES = 1 << 16;
 
-/** Random access to an object's bytes, so a reader fetches only what it needs. */
-export interface ElfSource {
-  readonly size: number;
-  /** `length` bytes at `offset`; callers only ask for ranges inside `size`. */
-  read(offset: number, length: number): Uint8Array;
-}
-
 function bytesSource(bytes: Uint8Array): ElfSource {
   return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
 }
@@ -100,10 +96,9 @@ export function isElf(bytes: Uint8Array): boolean {
  */
 export function readElf(input: Uint8Array | ElfSource, file = '<bytes>'): ElfInfo | undefined {
   const src: ElfSource = input instanceof Uint8Array ? bytesSource(input) : input;
-  const size = src.size;
-  const ident = src.read(0, Math.min(64, size));
+  const ident = src.read(0, Math.min(64, src.size));
   if (!isElf(ident)) return undefined;
-  if (size < 52) throw new ElfError('ELF_TRUNCATED', `${file}: ELF header cut short`, { file });
+  if (src.size < 52) throw new ElfError('ELF_TRUNCATED', `${file}: ELF header cut short`, { file });
   const cls = ident[4];
   const data = ident[5];
   if ((cls !== 1 && cls !== 2) || (data !== 1 && data !== 2)) {
@@ -113,175 +108,153 @@ export function readElf(input: Uint8Array | ElfSource, file = '<bytes>'): ElfInf
       data,
     });
   }
-  const is64 = cls === 2;
-  const le = data === 1;
-  const need = (offset: number, length: number, what: string): void => {
-    if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > size) {
-      throw new ElfError('ELF_TRUNCATED', `${file}: ${what} at offset ${offset} lies outside the file`, {
-        file,
-        offset,
-        what,
-      });
-    }
+  const r = new ElfReader(src, file, ident, cls === 2, data === 1);
+  if (r.is64) r.need(0, 64, 'ELF header');
+  const type = r.u16(16);
+  const machine = r.u16(18);
+  const segments = readSegments(r);
+  return {
+    bits: r.is64 ? 64 : 32,
+    isa: MACHINES[machine] ?? `em${machine}`,
+    type,
+    ...readDynamic(r, segments),
+    interpreter: readInterpreter(r, segments),
+    buildId: readBuildId(r, segments),
   };
-  // Reads go through `chunk`: only the headers, notes, dynamic section and its strings are
-  // fetched, never the whole object (a 100 MB library costs a few KiB).
-  let view = new DataView(ident.buffer, ident.byteOffset, ident.byteLength);
-  let base = 0;
-  const chunk = (offset: number, length: number, what: string): Uint8Array => {
-    need(offset, length, what);
-    const b = src.read(offset, length);
-    if (b.length < length)
-      throw new ElfError('ELF_TRUNCATED', `${file}: ${what} cut short`, { file, offset, what });
-    view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    base = offset;
-    return b;
-  };
-  const u16 = (o: number) => view.getUint16(o - base, le);
-  const u32 = (o: number) => view.getUint32(o - base, le);
-  const addr = (o: number): number => {
-    if (!is64) return u32(o);
-    const v = view.getBigUint64(o - base, le);
-    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
-  };
-  if (is64) need(0, 64, 'ELF header');
-  const type = u16(16);
-  const machine = u16(18);
-  const phoff = addr(is64 ? 32 : 28);
-  const phentsize = u16(is64 ? 54 : 42);
-  const phnum = u16(is64 ? 56 : 44);
+}
+
+interface Segment {
+  readonly type: number;
+  readonly offset: number;
+  readonly vaddr: number;
+  readonly filesz: number;
+}
+
+/** The program headers. */
+function readSegments(r: ElfReader): Segment[] {
+  const { is64 } = r;
+  const phoff = r.addr(is64 ? 32 : 28);
+  const phentsize = r.u16(is64 ? 54 : 42);
+  const phnum = r.u16(is64 ? 56 : 44);
   if (phnum > MAX_PHDRS || (phnum > 0 && phentsize < (is64 ? 56 : 32))) {
-    throw new ElfError('ELF_BAD_HEADER', `${file}: ${phnum} program headers of ${phentsize} bytes`, {
-      file,
+    throw new ElfError('ELF_BAD_HEADER', `${r.file}: ${phnum} program headers of ${phentsize} bytes`, {
+      file: r.file,
       phnum,
       phentsize,
     });
   }
-
-  interface Segment {
-    type: number;
-    offset: number;
-    vaddr: number;
-    filesz: number;
-  }
   const segments: Segment[] = [];
-  if (phnum > 0) chunk(phoff, (phnum - 1) * phentsize + (is64 ? 56 : 32), 'program headers');
+  if (phnum > 0) r.chunk(phoff, (phnum - 1) * phentsize + (is64 ? 56 : 32), 'program headers');
   for (let i = 0; i < phnum; i++) {
     const at = phoff + i * phentsize;
     segments.push(
       is64
-        ? { type: u32(at), offset: addr(at + 8), vaddr: addr(at + 16), filesz: addr(at + 32) }
-        : { type: u32(at), offset: u32(at + 4), vaddr: u32(at + 8), filesz: u32(at + 16) },
+        ? { type: r.u32(at), offset: r.addr(at + 8), vaddr: r.addr(at + 16), filesz: r.addr(at + 32) }
+        : { type: r.u32(at), offset: r.u32(at + 4), vaddr: r.u32(at + 8), filesz: r.u32(at + 16) },
     );
   }
+  return segments;
+}
 
-  let interpreter: string | undefined;
+/** PT_INTERP, without its NUL. */
+function readInterpreter(r: ElfReader, segments: readonly Segment[]): string | undefined {
   const interp = segments.find((s) => s.type === PT_INTERP);
-  if (interp) {
-    need(interp.offset, interp.filesz, 'PT_INTERP');
-    interpreter = cString(
-      src.read(interp.offset, Math.min(interp.filesz, 4096)),
-      0,
-      Math.min(interp.filesz, 4096),
-    );
-  }
+  if (!interp) return undefined;
+  r.need(interp.offset, interp.filesz, 'PT_INTERP');
+  const n = Math.min(interp.filesz, 4096);
+  return cString(r.src.read(interp.offset, n), 0, n);
+}
 
-  let buildId: string | undefined;
+/** The GNU build-id note, hex. */
+function readBuildId(r: ElfReader, segments: readonly Segment[]): string | undefined {
   for (const note of segments.filter((s) => s.type === PT_NOTE)) {
-    const bytes = chunk(note.offset, Math.min(note.filesz, MAX_NOTES), 'PT_NOTE');
+    const bytes = r.chunk(note.offset, Math.min(note.filesz, MAX_NOTES), 'PT_NOTE');
     let at = note.offset;
     const end = note.offset + Math.min(note.filesz, MAX_NOTES);
-    while (at + 12 <= end && buildId === undefined) {
-      const namesz = u32(at);
-      const descsz = u32(at + 4);
-      const ntype = u32(at + 8);
+    while (at + 12 <= end) {
+      const namesz = r.u32(at);
+      const descsz = r.u32(at + 4);
+      const ntype = r.u32(at + 8);
       const nameAt = at + 12;
       const descAt = nameAt + align4(namesz);
       if (descAt + descsz > end) break;
+      const rel = (o: number) => o - note.offset;
       if (
         ntype === NT_GNU_BUILD_ID &&
         namesz === 4 &&
-        cString(bytes, nameAt - base, nameAt - base + namesz) === 'GNU'
-      ) {
-        buildId = Buffer.from(bytes.subarray(descAt - base, descAt - base + descsz)).toString('hex');
-      }
+        cString(bytes, rel(nameAt), rel(nameAt) + namesz) === 'GNU'
+      )
+        return Buffer.from(bytes.subarray(rel(descAt), rel(descAt) + descsz)).toString('hex');
       at = descAt + align4(descsz);
     }
   }
+  return undefined;
+}
 
-  const needed: string[] = [];
-  let soname: string | undefined;
-  let rpath: string[] = [];
-  let runpath: string[] = [];
-  const dyn = segments.find((s) => s.type === PT_DYNAMIC);
-  if (dyn) {
-    const entsize = is64 ? 16 : 8;
-    const count = Math.min(Math.floor(dyn.filesz / entsize), MAX_DYN);
-    chunk(dyn.offset, count * entsize, 'PT_DYNAMIC');
-    const entries: Array<[number, number]> = [];
-    let strtab: number | undefined;
-    let strsz: number | undefined;
-    for (let i = 0; i < count; i++) {
-      const at = dyn.offset + i * entsize;
-      const tag = is64 ? Number(view.getBigInt64(at - base, le)) : view.getInt32(at - base, le);
-      const val = addr(at + (is64 ? 8 : 4));
-      if (tag === DT_NULL) break;
-      if (tag === DT_STRTAB) strtab = val;
-      else if (tag === DT_STRSZ) strsz = val;
-      else if (tag === DT_NEEDED || tag === DT_SONAME || tag === DT_RPATH || tag === DT_RUNPATH)
-        entries.push([tag, val]);
-    }
-    if (entries.length > 0) {
-      if (strtab === undefined) {
-        throw new ElfError('ELF_BAD_DYNAMIC', `${file}: dynamic section names strings but has no DT_STRTAB`, {
-          file,
-        });
-      }
-      // DT_STRTAB is a virtual address: find the loaded segment holding it to get a file offset.
-      const load = segments.find(
-        (s) => s.type === PT_LOAD && strtab >= s.vaddr && strtab < s.vaddr + s.filesz,
-      );
-      if (!load) {
-        throw new ElfError('ELF_BAD_DYNAMIC', `${file}: DT_STRTAB ${strtab} is in no loaded segment`, {
-          file,
-          strtab,
-        });
-      }
-      const strOff = load.offset + (strtab - load.vaddr);
-      const strEnd = Math.min(
-        strsz === undefined ? load.offset + load.filesz : strOff + strsz,
-        load.offset + load.filesz,
-      );
-      need(strOff, strEnd - strOff, 'DT_STRTAB');
-      const strings = src.read(strOff, strEnd - strOff);
-      for (const [tag, val] of entries) {
-        if (strOff + val >= strEnd) {
-          throw new ElfError('ELF_BAD_DYNAMIC', `${file}: dynamic string ${val} past the string table`, {
-            file,
-            tag,
-            offset: val,
-          });
-        }
-        const s = cString(strings, val, strEnd - strOff);
-        if (tag === DT_NEEDED) needed.push(s);
-        else if (tag === DT_SONAME) soname = s;
-        else if (tag === DT_RPATH) rpath = s.split(':').filter(Boolean);
-        else runpath = s.split(':').filter(Boolean);
-      }
-    }
-  }
-
-  return {
-    bits: is64 ? 64 : 32,
-    isa: MACHINES[machine] ?? `em${machine}`,
-    type,
-    soname,
-    needed,
-    rpath,
-    runpath,
-    interpreter,
-    buildId,
+/** DT_SONAME, DT_NEEDED, DT_RPATH and DT_RUNPATH, from the dynamic section and its strings. */
+function readDynamic(
+  r: ElfReader,
+  segments: readonly Segment[],
+): Pick<ElfInfo, 'soname' | 'needed' | 'rpath' | 'runpath'> {
+  const out = {
+    soname: undefined as string | undefined,
+    needed: [] as string[],
+    rpath: [] as string[],
+    runpath: [] as string[],
   };
+  const dyn = segments.find((s) => s.type === PT_DYNAMIC);
+  if (!dyn) return out;
+  const entsize = r.is64 ? 16 : 8;
+  const count = Math.min(Math.floor(dyn.filesz / entsize), MAX_DYN);
+  r.chunk(dyn.offset, count * entsize, 'PT_DYNAMIC');
+  const entries: Array<[number, number]> = [];
+  let strtab: number | undefined;
+  let strsz: number | undefined;
+  for (let i = 0; i < count; i++) {
+    const at = dyn.offset + i * entsize;
+    const tag = r.sword(at);
+    const val = r.addr(at + (r.is64 ? 8 : 4));
+    if (tag === DT_NULL) break;
+    if (tag === DT_STRTAB) strtab = val;
+    else if (tag === DT_STRSZ) strsz = val;
+    else if (tag === DT_NEEDED || tag === DT_SONAME || tag === DT_RPATH || tag === DT_RUNPATH)
+      entries.push([tag, val]);
+  }
+  if (entries.length === 0) return out;
+  const file = r.file;
+  if (strtab === undefined)
+    throw new ElfError('ELF_BAD_DYNAMIC', `${file}: dynamic section names strings but has no DT_STRTAB`, {
+      file,
+    });
+  // DT_STRTAB is a virtual address: find the loaded segment holding it to get a file offset.
+  const load = segments.find((s) => s.type === PT_LOAD && strtab >= s.vaddr && strtab < s.vaddr + s.filesz);
+  if (!load)
+    throw new ElfError('ELF_BAD_DYNAMIC', `${file}: DT_STRTAB ${strtab} is in no loaded segment`, {
+      file,
+      strtab,
+    });
+  const strOff = load.offset + (strtab - load.vaddr);
+  const strEnd = Math.min(
+    strsz === undefined ? load.offset + load.filesz : strOff + strsz,
+    load.offset + load.filesz,
+  );
+  r.need(strOff, strEnd - strOff, 'DT_STRTAB');
+  const strings = r.src.read(strOff, strEnd - strOff);
+  for (const [tag, val] of entries) {
+    if (strOff + val >= strEnd) {
+      throw new ElfError('ELF_BAD_DYNAMIC', `${file}: dynamic string ${val} past the string table`, {
+        file,
+        tag,
+        offset: val,
+      });
+    }
+    const s = cString(strings, val, strEnd - strOff);
+    if (tag === DT_NEEDED) out.needed.push(s);
+    else if (tag === DT_SONAME) out.soname = s;
+    else if (tag === DT_RPATH) out.rpath = s.split(':').filter(Boolean);
+    else out.runpath = s.split(':').filter(Boolean);
+  }
+  return out;
 }
 
 function align4(n: number): number {

@@ -1,3 +1,4 @@
+import { type Breakpoint, splitAtBreakpoints } from './breakpoints.js';
 import { buildTargets } from './build-targets.js';
 import { MacroExpander } from './expand-macros.js';
 import type { MacroSet } from './load-macros.js';
@@ -5,6 +6,7 @@ import type { ActionMacro, MacroFile, TuningFlag, TuningGroup } from './macro-fi
 import type { PhaseName, Recipe, RecipeUpstream } from './recipe.js';
 import { RecipeError } from './recipe-error.js';
 import { type CompilerFlags, type PgoStage, resolveTuning, type Toolchain } from './resolve-tuning.js';
+import { shellProfile } from './shell-profile.js';
 
 /** Guest paths, as boulder mounts them in the build container. */
 export const MASON = {
@@ -29,12 +31,24 @@ export interface ExpandOptions {
   readonly pgo?: boolean;
   /** The work dir below the build root; default boulder's rule (`workDirName`). */
   readonly workDir?: string;
+  /** Give every job its `shellProfile` (for `boulder chroot`); jobs with breakpoints always have one. */
+  readonly shellProfiles?: boolean;
+}
+
+/** A run of a phase up to a breakpoint (or its end): a complete script of its own. */
+export interface PhaseChunk {
+  readonly script: string;
+  /** Where the build stops for a shell once this chunk has run. */
+  readonly breakpoint?: Breakpoint;
 }
 
 /** One phase, fully expanded (prologue, environment, then the recipe's script). */
 export interface ExpandedPhase {
   readonly name: PhaseName;
+  /** The whole phase; breakpoints are shown as comments in it. */
   readonly script: string;
+  /** Only when the phase has breakpoints: the scripts between them, each with the prologue. */
+  readonly chunks?: readonly PhaseChunk[];
 }
 
 /** One (target, PGO stage) job. */
@@ -43,6 +57,8 @@ export interface ExpandedJob {
   readonly stage: PgoStage;
   readonly phases: readonly ExpandedPhase[];
   readonly flags: CompilerFlags;
+  /** The `.profile` of a shell in this job's environment (see `shellProfile`). */
+  readonly shellProfile?: string;
 }
 
 export interface ExpandedRecipe {
@@ -235,6 +251,12 @@ const BASE_ROOT = [
 
 const sortedUnique = (xs: Iterable<string>) => [...new Set(xs)].sort();
 
+function countLines(text: string, end: number): number {
+  let n = 0;
+  for (let i = 0; i < end; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
+}
+
 /**
  * Expands every phase of every build target (and PGO stage) of a recipe: `%scriptBase`,
  * then the profile's or root `environment`, then the phase text, all through the target's
@@ -301,19 +323,64 @@ export function expandRecipe(recipe: Recipe, macros: MacroSet, opts: ExpandOptio
       for (const name of stage === 'one' || stage === 'two' ? PGO_PHASES : PLAIN_PHASES) {
         const s = scriptOf(name);
         if (!s) continue;
-        let body = expander.expand(s.text, origin(s.key));
+        const at = origin(s.key);
+        const pieces = splitAtBreakpoints(s.text).map((p) => ({
+          body: expander.expand(p.text, { ...at, line: at.line + countLines(s.text, p.offset) }),
+          ...(p.breakpoint
+            ? {
+                breakpoint: {
+                  kind: p.breakpoint.kind,
+                  file: recipe.file,
+                  line: at.line + countLines(s.text, p.breakpoint.offset),
+                },
+              }
+            : {}),
+        }));
         // The profile merge is appended to the workload (LLVM only; GCC reads .gcda directly).
         if (name === 'workload' && recipe.toolchain === 'llvm') {
+          const last = pieces.at(-1)!;
           const merge = stage === 'one' ? '%llvm_merge_s1' : '%llvm_merge_s2';
-          body = `${body.endsWith('\n') ? body : `${body}\n`}${expander.expand(merge, { file: recipe.file, phase: s.key, line: 1 })}\n`;
+          last.body = `${last.body.endsWith('\n') ? last.body : `${last.body}\n`}${expander.expand(merge, { ...at, line: 1 })}\n`;
         }
-        phases.push({ name, script: `${prologue}\n${envText}\n${body}` });
+        const head = `${prologue}\n${envText}\n`;
+        // The whole phase, breakpoints shown as comments on lines of their own: what runs when
+        // breakpoints are ignored, and what `boulder recipe expand` prints.
+        const shown = pieces
+          .map((p) => {
+            if (!p.breakpoint) return p.body;
+            const body = p.body === '' || p.body.endsWith('\n') ? p.body : `${p.body}\n`;
+            return `${body}# %break_${p.breakpoint.kind} (line ${p.breakpoint.line})`;
+          })
+          .join('');
+        phases.push({
+          name,
+          script: head + shown,
+          ...(pieces.length > 1
+            ? {
+                chunks: pieces.map((p) => ({
+                  script: head + p.body,
+                  ...(p.breakpoint ? { breakpoint: p.breakpoint } : {}),
+                })),
+              }
+            : {}),
+        });
       }
       for (const a of expander.usedActions) {
         used.add(a);
         for (const d of expander.table.actions.get(a)?.dependencies ?? []) actionDeps.add(d);
       }
-      jobs.push({ target, stage, phases, flags });
+      const profile =
+        opts.shellProfiles || phases.some((p) => p.chunks)
+          ? {
+              shellProfile: shellProfile(
+                expander.table,
+                prologue,
+                envText,
+                `${recipe.name} ${target}${stage === 'none' ? '' : ` PGO ${stage}`}`,
+              ),
+            }
+          : {};
+      jobs.push({ target, stage, phases, flags, ...profile });
     }
   }
   const declared = [

@@ -1,3 +1,10 @@
+export {
+  BREAKPOINT_MACROS,
+  type Breakpoint,
+  type BreakpointKind,
+  type ScriptPiece,
+  splitAtBreakpoints,
+} from './breakpoints.js';
 export { buildTargets } from './build-targets.js';
 export { bumpRelease, type UpstreamUpdate, updateRecipe } from './edit-recipe.js';
 export {
@@ -17,6 +24,7 @@ export {
   MASON,
   macroLayers,
   macroTable,
+  type PhaseChunk,
   tuningTables,
   workDirName,
 } from './expand-recipe.js';
@@ -55,3 +63,4 @@ export {
   type Toolchain,
   type TuningInput,
 } from './resolve-tuning.js';
+export { shellProfile } from './shell-profile.js';

@@ -16,6 +16,8 @@ export interface MacroListing {
     dependencies: readonly string[];
     file: string;
   }>;
+  /** `%break_continue`, `%break_exit`: not actions, they cut a phase (see `splitAtBreakpoints`). */
+  readonly breakpoints: ReadonlyArray<{ name: string; description: string }>;
   readonly tuning: ReadonlyArray<{
     group: string;
     options: readonly string[];
@@ -80,6 +82,16 @@ export function listMacros(macros: MacroSet, target = 'x86_64', toolchain: Toolc
       dependencies: a.dependencies,
       file: fileOf('actions', name),
     })),
+    breakpoints: [
+      {
+        name: 'break_continue',
+        description: 'Stop here with a shell in the build container; the build goes on when it exits 0',
+      },
+      {
+        name: 'break_exit',
+        description: 'Stop here with a shell in the build container; the build stops when it exits',
+      },
+    ],
     tuning: byName(tuning.groups).map(([group, g]) => ({
       group,
       options: [...g.options.keys()],

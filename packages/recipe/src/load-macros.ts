@@ -17,7 +17,7 @@ async function yamlFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await yamlFiles(p)));
+    if (e.isDirectory()) for (const f of await yamlFiles(p)) out.push(f);
     else if (e.name.endsWith('.yaml')) out.push(p);
   }
   return out.sort();

@@ -157,7 +157,7 @@ export function parseRecipe(text: string, file = 'stone.yaml'): ParsedRecipe {
         'RECIPE_SCHEMA_INVALID',
         `${file} is not a valid recipe:\n  ${problems.join('\n  ')}`,
         {
-          hint: 'fix the keys named above; ../shared/reference/boulder.md §1 lists every key and its type',
+          hint: 'fix the keys named above; the JSON Schema `recipeSchema` of @serpent/recipe lists every key and its type',
           details: { file, line: errors[0]!.line, problems },
         },
       );

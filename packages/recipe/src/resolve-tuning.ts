@@ -1,6 +1,7 @@
 import type { FlagValues, TuningFlag, TuningGroup } from './macro-file.js';
 import type { TuningChoice } from './recipe.js';
 import { RecipeError } from './recipe-error.js';
+import { FALSE_WORDS, TRUE_WORDS } from './recipe-schema.js';
 
 export type Toolchain = 'llvm' | 'gnu';
 export type PgoStage = 'one' | 'two' | 'use' | 'none';
@@ -38,6 +39,18 @@ function fail(message: string, file: string | undefined, details: Record<string,
 }
 
 /**
+ * A choice's value: an option of the group if it has one of that name, else a YAML 1.1 boolean
+ * word. Older recipes write `- icf: no` meaning "off" (YAML 1.1, which the original's parser
+ * read as false); YAML 1.2 reads it as the text "no", which is no option of `icf`.
+ */
+function choiceValue(group: TuningGroup, value: boolean | string): boolean | string {
+  if (typeof value === 'boolean' || group.options.has(value)) return value;
+  if ((FALSE_WORDS as readonly string[]).includes(value)) return false;
+  if ((TRUE_WORDS as readonly string[]).includes(value)) return true;
+  return value;
+}
+
+/**
  * boulder's tuning resolution: `architecture` on; the recipe's choices in order; every default
  * group the recipe did not mention; the PGO stage's group. An enabled group contributes its
  * chosen option's flags (or its own `enabled`), a disabled one its `disabled` flags. Per
@@ -48,8 +61,9 @@ export function resolveTuning(input: TuningInput): CompilerFlags {
   const state = new Map<string, string | true | false>();
   state.set('architecture', true);
   for (const c of input.choices) {
-    if (!input.groups.has(c.group)) fail(`unknown tuning group ${c.group}`, input.file, { group: c.group });
-    state.set(c.group, c.value);
+    const group = input.groups.get(c.group);
+    if (!group) fail(`unknown tuning group ${c.group}`, input.file, { group: c.group });
+    state.set(c.group, choiceValue(group, c.value));
   }
   for (const g of input.defaults) if (!input.choices.some((c) => c.group === g)) state.set(g, true);
   const pgo = { one: 'pgostage1', two: 'pgostage2', use: 'pgouse', none: undefined }[
@@ -63,18 +77,18 @@ export function resolveTuning(input: TuningInput): CompilerFlags {
     const group = input.groups.get(name);
     if (!group) fail(`unknown tuning group ${name}`, input.file, { group: name });
     if (value === false) {
-      names.push(...group.disabled);
+      for (const n of group.disabled) names.push(n);
       continue;
     }
     const optName = value === true ? group.default : value;
     if (optName === undefined) {
-      names.push(...group.enabled);
+      for (const n of group.enabled) names.push(n);
       continue;
     }
     const option = group.options.get(optName);
     if (!option) {
       fail(
-        `tuning group ${name} has no option ${optName} (it has: ${[...group.options.keys()].join(', ')})`,
+        `tuning group ${name} has no option ${optName} (it has: ${[...group.options.keys()].join(', ')}; or write true or false)`,
         input.file,
         {
           group: name,
@@ -82,7 +96,7 @@ export function resolveTuning(input: TuningInput): CompilerFlags {
         },
       );
     }
-    names.push(...option.enabled);
+    for (const n of option.enabled) names.push(n);
   }
   const out: Record<(typeof KINDS)[number], Set<string>> = {
     c: new Set(),

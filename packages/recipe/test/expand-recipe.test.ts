@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildTargets,
@@ -109,6 +113,64 @@ describe('expandRecipe', () => {
     expect(() => expandRecipe(r, macros)).toThrow(
       'hello/stone.yaml:11: setup: unknown action macro %cmake_buidl',
     );
+  });
+
+  it('cuts a phase at its breakpoints, each chunk a whole script, with the recipe line of each', () => {
+    // head is 7 lines; `build: |` is line 8, its text starts on line 9.
+    const r = recipe(
+      'build: |\n    %make\n    %break_continue\n    echo %(name)\n    %break_exit\n    echo end\n',
+    );
+    const x = expandRecipe(r, macros, { jobs: 2 });
+    const [build] = x.jobs[0]!.phases;
+    expect(build!.chunks?.map((c) => c.breakpoint)).toEqual([
+      { kind: 'continue', file: 'hello/stone.yaml', line: 10 },
+      { kind: 'exit', file: 'hello/stone.yaml', line: 12 },
+      undefined,
+    ]);
+    const [one, two, three] = build!.chunks!;
+    for (const c of [one, two, three])
+      expect(c!.script).toMatch(
+        /^#!\/bin\/sh\nset -e\n[\s\S]*cd "\/mason\/build\/x86_64\/hello-1.0.tar.gz"\n/,
+      );
+    // The block's indentation is YAML's: the text is `%make\n%break_continue\n...`.
+    expect(one!.script.endsWith('\nmake -j "2"\n')).toBe(true);
+    expect(two!.script.endsWith('\n\necho hello\n')).toBe(true);
+    expect(three!.script.endsWith('\n\necho end\n')).toBe(true);
+    expect(build!.script).toContain('\nmake -j "2"\n# %break_continue (line 10)\n');
+    // On one line with a command, the breakpoint still stops after it, and the shown script
+    // keeps the command whole (the comment goes on a line of its own).
+    const inline = expandRecipe(recipe('build: make all %break_exit\n'), macros).jobs[0]!.phases[0]!;
+    expect(inline.chunks!.map((c) => c.breakpoint?.kind)).toEqual(['exit', undefined]);
+    expect(inline.script.endsWith('\nmake all \n# %break_exit (line 8)')).toBe(true);
+    // A job with breakpoints carries the shell profile: functions, variables, no set -e.
+    const profile = x.jobs[0]!.shellProfile!;
+    expect(profile).toContain(`a_make() { eval 'make -j "2"'"$(printf ' %q' "$@")"; }\nexport -f a_make\n`);
+    expect(profile).toContain("d_libdir='/usr/lib'; export d_libdir\n");
+    expect(profile).toContain('cd "/mason/build/x86_64/hello-1.0.tar.gz"\n');
+    expect(profile).not.toMatch(/^set -e$|^#!|^TERM=/m);
+    // The functions run the action with the arguments appended, as `%install_dir DIR` would.
+    const dir = mkdtempSync(join(tmpdir(), 'profile-'));
+    try {
+      writeFileSync(join(dir, 'profile'), profile);
+      const r = spawnSync(
+        'bash',
+        ['-c', `. ./profile 2>/dev/null; a_install_dir "$PWD/a b/c" && test -d "a b/c" && echo "$d_prefix"`],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+        },
+      );
+      expect(r.stdout).toBe('/usr\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Without breakpoints: no chunks, and a profile only when asked for.
+    const plain = expandRecipe(recipe('build: make\n'), macros);
+    expect(plain.jobs[0]!.phases[0]!.chunks).toBeUndefined();
+    expect(plain.jobs[0]!.shellProfile).toBeUndefined();
+    expect(
+      expandRecipe(recipe('build: make\n'), macros, { shellProfiles: true }).jobs[0]!.shellProfile,
+    ).toContain('a_cmake()');
   });
 
   it('rejects an unknown tuning option before anything runs', () => {

@@ -69,6 +69,28 @@ describe.skipIf(recipesMissing !== undefined)('the 120 real recipes', () => {
     },
   );
 
+  it.skipIf(spawnSync('bash', ['-c', 'true']).status !== 0)(
+    'give shell profiles bash can parse, for every job',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'recipe-profile-'));
+      try {
+        const bad: string[] = [];
+        for (const id of ids) {
+          const { recipe } = await loadRecipe(recipeFile(id));
+          for (const j of expandRecipe(recipe, macros, { jobs: 4, shellProfiles: true }).jobs) {
+            const f = join(dir, 'profile');
+            writeFileSync(f, j.shellProfile!);
+            const r = spawnSync('bash', ['-n', f], { encoding: 'utf8' });
+            if (r.status !== 0) bad.push(`${id} ${j.target} ${j.stage}: ${r.stderr.trim()}`);
+          }
+        }
+        expect(bad).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('use only macros the data defines (the vocabulary is covered)', () => {
     const listing = listMacros(macros);
     const actions = new Set(listing.actions.map((a) => a.name));

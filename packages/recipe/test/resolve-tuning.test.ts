@@ -3,6 +3,7 @@ import {
   loadMacros,
   type MacroSet,
   macroLayers,
+  parseRecipe,
   type RecipeError,
   resolveTuning,
   tuningTables,
@@ -70,6 +71,47 @@ describe('resolveTuning with the shipped data', () => {
     expect(use.c).toContain('-fprofile-use=%(pgo_dir)/combined.profdata');
   });
 
+  it('reads YAML 1.1 boolean words as on/off where the group has no option of that name', () => {
+    // `- icf: no` in a real recipe meant "off"; YAML 1.2 hands us the text "no".
+    const { recipe } = parseRecipe(
+      [
+        'name: t',
+        'version: "1"',
+        'release: 1',
+        'homepage: h',
+        'license: MIT',
+        'tuning:',
+        '  - icf: no',
+        '  - lto: OFF',
+        '  - harden: n',
+        '  - polly: yes',
+        '  - optimize: On',
+        '  - nosemantic: Y',
+        '',
+      ].join('\n'),
+      'r.yaml',
+    );
+    const f = resolveTuning({ ...tables(), choices: recipe.tuning, toolchain: 'llvm' });
+    expect(f.ld).not.toContain('--icf');
+    expect(f.c.split(' ')).toEqual(
+      expect.arrayContaining([
+        '-fno-lto',
+        '-fno-stack-protector',
+        '-polly',
+        '-O2',
+        '-fno-semantic-interposition',
+      ]),
+    );
+    expect(f.c).not.toContain('-flto=thin');
+    // A word that is also an option name stays the option (avxwidth has "128" and "256").
+    const g = resolveTuning({
+      ...tables(),
+      choices: [{ group: 'avxwidth', value: '256' }],
+      toolchain: 'llvm',
+    });
+    expect(g.c).toContain('-mprefer-vector-width=256');
+  });
+
   it('rejects unknown groups and options', () => {
     const t = tables();
     expect(() =>
@@ -81,7 +123,7 @@ describe('resolveTuning with the shipped data', () => {
     } catch (e) {
       expect((e as RecipeError).code).toBe('RECIPE_UNKNOWN_TUNING');
       expect((e as RecipeError).message).toContain(
-        'tuning group lto has no option medium (it has: full, thin)',
+        'tuning group lto has no option medium (it has: full, thin; or write true or false)',
       );
     }
   });

@@ -40,7 +40,7 @@ async function realMetas() {
       const bin = join(recipes, letter, name, 'manifest.x86_64.bin');
       if (!existsSync(bin)) continue;
       const stone = await StoneReader.open(bin);
-      out.push(...(await stone.metas()));
+      for (const m of await stone.metas()) out.push(m);
       await stone.close();
     }
   }

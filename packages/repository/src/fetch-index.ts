@@ -1,12 +1,10 @@
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDir } from '@serpent/durable';
+import { download, FetchError } from '@serpent/fetch';
 import { sha256, xxh3_64 } from '@serpent/stone';
 import { readIndex } from './read-index.js';
 import { checkRepositoryUri } from './repository-config.js';
 import { RepositoryError } from './repository-error.js';
-import { withRetries } from './retry.js';
-import { TransferAborted, TransferFailure, transfer } from './transfer.js';
 import type { FetchedIndex, FetchIndexOptions, IndexedPackage, Repository } from './types.js';
 import { INDEX_NAME } from './write-index.js';
 
@@ -41,7 +39,6 @@ export async function fetchIndex(
   const url = new URL(uri);
   await mkdir(repoDir, { recursive: true });
   const dest = join(repoDir, INDEX_NAME);
-  const part = `${dest}.part`;
   // Conditional only when the cached copy is usable: a 304 must have something to stand for.
   const cached =
     opts.previous !== undefined && url.protocol !== 'file:'
@@ -51,61 +48,26 @@ export async function fetchIndex(
     cached === undefined
       ? {}
       : { ifNoneMatch: opts.previous?.etag, ifModifiedSince: opts.previous?.lastModified };
-  let received = 0;
-  let total: number | undefined;
-  const result = await withRetries(
-    () => {
-      received = 0;
-      return transfer(url, part, {
-        idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
-        signal: opts.signal,
-        ...validators,
-        onLength: (n) => {
-          total = n;
-        },
-        onBytes: (n) => {
-          received += n;
-          opts.onEvent?.({ type: 'progress', url: uri, bytes: received, total });
-        },
-      });
+  let packages: IndexedPackage[] = [];
+  const result = await download(url, dest, {
+    ...validators,
+    // An index is small and may change between attempts: each attempt starts from its first byte.
+    resume: false,
+    idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
+    retries: opts.retries ?? 3,
+    retryDelayMs: opts.retryDelayMs ?? 250,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    // Parsed before it replaces the last good index.
+    check: async (part) => {
+      packages = await readIndex(part, `${uri} (repository ${repo.id})`);
     },
-    {
-      retries: opts.retries ?? 3,
-      delayMs: opts.retryDelayMs ?? 250,
-      signal: opts.signal,
-      onRetry: (attempt, delayMs, f) =>
-        opts.onEvent?.({ type: 'retry', url: uri, attempt, delayMs, reason: f.message }),
-    },
-  ).catch(async (err: unknown) => {
-    await rm(part, { force: true });
-    if (err instanceof TransferAborted) {
-      throw new RepositoryError('REPO_ABORTED', `fetching the index of ${repo.id} was cancelled`, {
-        repo: repo.id,
-        url: uri,
-      });
-    }
-    if (err instanceof TransferFailure) {
-      throw new RepositoryError(
-        'REPO_FETCH_FAILED',
-        `cannot fetch the index of ${repo.id} from ${uri}: ${err.message}`,
-        {
-          repo: repo.id,
-          url: uri,
-          reason: err.message,
-          ...(err.status === undefined ? {} : { status: err.status }),
-        },
-        err,
-      );
-    }
-    throw new RepositoryError(
-      'REPO_IO',
-      `cannot store the index of ${repo.id} in ${repoDir}: ${(err as Error).message}`,
-      { repo: repo.id, dir: repoDir },
-      err,
-    );
+    onProgress: (p) => opts.onEvent?.({ type: 'progress', url: uri, bytes: p.bytes, total: p.total }),
+    onRetry: (r) =>
+      opts.onEvent?.({ type: 'retry', url: uri, attempt: r.attempt, delayMs: r.delayMs, reason: r.reason }),
+  }).catch((err: unknown) => {
+    throw indexError(err, repo.id, uri, repoDir);
   });
   if (result.notModified && cached !== undefined) {
-    await rm(part, { force: true });
     const bytes = await readFile(dest);
     return {
       path: dest,
@@ -119,15 +81,6 @@ export async function fetchIndex(
       lastModified: result.lastModified,
     };
   }
-  let packages: IndexedPackage[];
-  try {
-    packages = await readIndex(part, `${uri} (repository ${repo.id})`);
-  } catch (err) {
-    await rm(part, { force: true });
-    throw err;
-  }
-  await rename(part, dest);
-  await syncDir(repoDir);
   return {
     path: dest,
     uri,
@@ -139,4 +92,30 @@ export async function fetchIndex(
     etag: result.etag,
     lastModified: result.lastModified,
   };
+}
+
+/** A failed index download as the repository's error, naming the repository. */
+function indexError(err: unknown, repo: string, uri: string, dir: string): unknown {
+  if (!(err instanceof FetchError)) return err;
+  const reason = (err.details as { reason?: string }).reason ?? err.message;
+  const status = (err.details as { status?: number }).status;
+  if (err.code === 'FETCH_ABORTED')
+    return new RepositoryError('REPO_ABORTED', `fetching the index of ${repo} was cancelled`, {
+      repo,
+      url: uri,
+    });
+  if (err.code === 'FETCH_FAILED' || err.code === 'FETCH_SIZE_MISMATCH') {
+    return new RepositoryError(
+      'REPO_FETCH_FAILED',
+      `cannot fetch the index of ${repo} from ${uri}: ${reason}`,
+      { repo, url: uri, reason, ...(status === undefined ? {} : { status }) },
+      err.cause ?? err,
+    );
+  }
+  return new RepositoryError(
+    'REPO_IO',
+    `cannot store the index of ${repo} in ${dir}: ${err.message}`,
+    { repo, dir },
+    err,
+  );
 }

@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { syncDir } from '@serpent/durable';
-import { mapLimit } from './map-limit.js';
-import { readChunks } from './read-chunks.js';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mapLimit } from '@serpent/concurrency';
+import { hashFile } from '@serpent/durable';
+import { download, FetchError, parseUrl } from '@serpent/fetch';
 import { RepositoryError } from './repository-error.js';
-import { withRetries } from './retry.js';
-import { TransferAborted, TransferFailure, transfer } from './transfer.js';
 import type { FetchedPackage, FetchPackagesOptions, PackageFetchItem } from './types.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -22,19 +19,6 @@ export function downloadPath(cacheDir: string, sha256: string): string {
     });
   }
   return join(cacheDir, 'downloads', 'v1', sha256.slice(0, 5), sha256.slice(-5), sha256);
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  const fh = await open(path, 'r');
-  try {
-    await readChunks(fh, (chunk) => {
-      hash.update(chunk);
-    });
-  } finally {
-    await fh.close();
-  }
-  return hash.digest('hex');
 }
 
 async function sizeOf(path: string): Promise<number | undefined> {
@@ -101,61 +85,40 @@ export async function fetchPackages(
     };
     const have = await sizeOf(dest);
     if (have !== undefined) {
-      if (have === item.size && (!verifyCached || (await sha256File(dest)) === item.sha256))
-        return done(true);
+      if (have === item.size && (!verifyCached || (await hashFile(dest)) === item.sha256)) return done(true);
       emit({ type: 'cache-corrupt', name: item.name, path: dest });
       await rm(dest, { force: true });
     }
-    const url = parseUrl(item);
-    await mkdir(dirname(dest), { recursive: true });
-    const part = `${dest}.part`;
-    let attemptBytes = 0;
-    let result: { bytes: number; sha256: string };
+    const url = packageUrlOf(item);
+    let mine = 0;
     try {
-      result = await withRetries(
-        async () => {
-          bytesDone -= attemptBytes;
-          attemptBytes = 0;
-          const r = await transfer(url, part, {
-            idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
-            signal,
-            maxBytes: item.size,
-            durable,
-            onBytes: (n) => {
-              attemptBytes += n;
-              bytesDone += n;
-              progress();
-            },
-          });
-          // A server that closes early without a Content-Length looks like success: the
-          // index's size catches it, and a retry may get the whole file.
-          if (r.bytes < item.size) {
-            throw new TransferFailure(`body ended after ${r.bytes} of ${item.size} bytes`, true);
-          }
-          return r;
+      await download(url, dest, {
+        sha256: item.sha256,
+        size: item.size,
+        durable,
+        idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
+        retries: opts.retries ?? 3,
+        retryDelayMs: opts.retryDelayMs ?? 250,
+        signal,
+        onProgress: (p) => {
+          bytesDone += p.bytes - mine;
+          mine = p.bytes;
+          progress();
         },
-        {
-          retries: opts.retries ?? 3,
-          delayMs: opts.retryDelayMs ?? 250,
-          signal,
-          onRetry: (attempt, delayMs, f) =>
-            emit({ type: 'retry', name: item.name, url: url.href, attempt, delayMs, reason: f.message }),
-        },
-      );
+        onRetry: (r) =>
+          emit({
+            type: 'retry',
+            name: item.name,
+            url: r.url,
+            attempt: r.attempt,
+            delayMs: r.delayMs,
+            reason: r.reason,
+          }),
+      });
     } catch (err) {
-      await rm(part, { force: true });
-      throw fetchError(err, item, url.href);
+      bytesDone -= mine;
+      throw packageError(err, item, url);
     }
-    if (result.sha256 !== item.sha256) {
-      await rm(part, { force: true });
-      throw new RepositoryError(
-        'REPO_HASH_MISMATCH',
-        `${item.name} from repository ${item.repo} (${url.href}) has SHA-256 ${result.sha256}, the index says ${item.sha256}`,
-        { package: item.name, repo: item.repo, url: url.href, expected: item.sha256, actual: result.sha256 },
-      );
-    }
-    await rename(part, dest);
-    if (durable) await syncDir(dirname(dest));
     return done(false);
   };
 
@@ -187,49 +150,42 @@ export async function fetchPackages(
   });
 }
 
-function parseUrl(item: PackageFetchItem): URL {
-  let url: URL;
+function packageUrlOf(item: PackageFetchItem): URL {
   try {
-    url = new URL(item.url);
+    return parseUrl(item.url);
   } catch (err) {
     throw new RepositoryError(
       'REPO_BAD_URI',
-      `${item.name} from ${item.repo}: ${JSON.stringify(item.url)} is not a URL`,
-      {
-        package: item.name,
-        repo: item.repo,
-        url: item.url,
-      },
+      `${item.name} from ${item.repo}: ${(err as Error).message}`,
+      { package: item.name, repo: item.repo, url: item.url },
       err,
     );
   }
-  if (!['file:', 'http:', 'https:'].includes(url.protocol)) {
-    throw new RepositoryError(
-      'REPO_BAD_URI',
-      `${item.name} from ${item.repo}: ${url.protocol} URLs are not supported`,
-      {
-        package: item.name,
-        repo: item.repo,
-        url: item.url,
-      },
-    );
-  }
-  return url;
 }
 
-function fetchError(err: unknown, item: PackageFetchItem, url: string): RepositoryError {
-  if (err instanceof RepositoryError) return err;
-  const details = { package: item.name, repo: item.repo, url };
-  if (err instanceof TransferAborted) {
-    return new RepositoryError('REPO_ABORTED', `download of ${item.name} was cancelled`, details);
+/** A failed package download as the repository's error, naming the package and repository. */
+function packageError(err: unknown, item: PackageFetchItem, url: URL): unknown {
+  if (!(err instanceof FetchError)) return err;
+  const details = { package: item.name, repo: item.repo, url: url.href };
+  const d = err.details as { reason?: string; status?: number; expected?: string; actual?: string };
+  switch (err.code) {
+    case 'FETCH_ABORTED':
+      return new RepositoryError('REPO_ABORTED', `download of ${item.name} was cancelled`, details);
+    case 'FETCH_HASH_MISMATCH':
+      return new RepositoryError(
+        'REPO_HASH_MISMATCH',
+        `${item.name} from repository ${item.repo} (${url.href}) has SHA-256 ${d.actual}, the index says ${item.sha256}`,
+        { ...details, expected: item.sha256, actual: d.actual },
+      );
+    case 'FETCH_FAILED':
+    case 'FETCH_SIZE_MISMATCH':
+      return new RepositoryError(
+        err.code === 'FETCH_SIZE_MISMATCH' ? 'REPO_SIZE_MISMATCH' : 'REPO_FETCH_FAILED',
+        `cannot download ${item.name} from repository ${item.repo} (${url.href}): ${d.reason}`,
+        { ...details, reason: d.reason, ...(d.status === undefined ? {} : { status: d.status }) },
+        err.cause ?? err,
+      );
+    default:
+      return new RepositoryError('REPO_IO', `${item.name}: ${err.message}`, details, err);
   }
-  if (err instanceof TransferFailure) {
-    return new RepositoryError(
-      err.tooLarge ? 'REPO_SIZE_MISMATCH' : 'REPO_FETCH_FAILED',
-      `cannot download ${item.name} from repository ${item.repo} (${url}): ${err.message}`,
-      { ...details, reason: err.message, ...(err.status === undefined ? {} : { status: err.status }) },
-      err,
-    );
-  }
-  return new RepositoryError('REPO_IO', `${item.name}: ${(err as Error).message}`, details, err);
 }

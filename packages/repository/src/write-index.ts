@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@serpent/durable';
+import { mapLimit } from '@serpent/concurrency';
+import { hashFile, writeFileAtomic } from '@serpent/durable';
 import { isSerpentError } from '@serpent/errors';
 import {
   compareUtf8,
@@ -20,8 +20,6 @@ import {
   type IndexCache,
   stripIndexFields,
 } from './index-cache.js';
-import { mapLimit } from './map-limit.js';
-import { readChunks } from './read-chunks.js';
 import { readIndex } from './read-index.js';
 import { RepositoryError } from './repository-error.js';
 import type { IndexedPackage, WriteIndexOptions, WriteIndexResult } from './types.js';
@@ -57,14 +55,12 @@ async function hashAndRead(dir: string, rel: string): Promise<CachedStone> {
   const abs = join(dir, rel);
   const fh = await open(abs, 'r');
   let st: { size: bigint; mtimeNs: bigint };
-  const hash = createHash('sha256');
+  let sha256: string;
   try {
     // The stat that keys the cache is taken on the handle we hash, before hashing: a stone
     // rewritten meanwhile gets a newer mtime, so the next run hashes it again.
     st = await fh.stat({ bigint: true });
-    await readChunks(fh, (chunk) => {
-      hash.update(chunk);
-    });
+    sha256 = await hashFile(fh);
   } finally {
     await fh.close();
   }
@@ -92,7 +88,7 @@ async function hashAndRead(dir: string, rel: string): Promise<CachedStone> {
     path: rel,
     size: Number(st.size),
     mtimeNs: st.mtimeNs.toString(),
-    sha256: hash.digest('hex'),
+    sha256,
     meta: stripIndexFields(meta),
   };
 }

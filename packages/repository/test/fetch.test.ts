@@ -358,9 +358,11 @@ describe('fetchPackages', () => {
       onProgress: (e) => events.push(e),
     });
     expect(got!.cached).toBe(false);
-    expect(events.filter((e) => e.type === 'retry').map((e) => (e as { reason: string }).reason)).toEqual([
-      'no data for 200 ms',
-    ]);
+    // The stall costs one retry; on a loaded machine the good answer may stall past 200 ms too,
+    // which is the same timeout again, so only the reasons are exact, not their count.
+    const reasons = events.filter((e) => e.type === 'retry').map((e) => (e as { reason: string }).reason);
+    expect(reasons.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(reasons)).toEqual(new Set(['no data for 200 ms']));
   });
 
   it('file:// packages are copied into the cache and verified', async () => {

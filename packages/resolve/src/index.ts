@@ -8,6 +8,7 @@ export {
 } from './candidate.js';
 export { dependencyOrder } from './dependency-order.js';
 export { orderPackages } from './order-packages.js';
+export { parseRequest } from './parse-request.js';
 export { compareCandidates, ProviderIndex, providerKey, providerKeys } from './provider-index.js';
 export { ResolveError, type ResolveErrorCode } from './resolve-error.js';
 export { type InstallInput, type InstallPlan, resolveInstall } from './resolve-install.js';

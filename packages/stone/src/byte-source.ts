@@ -51,12 +51,35 @@ export async function fileSource(path: string): Promise<ByteSource> {
       return buf;
     },
     stream(offset, length) {
-      if (length === 0) return Readable.from([]);
-      return handle.createReadStream({
-        start: offset,
-        end: offset + length - 1,
+      // Not handle.createReadStream(): destroying that stream (a decoder error anywhere in the
+      // pipeline) closes the FileHandle even with autoClose false, and the reader still needs
+      // it to tell a damaged payload from a hostile one.
+      let pos = offset;
+      const end = offset + length;
+      return new Readable({
         highWaterMark: READ_CHUNK,
-        autoClose: false,
+        read() {
+          if (pos >= end) {
+            this.push(null);
+            return;
+          }
+          const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - pos));
+          handle.read(buf, 0, buf.length, pos).then(
+            ({ bytesRead }) => {
+              if (bytesRead === 0) {
+                this.destroy(
+                  new StoneError('STONE_TRUNCATED', path, `file ended at ${pos} while streaming to ${end}`, {
+                    offset: pos,
+                  }),
+                );
+                return;
+              }
+              pos += bytesRead;
+              this.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+            },
+            (err: unknown) => this.destroy(err as Error),
+          );
+        },
       });
     },
     async close() {

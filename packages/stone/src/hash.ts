@@ -63,3 +63,14 @@ export function mossAssetName(digest: string): string {
   const trimmed = digest.replace(/^0+/, '');
   return trimmed.length >= 2 ? trimmed : trimmed.padStart(2, '0');
 }
+
+/**
+ * Where moss keeps the asset of a digest, relative to its `assets/v2`: the asset name
+ * ({@link mossAssetName}) three levels deep (`ab/cd/ef/abcdef…`) when it has 10 or more digits,
+ * directly under `v2/` otherwise. The one statement of the rule: the store writes there and the
+ * vfs links from there, so either tool can use the other's store.
+ */
+export function mossAssetRelativePath(digest: string): string {
+  const name = mossAssetName(digest.toLowerCase());
+  return name.length < 10 ? name : `${name.slice(0, 2)}/${name.slice(2, 4)}/${name.slice(4, 6)}/${name}`;
+}

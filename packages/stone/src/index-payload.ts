@@ -11,20 +11,27 @@ export interface IndexEntry {
 
 const RECORD = 32;
 
-export function decodeIndexPayload(bytes: Uint8Array, count: number, ctx: CursorContext): IndexEntry[] {
+/** The records of an Index payload one at a time. */
+export function* indexRecords(
+  bytes: Uint8Array,
+  count: number,
+  ctx: CursorContext,
+): Generator<IndexEntry, void, undefined> {
   const c: ByteCursor = new ByteCursor(bytes, ctx);
   if (count * RECORD > bytes.length) c.fail(`num_records ${count} cannot fit in ${bytes.length} bytes`);
-  const out: IndexEntry[] = [];
   for (let i = 0; i < count; i++) {
     c.record = i;
     const start = c.u64Number('start');
     const end = c.u64Number('end');
     if (end < start) c.fail(`end ${end} is before start ${start}`);
-    out.push({ start, end, digest: bytesToHex(c.take(16, 'digest')) });
+    yield { start, end, digest: bytesToHex(c.take(16, 'digest')) };
   }
   c.record = -1;
   if (c.remaining !== 0) c.fail(`${c.remaining} bytes follow the last of ${count} records`);
-  return out;
+}
+
+export function decodeIndexPayload(bytes: Uint8Array, count: number, ctx: CursorContext): IndexEntry[] {
+  return [...indexRecords(bytes, count, ctx)];
 }
 
 export function encodeIndexPayload(entries: readonly IndexEntry[]): Uint8Array {

@@ -25,13 +25,22 @@ export {
   parseDependency,
   sortDependencies,
 } from './dependency.js';
-export { type ExtractEvent, type ExtractOptions, type ExtractResult, extractStone } from './extract-stone.js';
-export { createXxh3_64, createXxh3_128, mossAssetName, sha256, xxh3_64, xxh3_128 } from './hash.js';
+export { type DescribeOptions, describeStone, type StoneDescription } from './describe-stone.js';
+export {
+  createXxh3_64,
+  createXxh3_128,
+  mossAssetName,
+  mossAssetRelativePath,
+  sha256,
+  xxh3_64,
+  xxh3_128,
+} from './hash.js';
 export type { PayloadHeader, StoneHeader } from './header.js';
 export type { IndexEntry } from './index-payload.js';
-export { inspectStone, stringifyJson } from './inspect-json.js';
+export { type InspectOptions, inspectStone, stringifyJson } from './inspect-json.js';
 export type { LayoutEntry, LayoutRaw } from './layout-payload.js';
 export type { MetaRecord } from './meta-payload.js';
+export { packageDirName } from './package-dir-name.js';
 export { metaFromRecords, type PackageMeta, recordsFromMeta } from './package-meta.js';
 export { StoneError, type StoneErrorCode } from './stone-error.js';
 export {
@@ -39,6 +48,7 @@ export {
   type ContentSink,
   type OpenStoneOptions,
   type PayloadInfo,
+  type StoneLimits,
   StoneReader,
   type UnpackOptions,
   withStone,

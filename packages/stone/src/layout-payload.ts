@@ -32,15 +32,17 @@ export interface LayoutRaw {
 const FIXED = 32;
 const encoder = new TextEncoder();
 
-export function decodeLayoutPayload(
+/**
+ * The records of a Layout payload one at a time, each with how it was stored. Nothing is kept,
+ * so a caller that only counts or looks at some of them holds one record at a time.
+ */
+export function* layoutRecords(
   bytes: Uint8Array,
   count: number,
   ctx: CursorContext,
-): { entries: LayoutEntry[]; raw: LayoutRaw[] } {
+): Generator<{ entry: LayoutEntry; raw: LayoutRaw }, void, undefined> {
   const c: ByteCursor = new ByteCursor(bytes, ctx);
   if (count * FIXED > bytes.length) c.fail(`num_records ${count} cannot fit in ${bytes.length} bytes`);
-  const entries: LayoutEntry[] = [];
-  const raw: LayoutRaw[] = [];
   for (let i = 0; i < count; i++) {
     c.record = i;
     const uid = c.u32();
@@ -59,19 +61,35 @@ export function decodeLayoutPayload(
     const common = { uid, gid, mode, tag, target: t.value };
     if (type === 'regular') {
       if (sourceLength !== 16) c.fail(`regular entry source is ${sourceLength} bytes, not a 16-byte hash`);
-      entries.push({ ...common, type, hash: bytesToHex(source) });
-      raw.push({ sourceLength, targetLength, targetNulTerminated: t.nul });
+      yield {
+        entry: { ...common, type, hash: bytesToHex(source) },
+        raw: { sourceLength, targetLength, targetNulTerminated: t.nul },
+      };
     } else if (type === 'symlink') {
       const s = c.string(source, 'symlink source');
-      entries.push({ ...common, type, source: s.value });
-      raw.push({ sourceLength, targetLength, targetNulTerminated: t.nul, sourceNulTerminated: s.nul });
+      yield {
+        entry: { ...common, type, source: s.value },
+        raw: { sourceLength, targetLength, targetNulTerminated: t.nul, sourceNulTerminated: s.nul },
+      };
     } else {
-      entries.push({ ...common, type });
-      raw.push({ sourceLength, targetLength, targetNulTerminated: t.nul });
+      yield { entry: { ...common, type }, raw: { sourceLength, targetLength, targetNulTerminated: t.nul } };
     }
   }
   c.record = -1;
   if (c.remaining !== 0) c.fail(`${c.remaining} bytes follow the last of ${count} records`);
+}
+
+export function decodeLayoutPayload(
+  bytes: Uint8Array,
+  count: number,
+  ctx: CursorContext,
+): { entries: LayoutEntry[]; raw: LayoutRaw[] } {
+  const entries: LayoutEntry[] = [];
+  const raw: LayoutRaw[] = [];
+  for (const r of layoutRecords(bytes, count, ctx)) {
+    entries.push(r.entry);
+    raw.push(r.raw);
+  }
   return { entries, raw };
 }
 

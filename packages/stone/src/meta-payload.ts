@@ -16,13 +16,17 @@ export interface MetaRecord {
 const RECORD_HEADER = 8;
 const encoder = new TextEncoder();
 
-export function decodeMetaPayload(bytes: Uint8Array, count: number, ctx: CursorContext): MetaRecord[] {
+/** The records of a Meta payload one at a time. */
+export function* metaRecordsOf(
+  bytes: Uint8Array,
+  count: number,
+  ctx: CursorContext,
+): Generator<MetaRecord, void, undefined> {
   const c: ByteCursor = new ByteCursor(bytes, ctx);
   // An 8-byte header per record bounds how many records the bytes can hold, so a hostile
   // num_records cannot make us loop or allocate beyond the payload itself.
   if (count * RECORD_HEADER > bytes.length)
     c.fail(`num_records ${count} cannot fit in ${bytes.length} bytes`);
-  const out: MetaRecord[] = [];
   for (let i = 0; i < count; i++) {
     c.record = i;
     const length = c.u32();
@@ -32,32 +36,32 @@ export function decodeMetaPayload(bytes: Uint8Array, count: number, ctx: CursorC
     if (META_TAG_NAMES[tag] === undefined) c.fail(`unknown meta tag ${tag}`);
     switch (type) {
       case MetaType.Int8:
-        out.push({ tag, type, length, value: BigInt(c.i8()) });
+        yield { tag, type, length, value: BigInt(c.i8()) };
         break;
       case MetaType.Uint8:
-        out.push({ tag, type, length, value: BigInt(c.u8()) });
+        yield { tag, type, length, value: BigInt(c.u8()) };
         break;
       case MetaType.Int16:
-        out.push({ tag, type, length, value: BigInt(c.i16()) });
+        yield { tag, type, length, value: BigInt(c.i16()) };
         break;
       case MetaType.Uint16:
-        out.push({ tag, type, length, value: BigInt(c.u16()) });
+        yield { tag, type, length, value: BigInt(c.u16()) };
         break;
       case MetaType.Int32:
-        out.push({ tag, type, length, value: BigInt(c.i32()) });
+        yield { tag, type, length, value: BigInt(c.i32()) };
         break;
       case MetaType.Uint32:
-        out.push({ tag, type, length, value: BigInt(c.u32()) });
+        yield { tag, type, length, value: BigInt(c.u32()) };
         break;
       case MetaType.Int64:
-        out.push({ tag, type, length, value: c.i64() });
+        yield { tag, type, length, value: c.i64() };
         break;
       case MetaType.Uint64:
-        out.push({ tag, type, length, value: c.u64() });
+        yield { tag, type, length, value: c.u64() };
         break;
       case MetaType.String: {
         const s = c.string(c.take(length, 'string value'), 'string value');
-        out.push({ tag, type, length, value: s.value, nulTerminated: s.nul });
+        yield { tag, type, length, value: s.value, nulTerminated: s.nul };
         break;
       }
       case MetaType.Dependency:
@@ -67,7 +71,7 @@ export function decodeMetaPayload(bytes: Uint8Array, count: number, ctx: CursorC
         const kind = DEPENDENCY_KINDS[kindByte];
         if (kind === undefined) c.fail(`unknown dependency kind ${kindByte}`);
         const s = c.string(c.take(length - 1, 'dependency name'), 'dependency name');
-        out.push({ tag, type, length, value: { kind, name: s.value }, nulTerminated: s.nul });
+        yield { tag, type, length, value: { kind, name: s.value }, nulTerminated: s.nul };
         break;
       }
       default:
@@ -78,7 +82,10 @@ export function decodeMetaPayload(bytes: Uint8Array, count: number, ctx: CursorC
   if (c.remaining !== 0) {
     c.fail(`${c.remaining} bytes follow the last of ${count} records`);
   }
-  return out;
+}
+
+export function decodeMetaPayload(bytes: Uint8Array, count: number, ctx: CursorContext): MetaRecord[] {
+  return [...metaRecordsOf(bytes, count, ctx)];
 }
 
 /** Encodes records the way the current writer does: NUL-terminated strings, integer width as length. */

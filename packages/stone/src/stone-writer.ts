@@ -14,6 +14,7 @@ import { encodeMetaPayload } from './meta-payload.js';
 import { type PackageMeta, recordsFromMeta } from './package-meta.js';
 import { StoneError } from './stone-error.js';
 import { createZstdCompressStream, zstdCompress } from './zstd.js';
+import { ZstdFrameScanner } from './zstd-frame.js';
 
 /** Level the original writer uses. Costly (≈ 6 MB/s single-threaded here): pass a lower one for speed. */
 export const DEFAULT_COMPRESSION_LEVEL = 18;
@@ -257,9 +258,17 @@ export async function writePackage(path: string, opts: WritePackageOptions): Pro
       const sum = await createXxh3_64();
       let stored = 0;
       const z = createZstdCompressStream(level, contentSize);
+      const frame = new ZstdFrameScanner({ maxWindow: Number.POSITIVE_INFINITY, contentSize });
+      const after: Uint8Array[] = [];
       // Drain compressed output to the file while feeding input, respecting backpressure.
       const drained = (async () => {
-        for await (const chunk of z as AsyncIterable<Buffer>) {
+        for await (const output of z as AsyncIterable<Buffer>) {
+          // node:zlib ends the frame by itself once the pledged size is in, and then its end()
+          // starts a second, empty frame (9 bytes). A payload is one frame: readers refuse
+          // bytes after it, as `zstd -d` would if they were anything else.
+          const n = frame.take(output);
+          if (n < output.length) after.push(output.subarray(n));
+          const chunk = output.subarray(0, n);
           sum.update(chunk);
           await writeAll(fh, chunk, pos);
           pos += chunk.length;
@@ -285,6 +294,8 @@ export async function writePackage(path: string, opts: WritePackageOptions): Pro
       }
       z.end();
       await drained;
+      frame.end();
+      checkEmptyFrames(Buffer.concat(after), path);
       const ph = encodePayloadHeader({
         storedSize: stored,
         plainSize: contentSize,
@@ -305,6 +316,22 @@ export async function writePackage(path: string, opts: WritePackageOptions): Pro
     await fh.close().catch(() => {});
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/** The frame node:zlib appends after a finished one: magic, single segment, size 0, one empty raw block. */
+const EMPTY_FRAME = Buffer.from('28b52ffd2000010000', 'hex');
+
+function checkEmptyFrames(extra: Buffer, path: string): void {
+  for (let at = 0; at < extra.length; at += EMPTY_FRAME.length) {
+    if (!extra.subarray(at, at + EMPTY_FRAME.length).equals(EMPTY_FRAME)) {
+      throw new StoneError(
+        'STONE_INVALID_INPUT',
+        path,
+        `the zstd encoder wrote ${extra.length} unexpected bytes after the content frame`,
+        { bytes: extra.length },
+      );
+    }
   }
 }
 

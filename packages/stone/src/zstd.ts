@@ -1,6 +1,7 @@
 import { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Decompress as FzstdDecompress, decompress as fzstdDecompress } from 'fzstd';
+import { windowLogFor } from './zstd-frame.js';
 
 // node:zlib decodes zstd at ≈ 480 MB/s on this machine kind against ≈ 120 MB/s for fzstd, and
 // fzstd returned wrong bytes without an error on a 160 MiB level-18 payload (DESIGN.md). So
@@ -12,15 +13,15 @@ const hasNodeZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecomp
 /** Which decoder this process uses: `node:zlib` or the `fzstd` fallback. */
 export const zstdBackend: 'node:zlib' | 'fzstd' = hasNodeZstd ? 'node:zlib' : 'fzstd';
 
-// Stones allow windows up to 2 GiB: a single-segment frame's window equals its content size,
-// so any content payload above 128 MiB (zstd's default limit, windowLog 27) needs this.
-const WINDOW_LOG_MAX = 31;
-
-/** Decompresses a whole buffer, refusing to produce more than `maxOutput` bytes. */
-export function zstdDecompress(data: Uint8Array, maxOutput: number): Uint8Array {
+/**
+ * Decompresses a whole buffer, refusing to produce more than `maxOutput` bytes or to use a
+ * window above `maxWindow`. The reader checks the window itself first (zstd-frame.ts); the
+ * decoder's own limit is the second line.
+ */
+export function zstdDecompress(data: Uint8Array, maxOutput: number, maxWindow: number): Uint8Array {
   if (hasNodeZstd) {
     return zlib.zstdDecompressSync(data, {
-      params: { [zlib.constants.ZSTD_d_windowLogMax]: WINDOW_LOG_MAX },
+      params: { [zlib.constants.ZSTD_d_windowLogMax]: windowLogFor(maxWindow) },
       maxOutputLength: Math.max(1, maxOutput),
     });
   }
@@ -36,16 +37,16 @@ const CHUNK = 4 << 20;
 const MIN_CHUNK = 64 << 10;
 
 /**
- * A streaming decompressor (a Transform from stored to plain bytes). `plainSize`, when known,
- * sizes the output chunks: zlib allocates a whole chunk up front, and a 4 MiB buffer for each
- * of the 1,820 small payloads of the transaction benchmark (20 KB each, typically) was 7 GB of
- * allocation and page faults for 40 MB of content.
+ * A streaming decompressor (a Transform from stored to plain bytes); see zstdDecompress for
+ * `maxWindow`. `plainSize`, when known, sizes the output chunks: zlib allocates a whole chunk
+ * up front, and a 4 MiB buffer for each of the 1,820 small payloads of the transaction
+ * benchmark (20 KB each, typically) was 7 GB of allocation and page faults for 40 MB of content.
  */
-export function createZstdDecompressStream(plainSize?: number): Transform {
+export function createZstdDecompressStream(maxWindow: number, plainSize?: number): Transform {
   if (hasNodeZstd) {
     const chunkSize = plainSize === undefined ? CHUNK : Math.min(CHUNK, plainSize + MIN_CHUNK);
     return zlib.createZstdDecompress({
-      params: { [zlib.constants.ZSTD_d_windowLogMax]: WINDOW_LOG_MAX },
+      params: { [zlib.constants.ZSTD_d_windowLogMax]: windowLogFor(maxWindow) },
       chunkSize,
       // Lets the thread-pool decoder run ahead while the main thread hashes and writes what it
       // already produced: with the default 16 KiB the two strictly alternate (verify of a

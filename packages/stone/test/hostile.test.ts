@@ -196,3 +196,17 @@ describe('hostile input gets only typed errors', () => {
     expect((err as Error).message).toContain('nope.stone');
   });
 });
+
+describe('content no index entry covers', () => {
+  it('is refused: a Layout payload relabelled as Content no longer reads as an empty package', async () => {
+    const { craftStone, layoutPayload, metaPayload } = await import('./craft.ts');
+    const { demoMeta: meta } = await import('./demo-meta.ts');
+    const layout = layoutPayload([
+      { uid: 0, gid: 0, mode: 0o40755, tag: 0, type: 'directory', target: 'share' },
+    ]);
+    const bytes = await craftStone([metaPayload(meta), { ...layout, kind: 2 }]);
+    const stone = await StoneReader.fromBytes(bytes, 'relabelled.stone');
+    expect(await stone.layout()).toEqual([]);
+    await expect(stone.verify()).rejects.toMatchObject({ code: 'STONE_INDEX_BOUNDS' });
+  });
+});

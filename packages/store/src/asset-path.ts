@@ -1,4 +1,4 @@
-import { mossAssetName } from '@serpent/stone';
+import { mossAssetRelativePath } from '@serpent/stone';
 import { StoreError } from './store-error.js';
 
 const HEX = /^[0-9a-f]{1,32}$/;
@@ -16,14 +16,11 @@ export function normalizeDigest(hash: string): string {
 }
 
 /**
- * Where moss keeps the asset of a digest, relative to `assets/v2`: the name is the digest
- * without leading zeros (at least two digits); a name of 10 or more digits goes three levels
- * deep (`ab/cd/ef/abcdef…`), a shorter one sits directly under `v2/` (moss.md §2.1).
+ * Where moss keeps the asset of a digest, relative to `assets/v2` (the rule is stone's
+ * `mossAssetRelativePath`, shared with the vfs); a string that is no digest is STORE_BAD_HASH.
  */
 export function assetRelativePath(hash: string): string {
-  const name = mossAssetName(normalizeDigest(hash));
-  if (name.length < 10) return name;
-  return `${name.slice(0, 2)}/${name.slice(2, 4)}/${name.slice(4, 6)}/${name}`;
+  return mossAssetRelativePath(normalizeDigest(hash));
 }
 
 /**

@@ -1,10 +1,10 @@
 import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { Limiter, mapLimit } from '@serpent/concurrency';
 import { normalizeDigest } from './asset-path.js';
 import { cleanTempDir } from './clean-temp.js';
 import { collectGarbage } from './collect-garbage.js';
-import { Limiter, mapLimit } from './limiter.js';
 import { asStoreError, precacheStone } from './precache.js';
 import { precacheOnThreads } from './precache-threads.js';
 import type { PrecacheManyOptions, PrecacheOptions, PrecacheResult, Store } from './store.js';

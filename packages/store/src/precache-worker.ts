@@ -2,8 +2,8 @@
 // directories, takes stones from the main thread one message at a time, and answers with each
 // stone's records or its error.
 import { parentPort, workerData } from 'node:worker_threads';
+import { Limiter } from '@serpent/concurrency';
 import { ClaimTable } from './claim-table.js';
-import { Limiter } from './limiter.js';
 import { asStoreError, precacheStone } from './precache.js';
 import type { PrecacheEvent, PrecacheResult } from './store.js';
 import { StoreState } from './store-state.js';

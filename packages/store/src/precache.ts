@@ -1,9 +1,9 @@
+import { mapLimit } from '@serpent/concurrency';
 import { syncDir } from '@serpent/durable';
 import type { IndexEntry, LayoutEntry, PackageMeta, StoneReader } from '@serpent/stone';
 import { StoneError, withStone } from '@serpent/stone';
 import { ASSET_MODE, assetModes } from './asset-mode.js';
 import { type AssetFinish, type AssetOutcome, AssetSink } from './asset-sink.js';
-import { mapLimit } from './limiter.js';
 import type { PrecacheOptions, PrecacheResult, PrecacheSummary } from './store.js';
 import { StoreError } from './store-error.js';
 import type { StoreState } from './store-state.js';
@@ -71,23 +71,44 @@ async function precacheOpen(
       contentSkipped: true,
     };
   } else {
-    summary = await unpackMissing(state, stone, stonePath, index.length, contentBytes, missing, layout, opts);
+    const unpack = {
+      state,
+      stone,
+      path: stonePath,
+      assets: index.length,
+      contentBytes,
+      modes: assetModes(layout),
+      opts,
+    };
+    summary = await unpackMissing(unpack, missing);
   }
   emit?.({ type: 'done', stone: stonePath, result: summary });
   return { stone: stonePath, meta, layout, index, ...summary };
 }
 
-async function unpackMissing(
-  state: StoreState,
-  stone: StoneReader,
-  stonePath: string,
-  assets: number,
-  contentBytes: number,
-  missing: ReadonlySet<string>,
-  layout: readonly LayoutEntry[],
-  opts: PrecacheOptions,
-): Promise<PrecacheSummary> {
-  const modes = assetModes(layout);
+/** One stone's content being unpacked into the store: what every pass over it shares. */
+interface StoneUnpack {
+  readonly state: StoreState;
+  readonly stone: StoneReader;
+  readonly path: string;
+  /** Index entries of the stone, and the size of its content. */
+  readonly assets: number;
+  readonly contentBytes: number;
+  /** The mode each new asset gets (that of the first layout entry using it). */
+  readonly modes: ReadonlyMap<string, number>;
+  readonly opts: PrecacheOptions;
+}
+
+/** What a pass collects: the writes it started, and the contents it left to another precache. */
+interface PassWork {
+  readonly jobs: Promise<AssetOutcome>[];
+  /** Assets stored at once (no sync to wait for), without a promise each. */
+  readonly done: AssetOutcome[];
+  readonly waits: { digest: string; stored: Promise<boolean> }[];
+}
+
+async function unpackMissing(u: StoneUnpack, missing: ReadonlySet<string>): Promise<PrecacheSummary> {
+  const { state, assets, contentBytes } = u;
   let added = 0;
   let bytesWritten = 0;
   const dirs = new Set<string>();
@@ -96,7 +117,7 @@ async function unpackMissing(
   // waited for; in the rare case that it fails (its stone was damaged, or it was cancelled), a
   // second pass over this stone writes it, without deferring to anyone this time.
   for (let pass = 1; todo.size > 0; pass++) {
-    const r = await unpackPass(state, stone, stonePath, assets, contentBytes, todo, modes, pass > 1, opts);
+    const r = await unpackPass(u, todo, pass > 1);
     added += r.outcomes.length;
     for (const o of r.outcomes) {
       bytesWritten += o.bytes;
@@ -121,21 +142,82 @@ async function unpackMissing(
   };
 }
 
+/**
+ * The sink for one index entry of the content, or undefined when this pass does not write it:
+ * not wanted, already stored, being written by another precache (waited for, unless `force`),
+ * or claimed by another thread of this precacheMany. A written content is claimed until it is
+ * stored or given up, so a repeated index entry finds the claim and is skipped.
+ */
+function sinkFor(
+  u: StoneUnpack,
+  entry: { digest: string; start: number; end: number },
+  todo: ReadonlySet<string>,
+  force: boolean,
+  work: PassWork,
+): AssetSink | undefined {
+  const { state } = u;
+  const d = entry.digest;
+  if (!todo.has(d) || state.present.has(d)) return undefined;
+  const mode = u.modes.get(d) ?? ASSET_MODE;
+  const shared = state.shared;
+  if (shared !== undefined && !force) {
+    // On a precacheMany thread the shared table alone decides who writes a content, this
+    // thread's other stones included: whoever loses skips it and reports it, and it is checked
+    // once all threads are done. No claim promise per asset here (a forced pass does not ask
+    // the table: the claim may be this thread's own, from the stone that failed).
+    if (!shared.table.claim(d)) {
+      shared.lost.set(d, entry.end - entry.start);
+      return undefined;
+    }
+    return new AssetSink(state, d, mode, (f) => collect(work, f), noop);
+  }
+  const claimed = state.claims.get(d);
+  if (claimed !== undefined && !force) {
+    work.waits.push({ digest: d, stored: claimed });
+    return undefined;
+  }
+  let settle!: (stored: boolean) => void;
+  const claim = new Promise<boolean>((resolve) => {
+    settle = resolve;
+  });
+  state.claims.set(d, claim);
+  const release = (stored: boolean) => {
+    if (state.claims.get(d) === claim) state.claims.delete(d);
+    settle(stored);
+  };
+  return new AssetSink(
+    state,
+    d,
+    mode,
+    (f) => {
+      collect(work, f);
+      if (!(f instanceof Promise)) release(true);
+      else
+        f.then(
+          () => release(true),
+          () => release(false),
+        );
+    },
+    () => release(false),
+  );
+}
+
+const noop = () => {};
+
+/** An asset stored at once (no sync to wait for), or the job to wait for. */
+function collect(work: PassWork, f: AssetFinish): void {
+  if (f instanceof Promise) work.jobs.push(f);
+  else work.done.push(f);
+}
+
 /** One streaming pass over the content, writing the digests in `todo`. */
 async function unpackPass(
-  state: StoreState,
-  stone: StoneReader,
-  stonePath: string,
-  assets: number,
-  contentBytes: number,
+  u: StoneUnpack,
   todo: ReadonlySet<string>,
-  modes: ReadonlyMap<string, number>,
   force: boolean,
-  opts: PrecacheOptions,
 ): Promise<{ outcomes: AssetOutcome[]; leftToUs: Set<string> }> {
-  const jobs: Promise<AssetOutcome>[] = [];
-  const done: AssetOutcome[] = [];
-  const waits: { digest: string; stored: Promise<boolean> }[] = [];
+  const { opts, path: stonePath } = u;
+  const work: PassWork = { jobs: [], done: [], waits: [] };
   let assetsDone = 0;
   let bytesDone = 0;
   let reported = 0;
@@ -144,72 +226,19 @@ async function unpackPass(
       type: 'progress',
       stone: stonePath,
       bytesDone,
-      bytes: contentBytes,
+      bytes: u.contentBytes,
       assetsDone,
-      assets,
+      assets: u.assets,
     });
     reported = bytesDone;
   };
-  const noop = () => {};
-  // Stored at once (no sync to wait for) or a job to wait for.
-  const collect = (f: AssetFinish) => {
-    if (f instanceof Promise) jobs.push(f);
-    else done.push(f);
-  };
-
   let failure: unknown;
   try {
-    await stone.unpackContent(
+    await u.stone.unpackContent(
       {
         file(entry) {
           assetsDone++;
-          const d = entry.digest;
-          if (!todo.has(d) || state.present.has(d)) return undefined;
-          const shared = state.shared;
-          if (shared !== undefined && !force) {
-            // On a precacheMany thread the shared table alone decides who writes a content,
-            // this thread's other stones included: whoever loses skips it and reports it, and
-            // it is checked once all threads are done. No claim promise per asset here.
-            if (!shared.table.claim(d)) {
-              shared.lost.set(d, entry.end - entry.start);
-              return undefined;
-            }
-            return new AssetSink(state, d, modes.get(d) ?? ASSET_MODE, collect, noop);
-          }
-          const claimed = state.claims.get(d);
-          if (claimed !== undefined && !force) {
-            waits.push({ digest: d, stored: claimed });
-            return undefined;
-          }
-          // Claimed until the asset is stored or given up; a repeated index entry of this stone
-          // finds the claim (or the asset) and is skipped.
-          let settle!: (stored: boolean) => void;
-          const claim = new Promise<boolean>((resolve) => {
-            settle = resolve;
-          });
-          state.claims.set(d, claim);
-          const release = (stored: boolean) => {
-            if (state.claims.get(d) === claim) state.claims.delete(d);
-            settle(stored);
-          };
-          return new AssetSink(
-            state,
-            d,
-            modes.get(d) ?? ASSET_MODE,
-            (f) => {
-              if (!(f instanceof Promise)) {
-                done.push(f);
-                release(true);
-                return;
-              }
-              jobs.push(f);
-              f.then(
-                () => release(true),
-                () => release(false),
-              );
-            },
-            () => release(false),
-          );
+          return sinkFor(u, entry, todo, force, work);
         },
       },
       {
@@ -225,15 +254,15 @@ async function unpackPass(
   }
   // Even on failure, wait for the assets already verified: they are good content, and nothing
   // may still be writing once this precache has returned or thrown.
-  const settled = await Promise.allSettled(jobs);
+  const settled = await Promise.allSettled(work.jobs);
   if (failure !== undefined) throw failure;
-  const outcomes: AssetOutcome[] = done;
+  const outcomes: AssetOutcome[] = work.done;
   for (const o of settled) {
     if (o.status === 'rejected') throw o.reason;
     outcomes.push(o.value);
   }
   const leftToUs = new Set<string>();
-  for (const w of waits) if (!(await w.stored)) leftToUs.add(w.digest);
+  for (const w of work.waits) if (!(await w.stored)) leftToUs.add(w.digest);
   progress();
   return { outcomes, leftToUs };
 }

@@ -1,10 +1,10 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import type { Limiter } from '@serpent/concurrency';
 import { syncfsOf } from '@serpent/durable';
 import { assetRelativePath, normalizeDigest } from './asset-path.js';
 import type { ClaimTable } from './claim-table.js';
-import type { Limiter } from './limiter.js';
 import { SyncBarrier } from './sync-barrier.js';
 
 /** What the threads of one precacheMany share (see ClaimTable and precache-threads.ts). */

@@ -1,8 +1,8 @@
 import { lstat, unlink } from 'node:fs/promises';
+import { mapLimit } from '@serpent/concurrency';
 import { digestFromAssetName, normalizeDigest } from './asset-path.js';
 import { cleanTempDir } from './clean-temp.js';
 import { FileHasher } from './hash-file.js';
-import { mapLimit } from './limiter.js';
 import type { VerifyOptions, VerifyResult } from './store.js';
 import { StoreError } from './store-error.js';
 import type { StoreState } from './store-state.js';

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Limiter } from '@serpent/concurrency';
 import { describe, expect, it } from 'vitest';
-import { Limiter } from '../src/limiter.ts';
 import { precacheStone } from '../src/precache.ts';
 import { StoreState } from '../src/store-state.ts';
 import { SyncBarrier } from '../src/sync-barrier.ts';

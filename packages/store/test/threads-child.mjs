@@ -2,9 +2,10 @@
 // (worker threads load dist/, which a test process importing the sources cannot give them) and
 // prints one JSON line: the results, or the error's code and details.
 // Usage: node threads-child.mjs '<json: {root, paths, threads, concurrency, abort, seed}>'
+
+import { Limiter } from '@serpent/concurrency';
 import { ClaimTable } from '../dist/claim-table.js';
 import { openStore } from '../dist/index.js';
-import { Limiter } from '../dist/limiter.js';
 import { precacheOnThreads } from '../dist/precache-threads.js';
 import { StoreState } from '../dist/store-state.js';
 
@@ -42,7 +43,7 @@ try {
         ...(args.onResult ? { onResult: (i, r) => handed.push({ i, layout: r.layout.length }) } : {}),
       });
     results = await run();
-    if (args.onResult) events.push(...handed.map((h) => `result ${h.i} ${h.layout}`));
+    if (args.onResult) for (const h of handed) events.push(`result ${h.i} ${h.layout}`);
     // A second precacheMany of the same stones through the same store object.
     if (args.twice) results = [...results, ...(await run())];
   }

@@ -4,25 +4,15 @@
 //   node bench/transaction-run.mjs sync ROOT DIR          (every *.stone in DIR offered, as a repository would)
 //   node bench/transaction-run.mjs activate ROOT ID
 // Drives the engine through its public API (the built dist) and prints one JSON line on stdout:
-// the engine's phase times, the time of what the engine does not time itself (open, read,
-// resolve), the total, how the tree was made (blit or in-place change, with entry counts), and
+// the engine's phase times, the time of what the engine does not time itself (open, and the
+// plan: reading the stones and resolving), the total, how the tree was made (blit or in-place change, with entry counts), and
 // this process's maxRSS and CPU time. With RSS=1 it also prints each phase's peak RSS on stderr.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  activateState,
-  commitInstall,
-  commitRemove,
-  commitSync,
-  openInstallation,
-  planInstall,
-  planRemove,
-  planSync,
-  readLocalStones,
-} from '../dist/index.js';
+import { openRoot } from '../dist/index.js';
 
-const [mode, root, ...args] = process.argv.slice(2);
-if (!['install', 'remove', 'sync', 'activate'].includes(mode) || root === undefined || args.length === 0) {
+const [mode, ROOT, ...args] = process.argv.slice(2);
+if (!['install', 'remove', 'sync', 'activate'].includes(mode) || ROOT === undefined || args.length === 0) {
   console.error(
     'usage: transaction-run.mjs install ROOT PATH... | remove ROOT NAME... | sync ROOT DIR | activate ROOT ID',
   );
@@ -65,35 +55,25 @@ const stonesIn = (paths) =>
   );
 
 const t0 = performance.now();
-const inst = await timed('open', () => openInstallation(root, { onEvent, wait: false }));
+const root = await timed('open', () => openRoot(ROOT, { onEvent, wait: false }));
 let state;
 let changed;
 try {
-  if (mode === 'install') {
-    const stones = await timed('read', () => readLocalStones(stonesIn(args)));
-    const prepared = await timed('resolve', () => planInstall(inst, { stones }));
-    changed = prepared.plan.install.length;
-    state = await commitInstall(inst, prepared, { onEvent });
-  } else if (mode === 'remove') {
-    const plan = await timed('resolve', () => planRemove(inst, args));
-    changed = plan.remove.length;
-    state = await commitRemove(inst, plan, { onEvent });
-  } else if (mode === 'sync') {
-    const stones = await timed('read', () => readLocalStones(stonesIn(args)));
-    const byId = new Map(stones.map((s) => [s.id, s.path]));
-    const candidates = stones.map((s) => ({ id: s.id, meta: s.meta, source: { kind: 'local' } }));
-    const plan = await timed('resolve', () => planSync(inst, candidates));
-    changed = plan.install.length;
-    // The "download" of a local candidate is its stone where it lies.
-    const fetch = async (list) => new Map(list.map((c) => [c.id, byId.get(c.id)]));
-    state = await commitSync(inst, plan, { onEvent, fetch });
-  } else {
-    state = Number(args[0]);
+  if (mode === 'activate') {
     changed = 0;
-    await activateState(inst, state, { onEvent });
+    state = (await root.states.activate(Number(args[0]))).stateId;
+  } else {
+    // `resolve` covers reading the stones' metadata and SHA-256 too (the Root plans in one
+    // call). A sync to local stones is their install: each replaces the installed release of
+    // its name, as a sync to a repository offering them would (without the download).
+    const plan = await timed('resolve', () =>
+      mode === 'remove' ? root.plan({ remove: args }) : root.plan({ add: stonesIn(args) }),
+    );
+    changed = mode === 'remove' ? plan.remove.length : plan.install.length;
+    state = (await root.commit(plan)).stateId;
   }
 } finally {
-  await inst.close();
+  await root.close();
 }
 const totalMs = Math.round(performance.now() - t0);
 const ru = process.resourceUsage();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { LayoutEntry } from '@serpent/stone';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openLayoutDb } from '../src/index.js';
+import { openLayoutDb } from '../src/db/layout-db.js';
 import { tempDir } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -3,7 +3,7 @@ import { hasCode } from '@serpent/errors';
 import type { PackageMeta } from '@serpent/stone';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openMetaDb, type StoredPackage } from '../src/index.js';
+import { openMetaDb, type StoredPackage } from '../src/db/meta-db.js';
 import { tempDir } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

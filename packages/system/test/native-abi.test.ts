@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { isNativeLoadError, openStateDb } from '../src/index.js';
+import { isNativeLoadError } from '../src/db/sqlite-handle.js';
+import { openStateDb } from '../src/db/state-db.js';
 
 describe('better-sqlite3 native module', () => {
   it(`loads under this Node (${process.version}, NODE_MODULE_VERSION ${process.versions.modules})`, () => {

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { hasCode } from '@serpent/errors';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireRootLock, readLockHolder, rootLockPath, SystemError } from '../src/index.js';
+import { acquireRootLock, readLockHolder, rootLockPath } from '../src/lock/root-lock.js';
+import { SystemError } from '../src/system-error.js';
 import { finished, lineMatching, spawnFixture, tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];

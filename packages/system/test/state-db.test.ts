@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStateDb, openSystemDbs, systemDbPaths } from '../src/index.js';
+import { openStateDb } from '../src/db/state-db.js';
+import { openSystemDbs, systemDbPaths } from '../src/db/system-dbs.js';
 import { finished, spawnFixture, tempDir } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -3,9 +3,10 @@
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readTreesConfig, TransactionError } from '../src/index.js';
+import { TransactionError } from '../src/index.js';
 import { dirtyDirectories, scanDirtyDirectories } from '../src/transaction/dirty-scan.js';
 import { dropLedger, LEDGER_FILE, readLedger, writeLedger } from '../src/transaction/tree-ledger.js';
+import { readTreesConfig } from '../src/transaction/tree-spares.js';
 import { tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];

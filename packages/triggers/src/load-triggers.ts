@@ -135,7 +135,7 @@ export async function loadTriggerFiles(files: readonly TriggerFile[]): Promise<L
 export async function loadTriggers(dirs: readonly string[]): Promise<LoadedTriggers> {
   const warnings: TriggerWarning[] = [];
   const files: TriggerFile[] = [];
-  for (const dir of dirs) files.push(...(await rootFiles(dir, warnings)));
+  for (const dir of dirs) for (const f of await rootFiles(dir, warnings)) files.push(f);
   const loaded = await loadTriggerFiles(files);
   return { triggers: loaded.triggers, warnings: [...warnings, ...loaded.warnings] };
 }

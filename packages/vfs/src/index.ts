@@ -6,6 +6,13 @@ export {
 } from './apply-tree-change.js';
 export { blit } from './blit.js';
 export { buildTree, EMPTY_FILE_HASH } from './build-tree.js';
+export {
+  type ExtractEvent,
+  type ExtractOptions,
+  type ExtractResult,
+  extractStone,
+  extractStoneInto,
+} from './extract-stone.js';
 export { mossAssetPath, mossStore } from './moss-store.js';
 export {
   type DirectoryChange,

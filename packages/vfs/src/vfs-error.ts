@@ -37,8 +37,15 @@ const HINTS: Record<VfsErrorCode, string> = {
 
 export class VfsError extends SerpentError {
   override readonly code: VfsErrorCode;
-  constructor(code: VfsErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { hint: HINTS[code], details, ...(cause === undefined ? {} : { cause }) });
+  /** `hint` replaces the code's general hint where the caller knows better what to do. */
+  constructor(
+    code: VfsErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    cause?: unknown,
+    hint?: string,
+  ) {
+    super(code, message, { hint: hint ?? HINTS[code], details, ...(cause === undefined ? {} : { cause }) });
     this.code = code;
   }
 }

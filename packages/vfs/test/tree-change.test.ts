@@ -129,7 +129,7 @@ function listAll(dir: string, rel = ''): string[] {
   for (const name of readdirSync(join(dir, rel))) {
     const r = rel === '' ? name : `${rel}/${name}`;
     out.push(r);
-    if (lstatSync(join(dir, r)).isDirectory()) out.push(...listAll(dir, r));
+    if (lstatSync(join(dir, r)).isDirectory()) for (const c of listAll(dir, r)) out.push(c);
   }
   return out;
 }

@@ -1,4 +1,5 @@
-import type { FlagSpec } from '@serpent/cli';
+import { type BoulderDirs, boulderDirs } from '@serpent/builder';
+import type { CommandContext, FlagSpec } from '@serpent/cli';
 
 /** Options every boulder command accepts, before or after the verb. */
 export const GLOBALS: FlagSpec = {
@@ -14,3 +15,12 @@ export const GLOBALS: FlagSpec = {
   },
   json: { description: 'Machine-readable output where a command has it' },
 };
+
+const str = (v: string | true | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+
+/** boulder's directories from the global flags. */
+export function dirsOf(globals: CommandContext['globals']): BoulderDirs {
+  const cacheDir = str(globals['cache-dir']);
+  const configDir = str(globals['config-dir']);
+  return boulderDirs({ ...(cacheDir ? { cacheDir } : {}), ...(configDir ? { configDir } : {}) });
+}

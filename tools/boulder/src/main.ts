@@ -10,6 +10,7 @@ import { GLOBALS } from './globals.js';
 const SHORTCUTS: Record<string, string[]> = {
   bump: ['recipe', 'bump'],
   macros: ['recipe', 'macros'],
+  new: ['recipe', 'new'],
   up: ['recipe', 'update'],
 };
 
@@ -27,6 +28,8 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
       subcommands: COMMANDS,
       examples: [
         ['boulder build --host -o out ./stone.yaml', 'build a recipe against the host’s tools'],
+        ['boulder recipe new -o nano https://www.nano-editor.org/dist/v8/nano-8.0.tar.xz', 'draft a recipe'],
+        ['boulder chroot --host', 'a shell in the build root of ./stone.yaml'],
         ['boulder recipe expand stone.yaml', 'check a recipe and see its expanded scripts'],
         ['boulder recipe macros cmake', 'what %cmake expands to'],
         ['boulder recipe bump', 'release + 1, comments kept'],

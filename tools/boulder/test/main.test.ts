@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bufferIo } from '@serpent/cli';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planFromRecipe } from '../src/commands/recipe-plan.js';
 import { main } from '../src/main.js';
 
 const work = mkdtempSync(join(tmpdir(), 'boulder-cli-'));
@@ -57,7 +57,7 @@ describe('boulder', () => {
   it('prints help with commands and examples', async () => {
     const r = await boulder('--help');
     expect(r.status).toBe(0);
-    for (const c of ['build', 'recipe', 'profile', 'version']) expect(r.out).toContain(`  ${c} `);
+    for (const c of ['build', 'chroot', 'recipe', 'profile', 'version']) expect(r.out).toContain(`  ${c} `);
     expect(r.out).toContain('Examples:');
     const help = await boulder('help', 'recipe', 'expand');
     expect(help.status).toBe(0);
@@ -115,6 +115,8 @@ describe('boulder', () => {
     };
     expect(json.definitions.find((d) => d.name === 'cc')?.expansion).toBe('gcc');
     expect((await boulder('recipe', 'macros', 'nosuch')).status).toBe(2);
+    expect(r.out).toMatch(/Breakpoints .*\n {2}%break_continue +Stop here with a shell/);
+    expect((await boulder('macros', 'break_exit')).out).toMatch(/^%break_exit: Stop here with a shell/);
   });
 
   it('bump and recipe update edit the file in place, comments kept', async () => {
@@ -144,56 +146,30 @@ describe('boulder', () => {
     expect(r.out).not.toContain('fetching');
   });
 
+  it('recipe new drafts from a file:// archive; the `new` shortcut and usage errors', async () => {
+    const tree = join(work, 'draft-src', 'hello-2.0');
+    mkdirSync(tree, { recursive: true });
+    writeFileSync(join(tree, 'CMakeLists.txt'), 'project(hello C)\nfind_package(ZLIB REQUIRED)\n');
+    const archive = join(work, 'hello-2.0.tar.gz');
+    execFileSync('tar', ['-czf', archive, '-C', join(work, 'draft-src'), 'hello-2.0']);
+    const out = join(work, 'drafted');
+    const r = await boulder('new', '-o', out, '--no-lookup', pathToFileURL(archive).href);
+    expect(r.err).toBe(`fetching ${pathToFileURL(archive).href}\nnote: not looked up (--no-lookup)\n`);
+    expect(r.status).toBe(0);
+    expect(r.out).toContain(`drafted ${out}/stone.yaml: hello 2.0, cmake, 1 build dependencies\n`);
+    expect(readFileSync(join(out, 'stone.yaml'), 'utf8')).toContain(
+      'builddeps   :\n    - cmake(ZLIB)\nsetup       : |\n    %cmake\n',
+    );
+    const expanded = await boulder('recipe', 'expand', out);
+    expect(expanded.status).toBe(0);
+    expect((await boulder('recipe', 'new')).status).toBe(2);
+    expect((await boulder('recipe', 'new', '--toolchain', 'icc', 'file:///x.tar.gz')).status).toBe(2);
+    const again = await boulder('recipe', 'new', '-o', out, '--no-lookup', pathToFileURL(archive).href);
+    expect(again.status).toBe(1);
+    expect(again.err).toContain('hint: draft into another directory (-o DIR), or pass --force to replace it');
+  });
+
   it('version', async () => {
     expect((await boulder('version')).out).toMatch(/^boulder \d+\.\d+\.\d+\n$/);
-  });
-});
-
-describe('planFromRecipe', () => {
-  it('turns a recipe into a build plan: expanded phases, upstreams, packages and rules', async () => {
-    const warnings: string[] = [];
-    const plan = await planFromRecipe(join(recipeDir(RECIPE), 'stone.yaml'), {
-      architecture: 'x86_64',
-      buildRelease: 2,
-      jobs: 3,
-      onWarning: (w) => warnings.push(w.message),
-    });
-    expect(warnings).toEqual([]);
-    expect(plan).toMatchObject({
-      name: 'hello',
-      version: '1.0',
-      release: 1,
-      licenses: ['MIT'],
-      buildRelease: 2,
-      toolchain: 'llvm',
-      strip: true,
-      networking: false,
-      buildDeps: ['pkgconfig(zlib)'],
-      upstreams: [{ kind: 'plain', uri: pathToFileURL(tarball).href, hash: sha, stripDirs: 1, unpack: true }],
-    });
-    expect(plan.targets.map((t) => [t.target, t.phases.map((p) => p.name)])).toEqual([
-      ['x86_64', ['setup', 'build', 'install']],
-    ]);
-    expect(plan.targets[0]!.phases[1]!.script).toContain(
-      'cd "/mason/build/x86_64/hello-1.0.tar.gz"\n\nmake -j "3"',
-    );
-    expect(plan.packages.find((p) => p.name === 'hello-extras')).toMatchObject({
-      summary: 'Extras for hello',
-    });
-    expect(plan.rules.at(-1)).toEqual({ pattern: '/usr/share/hello/extras', package: 'hello-extras' });
-    expect(plan.rules.some((r) => r.package === 'hello-devel' && r.pattern === '/usr/include')).toBe(true);
-  });
-
-  it('warns that a workload is not run (no PGO in @serpent/builder yet) and builds once', async () => {
-    const warnings: string[] = [];
-    const plan = await planFromRecipe(join(recipeDir(`${RECIPE}workload: ./bench\n`), 'stone.yaml'), {
-      architecture: 'x86_64',
-      buildRelease: 1,
-      onWarning: (w) => warnings.push(w.message),
-    });
-    expect(warnings).toEqual([
-      'the workload (profile-guided optimisation) is not run yet: building without PGO',
-    ]);
-    expect(plan.targets).toHaveLength(1);
   });
 });

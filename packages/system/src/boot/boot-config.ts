@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { writeFileAtomicSync } from '@serpent/durable';
-import { TransactionError } from '../transaction/transaction-error.js';
+import { TransactionError } from '../transaction-error.js';
 
 /** The YAML library, loaded when a config file is read or written (most roots have none). */
 const yaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');

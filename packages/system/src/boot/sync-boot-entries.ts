@@ -5,8 +5,11 @@ import type { Installation } from '../transaction/installation.js';
 import type { EventSink } from '../transaction/transaction-event.js';
 import { type BootConfig, readBootConfig } from './boot-config.js';
 
+/** What boot entries are made from: the root, its state DB and which state is live. */
+export type BootRoot = Pick<Installation, 'root' | 'layout' | 'dbs' | 'activeStateId'>;
+
 /** Every recorded state whose tree exists, as the boot layer takes them. */
-export function bootStates(inst: Installation): BootStateInput[] {
+export function bootStates(inst: BootRoot): BootStateInput[] {
   const active = inst.activeStateId();
   return inst.dbs.state.listStates().flatMap((s) => {
     const usrDir = s.id === active ? inst.layout.usr : inst.layout.stateUsr(s.id);
@@ -23,7 +26,7 @@ export function bootStates(inst: Installation): BootStateInput[] {
  * never touched for it. Returns undefined when there is nothing to sync to.
  */
 export async function syncBootEntries(
-  inst: Installation,
+  inst: BootRoot,
   options: { override?: BootConfig; onEvent?: EventSink } = {},
 ): Promise<SyncBootResult | undefined> {
   const config = { ...readBootConfig(inst.root), ...options.override };

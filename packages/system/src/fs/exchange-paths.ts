@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { TransactionError } from '../transaction/transaction-error.js';
+import { TransactionError } from '../transaction-error.js';
 
 // renameat2(2) has no Node binding. koffi (FFI with its binary shipped inside the npm package,
 // nothing to compile) calls libc's wrapper; a raw syscall(316) is the fallback for a libc that

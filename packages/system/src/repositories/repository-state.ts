@@ -2,17 +2,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type FetchedIndex,
-  type FetchIndexEvent,
   fetchIndex,
   fetchPackages,
   loadRepositories,
   packageUrl,
   type Repository,
   type RepositoryConfigProblem,
+  RepositoryError,
   repositoryCacheDir,
 } from '@serpent/repository';
 import type { Candidate } from '@serpent/resolve';
 import { type MetaDb, openMetaDb, type StoredPackage } from '../db/meta-db.js';
+import type { RefreshResult, RootEvent } from '../root/root-types.js';
 import type { Installation } from '../transaction/installation.js';
 import type { EventSink } from '../transaction/transaction-event.js';
 
@@ -57,17 +58,6 @@ export async function repositoryStatus(
   return { repositories, problems: [...config.problems] };
 }
 
-export type RefreshEvent =
-  | { readonly type: 'refreshing'; readonly repo: string; readonly uri: string }
-  | {
-      readonly type: 'refreshed';
-      readonly repo: string;
-      readonly packages: number;
-      readonly notModified: boolean;
-      readonly ms: number;
-    }
-  | { readonly type: 'index-event'; readonly repo: string; readonly event: FetchIndexEvent };
-
 /**
  * Fetches the index of each named (or every active) repository into its cache and replaces its
  * meta DB with the index's packages in one transaction, keyed by each stone's SHA-256 as the
@@ -75,20 +65,27 @@ export type RefreshEvent =
  */
 export async function refreshRepositories(
   root: string,
-  options: { ids?: readonly string[]; onEvent?: (e: RefreshEvent) => void } = {},
-): Promise<{ repo: string; packages: number; notModified: boolean }[]> {
+  options: { ids?: readonly string[]; onEvent?: ((e: RootEvent) => void) | undefined } = {},
+): Promise<RefreshResult[]> {
   const { repositories } = await repositoryStatus(root);
+  for (const id of options.ids ?? []) {
+    if (!repositories.some((r) => r.id === id))
+      throw new RepositoryError('REPO_NOT_FOUND', `${id} not found`, { repo: id });
+  }
   const chosen = options.ids?.length
     ? repositories.filter((r) => options.ids!.includes(r.id))
     : repositories.filter((r) => r.active);
   const out: { repo: string; packages: number; notModified: boolean }[] = [];
   for (const r of chosen) {
     const t0 = performance.now();
-    options.onEvent?.({ type: 'refreshing', repo: r.id, uri: r.uri });
+    options.onEvent?.({ type: 'repository-refreshing', repo: r.id, uri: r.uri });
     const previous = await withRepoDb(r.cacheDir, (db) => db.info());
     const fetched: FetchedIndex = await fetchIndex(r, r.cacheDir, {
       previous: { etag: previous.etag, lastModified: previous.lastModified },
-      onEvent: (event) => options.onEvent?.({ type: 'index-event', repo: r.id, event }),
+      onEvent: (e) => {
+        if (e.type === 'retry')
+          options.onEvent?.({ type: 'retry', url: e.url, attempt: e.attempt, reason: e.reason });
+      },
     });
     await withRepoDb(r.cacheDir, (db) => {
       const packages: StoredPackage[] = fetched.packages.map((p) => ({ id: p.packageHash, meta: p }));
@@ -102,7 +99,7 @@ export async function refreshRepositories(
     });
     out.push({ repo: r.id, packages: fetched.packages.length, notModified: fetched.notModified });
     options.onEvent?.({
-      type: 'refreshed',
+      type: 'repository-refreshed',
       repo: r.id,
       packages: fetched.packages.length,
       notModified: fetched.notModified,

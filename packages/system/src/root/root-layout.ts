@@ -20,6 +20,11 @@ export interface RootLayout {
   readonly stagingUsr: string;
   /** `.moss/journal.json`: the transaction in flight, for recovery after a crash. */
   readonly journal: string;
+  /**
+   * `.moss/boot-activation.json`: left by the initrd's moss-fstx after it made the state picked
+   * in the boot menu live; the next moss run makes that state the boot menu's default.
+   */
+  readonly bootActivation: string;
   /** `.moss/root/<id>/usr`: an archived state's tree. */
   stateUsr(id: number): string;
   /**
@@ -49,6 +54,7 @@ export function rootLayout(root: string): RootLayout {
     staging,
     stagingUsr: join(staging, 'usr'),
     journal: join(moss, 'journal.json'),
+    bootActivation: join(moss, 'boot-activation.json'),
     stateUsr: (id) => join(rootsDir, String(id), 'usr'),
     spareUsr: join(rootsDir, 'spare', 'usr'),
   };

@@ -17,11 +17,11 @@ import { syncBootEntries } from '../boot/sync-boot-entries.js';
 import type { Selection } from '../db/state-db.js';
 import { exchangePaths } from '../fs/exchange-paths.js';
 import { syncFilesystem } from '../fs/sync-filesystem.js';
+import { TransactionError } from '../transaction-error.js';
 import type { Installation } from './installation.js';
 import { clearJournal, type Journal, writeJournal } from './journal.js';
 import { runStateTriggers } from './run-state-triggers.js';
 import { journalChange, planStage, stageTree } from './stage-tree.js';
-import { TransactionError } from './transaction-error.js';
 import { type EventSink, phase } from './transaction-event.js';
 
 export { buildStateTree, packageLabel } from './state-tree.js';

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { mapLimit } from '@serpent/concurrency';
+import { hashFile } from '@serpent/durable';
 import {
   type Candidate,
   type InstallPlan,
@@ -10,10 +10,10 @@ import {
 } from '@serpent/resolve';
 import { type PackageMeta, StoneReader } from '@serpent/stone';
 import { syncFilesystem } from '../fs/sync-filesystem.js';
+import { TransactionError } from '../transaction-error.js';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
-import { TransactionError } from './transaction-error.js';
 import { type EventSink, phase } from './transaction-event.js';
 
 /** A local `.stone` offered for installation. */
@@ -25,30 +25,11 @@ export interface LocalStone {
   readonly meta: PackageMeta;
 }
 
-/** Files up to this size are hashed from one read: a stream per stone cost a 1 MiB buffer each. */
-const WHOLE_READ = 8 << 20;
-
-async function sha256File(path: string, size: number): Promise<string> {
-  const h = createHash('sha256');
-  if (size <= WHOLE_READ) return h.update(await readFile(path)).digest('hex');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
 /** Reads the metadata (only the Meta payload) and SHA-256 of local stones. */
 export async function readLocalStones(paths: readonly string[]): Promise<LocalStone[]> {
   // A few at a time: each read holds a 1 MiB buffer, and all 1,820 stones of the transaction
   // benchmark at once held 1.9 GB of external memory (500 MB resident) before anything else ran.
-  const out = new Array<LocalStone>(paths.length);
-  let next = 0;
-  const reader = async (): Promise<void> => {
-    while (next < paths.length) {
-      const i = next++;
-      out[i] = await readLocalStone(paths[i] as string);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, reader));
-  return out;
+  return mapLimit(paths, READ_CONCURRENCY, (p) => readLocalStone(p));
 }
 
 /** Stones read at once by readLocalStones: enough to overlap hashing with reading. */
@@ -58,9 +39,13 @@ async function readLocalStone(p: string): Promise<LocalStone> {
   const path = resolve(p);
   const stone = await StoneReader.open(path);
   try {
-    const size = stone.size;
-    const [meta, id] = await Promise.all([stone.meta(), sha256File(path, size)]);
-    return { path, id, size, meta: { ...meta, packageUri: path, packageHash: id, packageSize: size } };
+    const [meta, id, st] = await Promise.all([stone.meta(), hashFile(path), stat(path)]);
+    return {
+      path,
+      id,
+      size: st.size,
+      meta: { ...meta, packageUri: path, packageHash: id, packageSize: st.size },
+    };
   } finally {
     await stone.close();
   }

@@ -4,12 +4,12 @@ import { syncDirSync } from '@serpent/durable';
 import { blit } from '@serpent/vfs';
 import { exchangePaths } from '../fs/exchange-paths.js';
 import { syncFilesystem } from '../fs/sync-filesystem.js';
+import { TransactionError } from '../transaction-error.js';
 import { buildStateTree, ensureRootLinks } from './apply-state.js';
 import type { Fetcher, PreparedInstall } from './install-packages.js';
 import { storePackages } from './install-packages.js';
 import type { Installation } from './installation.js';
 import { runStateTriggers } from './run-state-triggers.js';
-import { TransactionError } from './transaction-error.js';
 import { type EventSink, phase } from './transaction-event.js';
 
 /** Where the new tree is blitted inside the target before it replaces `<target>/usr`. */

@@ -1,15 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { openStore, type Store } from '@serpent/store';
-import { openSystemDbs, type SystemDbs } from '../db/system-dbs.js';
-import { acquireRootLock, type RootLock } from '../lock/root-lock.js';
-import { type RootLayout, rootLayout } from '../root/root-layout.js';
-import { recoverInterrupted } from './recover.js';
-import { readStateId } from './state-id.js';
-import { TransactionError } from './transaction-error.js';
-import type { EventSink } from './transaction-event.js';
+import type { Store } from '@serpent/store';
+import type { SystemDbs } from '../db/system-dbs.js';
+import type { RootLayout } from '../root/root-layout.js';
 
-/** An opened root: its lock held, databases open, any interrupted transaction settled. */
+/**
+ * What the engine works on: a root whose lock is held, its databases and its store open, any
+ * interrupted transaction settled. Made by the Root (root/root-session.ts) for the duration of
+ * one locked call; the engine never opens or closes it.
+ */
 export interface Installation {
   readonly root: string;
   readonly layout: RootLayout;
@@ -19,77 +16,4 @@ export interface Installation {
   activeStateId(): number | undefined;
   /** The id the next state will get: ids are never reused, not even those of pruned states. */
   nextStateId(): number;
-  close(): Promise<void>;
-}
-
-export interface OpenOptions {
-  readonly onEvent?: EventSink;
-  /** Wait for another moss holding the root (default) or fail at once with SYSTEM_LOCKED. */
-  readonly wait?: boolean;
-  /** The command line, recorded in the lock so a second process can say who holds it. */
-  readonly command?: string;
-}
-
-/**
- * Opens a root for changes: creates `.moss`, takes the exclusive lock (waiting and saying who
- * holds it), opens the three databases and the store, then finishes or rolls back whatever
- * transaction a crash interrupted, so every command starts from a root that is on exactly one
- * state. Read-only commands use the same path: it is cheap (one flock, three SQLite opens).
- */
-export async function openInstallation(rootDir: string, options: OpenOptions = {}): Promise<Installation> {
-  const root = resolve(rootDir);
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new TransactionError('TX_ROOT_INVALID', `the root ${root} does not exist or is not a directory`, {
-      hint: 'create it first (`mkdir -p ROOT`), or pass the right directory with -D',
-      details: { root },
-    });
-  }
-  const layout = rootLayout(root);
-  for (const d of [layout.moss, layout.dbDir, layout.rootsDir, layout.cacheDir])
-    mkdirSync(d, { recursive: true });
-  const tag = `${layout.cacheDir}/CACHEDIR.TAG`;
-  if (!existsSync(tag))
-    writeFileSync(tag, 'Signature: 8a477f597d28d172789f06886806bc55\n# moss download cache\n');
-  const lock: RootLock = await acquireRootLock(root, {
-    wait: options.wait ?? true,
-    ...(options.command === undefined ? {} : { command: options.command }),
-    onWait: (holder) =>
-      options.onEvent?.({
-        type: 'waiting-for-lock',
-        ...(holder ? { pid: holder.pid, command: holder.command } : {}),
-      }),
-  });
-  let dbs: SystemDbs | undefined;
-  try {
-    dbs = await openSystemDbs(root);
-    // No fsync per asset: one syncfs after the whole precache, before any database row names
-    // the new assets (commitPackages), gives the same guarantee (a row never points at an
-    // asset that is not on disk) for one flush per transaction. Measured on 3,000 small files:
-    // precache 10.3 s with an fdatasync per asset, see docs/benchmarks.md for the batched figure.
-    const store = await openStore(root, { fsync: false });
-    const inst: Installation = {
-      root,
-      layout,
-      dbs,
-      store,
-      activeStateId: () => readStateId(layout.usr),
-      nextStateId() {
-        let max = Math.max(dbs!.state.maxStateId(), readStateId(layout.usr) ?? 0);
-        for (const name of readdirSync(layout.rootsDir))
-          if (/^\d+$/.test(name)) max = Math.max(max, Number(name));
-        return max + 1;
-      },
-      async close() {
-        await dbs!.close();
-        lock.release();
-      },
-    };
-    await recoverInterrupted(inst, options.onEvent);
-    await store.cleanTemp();
-    return inst;
-  } catch (err) {
-    await dbs?.close();
-    lock.release();
-    throw err;
-  }
 }

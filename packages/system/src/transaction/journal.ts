@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { syncDirSync, writeFileAtomicSync } from '@serpent/durable';
 import type { DirtyDirectory } from '@serpent/vfs';
 import type { Selection } from '../db/state-db.js';
-import { TransactionError } from './transaction-error.js';
+import { TransactionError } from '../transaction-error.js';
 
 /**
  * The transaction in flight, written before anything outside `.moss` can change and removed
@@ -50,6 +50,11 @@ export interface Journal {
     /** Layout rows of the selections the tree is changed into, for its ledger. */
     readonly rows: number;
   };
+  /**
+   * `initrd`: written by moss-fstx (`@serpent/boot`'s initrd helper) activating the state picked
+   * in the boot menu. It follows the `activate` steps exactly, so recovery treats it as any other.
+   */
+  readonly origin?: 'initrd';
 }
 
 export function readJournal(path: string): Journal | undefined {

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { TransactionError } from '../transaction-error.js';
 import { refreshBoot } from './apply-state.js';
 import type { Installation } from './installation.js';
-import { TransactionError } from './transaction-error.js';
 import { type EventSink, phase } from './transaction-event.js';
 import { spareTrees } from './tree-spares.js';
 

@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { syncDirSync } from '@serpent/durable';
+import { syncBootEntries } from '../boot/sync-boot-entries.js';
 import { finishSwap } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { clearJournal, readJournal } from './journal.js';
@@ -15,12 +17,16 @@ import { type EventSink, phase } from './transaction-event.js';
  *   journal says which). The root stays on the old state.
  * - Swapped: complete. Archive the old tree, record the state, run system triggers.
  * With no journal, a leftover staging dir is garbage from before and is removed.
+ * The journal of the initrd's moss-fstx (a state picked in the boot menu) is an `activate`
+ * one and is settled the same way; once it finished, it leaves a marker instead, handled by
+ * followBootActivation.
  */
 export async function recoverInterrupted(inst: Installation, onEvent?: EventSink): Promise<void> {
   const L = inst.layout;
   const j = readJournal(L.journal);
   if (j === undefined) {
     if (existsSync(L.staging)) rmSync(L.staging, { recursive: true, force: true });
+    await followBootActivation(inst, onEvent);
     return;
   }
   await phase(onEvent, 'recover', async () => {
@@ -48,4 +54,43 @@ export async function recoverInterrupted(inst: Installation, onEvent?: EventSink
       ...(tree === undefined ? {} : { tree }),
     });
   });
+  // A marker from an earlier boot: the sync above (if any) already followed the live state,
+  // doing it again is cheap and drops the marker.
+  await followBootActivation(inst, onEvent);
+}
+
+/**
+ * The initrd's moss-fstx made the state picked in the boot menu live and left
+ * `.moss/boot-activation.json` (its finished journal). The trees and `.stateID` are settled by
+ * then and an activation writes no database rows, so only the boot menu is behind: the live
+ * state becomes its default. The marker is deleted only once that sync worked, so a failed sync
+ * (an unmounted ESP) is retried by the next run instead of leaving the old default in place.
+ */
+async function followBootActivation(inst: Installation, onEvent?: EventSink): Promise<void> {
+  const L = inst.layout;
+  if (!existsSync(L.bootActivation)) return;
+  const live = inst.activeStateId();
+  let marker: { targetId?: unknown; previousId?: unknown } = {};
+  try {
+    marker = JSON.parse(readFileSync(L.bootActivation, 'utf8'));
+  } catch {
+    // Only the message below uses its contents; the disk says which state is live.
+  }
+  if (live !== undefined && marker.targetId === live) {
+    const previousId = typeof marker.previousId === 'number' ? marker.previousId : null;
+    onEvent?.({ type: 'activated-at-boot', stateId: live, previousId });
+  }
+  try {
+    const r = await phase(onEvent, 'boot', () => syncBootEntries(inst, onEvent ? { onEvent } : {}));
+    if (r?.status === 'skipped' && r.reason)
+      onEvent?.({ type: 'warning', message: `boot entries not updated: ${r.reason}` });
+  } catch (err) {
+    onEvent?.({
+      type: 'warning',
+      message: `boot entries not updated after the boot-time rollback: ${(err as Error).message}; the next moss run tries again (or run \`moss boot sync\`)`,
+    });
+    return;
+  }
+  rmSync(L.bootActivation, { force: true });
+  syncDirSync(L.moss);
 }

@@ -1,12 +1,15 @@
 import { type RemovePlan, resolveRemove } from '@serpent/resolve';
+import { TransactionError } from '../transaction-error.js';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
-import { TransactionError } from './transaction-error.js';
 import type { EventSink } from './transaction-event.js';
 
 /** Resolves a removal (with reverse dependencies and orphans) without changing anything. */
-export function planRemove(inst: Installation, names: readonly string[]): RemovePlan {
+export function planRemove(
+  inst: Pick<Installation, 'root' | 'dbs' | 'activeStateId'>,
+  names: readonly string[],
+): RemovePlan {
   const installed = installedPackages(inst);
   if (installed.length === 0) {
     throw new TransactionError('TX_NO_ACTIVE_STATE', `nothing is installed in ${inst.root}`, {

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TriggerPath } from '@serpent/triggers';
 import type { VfsTree } from '@serpent/vfs';
+import { TransactionError } from '../transaction-error.js';
 import type { Installation } from './installation.js';
-import { TransactionError } from './transaction-error.js';
 import type { EventSink } from './transaction-event.js';
 import { TREE_FILES } from './tree-ledger.js';
 

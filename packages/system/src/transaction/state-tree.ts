@@ -1,7 +1,7 @@
 import { buildTree, type VfsInput, type VfsTree } from '@serpent/vfs';
 import type { Selection } from '../db/state-db.js';
+import { TransactionError } from '../transaction-error.js';
 import type { Installation } from './installation.js';
-import { TransactionError } from './transaction-error.js';
 
 /** `name version-release`, how packages are named to people in conflicts and summaries. */
 export function packageLabel(inst: Installation, id: string): string {

@@ -1,13 +1,13 @@
 import { type Candidate, resolveSync, type SyncPlan } from '@serpent/resolve';
+import { TransactionError } from '../transaction-error.js';
 import { commitPackages, type Fetcher } from './install-packages.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
-import { TransactionError } from './transaction-error.js';
 import type { EventSink } from './transaction-event.js';
 
 /** What `moss sync` would do: every installed package moved to what the repositories offer. */
 export function planSync(
-  inst: Installation,
+  inst: Pick<Installation, 'root' | 'dbs' | 'activeStateId'>,
   candidates: readonly Candidate[],
   options: { upgradeOnly?: boolean } = {},
 ): SyncPlan {

@@ -39,6 +39,11 @@ export type TransactionEvent =
        */
       readonly tree?: 'kept' | 'finished' | 'discarded';
     }
+  /**
+   * The state picked in the boot menu was made live by the initrd (moss-fstx) since moss last
+   * ran; the boot menu follows it now. `previousId` is the state it replaced.
+   */
+  | { readonly type: 'activated-at-boot'; readonly stateId: number; readonly previousId: number | null }
   | {
       readonly type: 'precache-progress';
       readonly stonesDone: number;

@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { readBootConfig } from '../boot/boot-config.js';
 import { bootStates } from '../boot/sync-boot-entries.js';
+import { TransactionError } from '../transaction-error.js';
 import type { Installation } from './installation.js';
 import { readStateId } from './state-id.js';
-import { TransactionError } from './transaction-error.js';
 import { readLedger, type TreeLedger } from './tree-ledger.js';
 
 /** `<root>/etc/moss/states.yaml`: how many archived trees stay ready to activate by one swap. */
@@ -69,13 +69,38 @@ export async function bootProtectedStates(inst: Installation): Promise<Set<numbe
   const config = readBootConfig(inst.root);
   if (resolve(inst.root) !== '/' && !config.bootDir) return new Set();
   const { selectStates } = await import('@serpent/boot');
-  const active = inst.activeStateId();
   const states = bootStates(inst).map((s) => ({ id: String(s.id), createdAt: new Date(s.createdAt) }));
-  return new Set(
-    selectStates(states, config.keep ?? 4, active === undefined ? undefined : String(active)).map((s) =>
+  const named = (defaultId: number | undefined) =>
+    selectStates(states, config.keep ?? 4, defaultId === undefined ? undefined : String(defaultId)).map((s) =>
       Number(s.id),
-    ),
-  );
+    );
+  const out = new Set(named(inst.activeStateId()));
+  // The initrd activated a state picked in the boot menu and the menu has not followed yet
+  // (its marker is still there: the boot sync failed, e.g. an unmounted ESP). The entries on
+  // disk are still those made around the state that was the default then, and any of them
+  // can be picked at the next boot.
+  const marker = bootActivationMarker(inst);
+  if (marker !== undefined) {
+    for (const id of named(marker.previousId)) out.add(id);
+    if (marker.targetId !== undefined) out.add(marker.targetId);
+  }
+  return out;
+}
+
+/** `.moss/boot-activation.json`, left by the initrd's moss-fstx until the boot menu follows. */
+function bootActivationMarker(
+  inst: Installation,
+): { targetId: number | undefined; previousId: number | undefined } | undefined {
+  const file = inst.layout.bootActivation;
+  if (!existsSync(file)) return undefined;
+  let m: { targetId?: unknown; previousId?: unknown } = {};
+  try {
+    m = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    // Unreadable: the live state's selection still applies.
+  }
+  const id = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+  return { targetId: id(m.targetId), previousId: id(m.previousId) };
 }
 
 /**

@@ -1,23 +1,29 @@
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { xxh3_128 } from '@serpent/stone';
-import { applyState, buildStateTree } from './apply-state.js';
+import type { AssetUse, VerifyIssue, VerifyReport } from '../root/root-types.js';
+import { TransactionError } from '../transaction-error.js';
+import { applyState, buildStateTree, packageLabel } from './apply-state.js';
 import type { Installation } from './installation.js';
-import { TransactionError } from './transaction-error.js';
 import { type EventSink, phase } from './transaction-event.js';
 
-export type VerifyIssue =
-  | { readonly kind: 'missing-asset' | 'corrupt-asset'; readonly hash: string }
-  | {
-      readonly kind: 'missing-path' | 'altered-path' | 'wrong-type';
-      readonly state: number;
-      readonly path: string;
-    };
-
-export interface VerifyReport {
-  readonly assetsChecked: number;
-  readonly pathsChecked: number;
-  readonly issues: readonly VerifyIssue[];
+/**
+ * Every installed file whose content is one of `hashes`, so a damaged asset is named by what
+ * it breaks (a content may be shared by several paths and packages).
+ */
+function assetUses(inst: Installation, hashes: ReadonlySet<string>): Map<string, AssetUse[]> {
+  const uses = new Map<string, AssetUse[]>();
+  if (hashes.size === 0) return uses;
+  const ids = inst.dbs.layout.packageIds();
+  for (const [id, entries] of inst.dbs.layout.layoutsOf(ids)) {
+    for (const e of entries) {
+      if (e.type !== 'regular' || !hashes.has(e.hash)) continue;
+      const list = uses.get(e.hash) ?? [];
+      list.push({ package: packageLabel(inst, id), path: `/usr/${e.target}` });
+      uses.set(e.hash, list);
+    }
+  }
+  return uses;
 }
 
 /**
@@ -39,8 +45,11 @@ export async function verifyState(
       expected,
       onProgress: (p) => onEvent?.({ type: 'verify-progress', checked: p.checked, total: p.total }),
     });
-    for (const hash of store.missing) issues.push({ kind: 'missing-asset', hash });
-    for (const hash of store.corrupt) issues.push({ kind: 'corrupt-asset', hash });
+    const uses = assetUses(inst, new Set([...store.missing, ...store.corrupt]));
+    for (const hash of store.missing)
+      issues.push({ kind: 'missing-asset', hash, usedBy: uses.get(hash) ?? [] });
+    for (const hash of store.corrupt)
+      issues.push({ kind: 'corrupt-asset', hash, usedBy: uses.get(hash) ?? [] });
     let pathsChecked = 0;
     const active = inst.activeStateId();
     const state = active === undefined ? undefined : inst.dbs.state.getState(active);
@@ -54,7 +63,7 @@ export async function verifyState(
         try {
           st = lstatSync(p);
         } catch {
-          issues.push({ kind: 'missing-path', state: active, path: `/usr/${node.path}` });
+          issues.push({ kind: 'missing-path', state: active, path: `/usr/${node.path}`, package: node.pkg });
           continue;
         }
         const typeOk =
@@ -64,16 +73,21 @@ export async function verifyState(
               ? st.isSymbolicLink()
               : st.isFile();
         if (!typeOk) {
-          issues.push({ kind: 'wrong-type', state: active, path: `/usr/${node.path}` });
+          issues.push({ kind: 'wrong-type', state: active, path: `/usr/${node.path}`, package: node.pkg });
           continue;
         }
         if (node.kind === 'symlink' && readlinkSync(p) !== node.target) {
-          issues.push({ kind: 'altered-path', state: active, path: `/usr/${node.path}` });
+          issues.push({ kind: 'altered-path', state: active, path: `/usr/${node.path}`, package: node.pkg });
         } else if (node.kind === 'regular') {
           const asset = inst.store.assetPath(node.hash);
           const same = existsSync(asset) && statSync(asset).ino === st.ino;
           if (!same && (await xxh3_128(readFileSync(p))) !== node.hash.padStart(32, '0')) {
-            issues.push({ kind: 'altered-path', state: active, path: `/usr/${node.path}` });
+            issues.push({
+              kind: 'altered-path',
+              state: active,
+              path: `/usr/${node.path}`,
+              package: node.pkg,
+            });
           }
         }
       }

@@ -1,78 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import {
-  type BuildEvent,
-  type BuildRoot,
-  findProfile,
-  loadProfiles,
-  type PhaseTiming,
-  runBuild,
-} from '@serpent/builder';
-import { type Command, type CommandIo, flagInt, flagString } from '@serpent/cli';
+import { buildRecipe, findProfile, loadProfiles } from '@serpent/builder';
+import { type Command, flagInt, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import { boulderDirs } from './boulder-dirs.js';
-import { installBuildRoot } from './build-root.js';
-import { missingOnHost } from './host-check.js';
-import { planFromRecipe } from './recipe-plan.js';
-
-const LETTER: Record<string, string> = {
-  prepare: 'P',
-  setup: 'S',
-  build: 'B',
-  install: 'I',
-  check: 'C',
-  workload: 'W',
-};
-
-function renderer(io: CommandIo, quiet: boolean) {
-  const partial = new Map<string, string>();
-  return (e: BuildEvent) => {
-    switch (e.type) {
-      case 'upstream-fetching':
-        io.stdout(`fetching ${e.uri}\n`);
-        break;
-      case 'upstream-cached':
-        io.stdout(`cached   ${e.uri}\n`);
-        break;
-      case 'phase-start':
-        io.stdout(`── ${e.phase} (${e.target})\n`);
-        break;
-      case 'phase-output': {
-        if (quiet) break;
-        const key = `${e.target}/${e.phase}`;
-        const text = (partial.get(key) ?? '') + e.chunk;
-        const lines = text.split('\n');
-        partial.set(key, lines.pop() ?? '');
-        for (const l of lines) io.stdout(`│${LETTER[e.phase] ?? '?'}│ ${l}\n`);
-        break;
-      }
-      case 'warning':
-        io.stderr(`warning: ${e.message}\n${e.paths.map((p) => `  ${p}\n`).join('')}`);
-        break;
-      case 'package':
-        io.stdout(`emitted ${e.path} (${e.files} paths)\n`);
-        break;
-    }
-  };
-}
-
-function timingTable(timings: readonly PhaseTiming[], steps: Record<string, number>, total: number): string {
-  const rows: Array<[string, number]> = [
-    ['fetch', steps.fetch ?? 0],
-    ...timings.map((t): [string, number] => [`${t.target} ${t.phase}`, t.ms]),
-    ['collect', steps.collect ?? 0],
-    ['analyze', steps.analyze ?? 0],
-    ['emit', steps.emit ?? 0],
-    ['total', total],
-  ];
-  const w = Math.max(...rows.map((r) => r[0].length));
-  return rows
-    .map(
-      ([k, ms]) =>
-        `  ${k.padEnd(w)}  ${(ms / 1000).toFixed(2).padStart(8)} s  ${((100 * ms) / total).toFixed(1).padStart(5)} %\n`,
-    )
-    .join('');
-}
+import { dirsOf } from '../globals.js';
+import { buildRenderer, timingTable } from '../render-build.js';
 
 export const buildCommand: Command = {
   name: 'build',
@@ -80,13 +10,14 @@ export const buildCommand: Command = {
   synopsis: '[RECIPE=./stone.yaml]',
   description: [
     'Loads the recipe, expands every phase script (an unknown macro stops here, before any',
-    'download), fetches and verifies the upstreams, runs the phases in a namespace, then',
-    'collects, analyses and emits one .stone per package plus manifest.<arch>.{bin,jsonc}.',
+    'download), fetches and verifies the upstreams, runs the phases in a namespace (each PGO',
+    'stage when the recipe has a workload; emul32 first when it builds 32-bit), then collects,',
+    'analyses and emits one .stone per package plus manifest.<arch>.{bin,jsonc}.',
     '',
     'Without --host the phases run in a build root that moss’s engine installs afresh into',
-    '<cache>/root/<name> from the profile’s repositories (-p, default default-x86_64): the',
-    'recipe’s build dependencies and what its macros need. With --host they run against this',
-    'machine’s /usr (read-only), where those must already be installed.',
+    '<cache>/root/<name> from the profile’s repositories (-p, default default-x86_64). With',
+    '--host they run against this machine’s /usr (read-only). A %break_continue or %break_exit',
+    'in a phase opens a shell in the build container there (--no-breakpoints builds through).',
   ].join('\n'),
   flags: {
     output: {
@@ -113,6 +44,8 @@ export const buildCommand: Command = {
       placeholder: 'N',
       description: 'zstd level of the stones (default 18)',
     },
+    'no-pgo': { description: 'Build once, without the PGO stages, even with a workload' },
+    'no-breakpoints': { description: 'Run through %break_continue/%break_exit instead of opening a shell' },
     quiet: { short: 'q', description: 'Do not echo the phases’ output (it stays in the logs)' },
   },
   examples: [
@@ -122,39 +55,20 @@ export const buildCommand: Command = {
   ],
   async run({ args, globals, io }) {
     const started = performance.now();
-    let recipe = resolve(args.positionals[0] ?? 'stone.yaml');
-    if (existsSync(recipe) && statSync(recipe).isDirectory()) recipe = join(recipe, 'stone.yaml');
-    const outputDir = resolve(flagString(args, 'output') ?? '.');
-    const dirs = boulderDirs(globals);
+    const dirs = dirsOf(globals);
     const buildRelease = flagInt(args, 'build-release', 1, 'boulder build');
     if (buildRelease < 1) throw new UsageError('boulder build: --build-release must be 1 or more');
-    const plan = await planFromRecipe(recipe, {
-      architecture: 'x86_64',
-      buildRelease,
-      onWarning: (w) => io.stderr(`warning: ${w.file}:${w.line}: ${w.message}\n`),
-    });
-    let root: BuildRoot = 'host';
-    if (args.flags.host) {
-      const missing = missingOnHost(plan.rootDependencies);
-      if (missing.length > 0) {
-        io.stderr(`warning: not found on this host, the build will probably fail: ${missing.join(' ')}\n`);
-      }
-    } else {
-      const profile = findProfile(
-        await loadProfiles(dirs.configDirs),
-        flagString(args, 'profile') ?? 'default-x86_64',
-      );
-      const path = join(dirs.cacheDir, 'root', plan.name);
-      await installBuildRoot(path, profile, [...new Set([...plan.buildDeps, ...plan.rootDependencies])], io);
-      root = { path };
-    }
+    const profile = flagString(args, 'profile') ?? 'default-x86_64';
     const level = flagString(args, 'compression-level');
-    const result = await runBuild(plan, {
-      recipeDir: dirname(recipe),
-      outputDir,
+    const result = await buildRecipe({
+      recipe: args.positionals[0] ?? '.',
+      outputDir: flagString(args, 'output') ?? '.',
       cacheDir: dirs.cacheDir,
-      root,
-      onEvent: renderer(io, args.flags.quiet === true),
+      root: args.flags.host ? 'host' : { profile: findProfile(await loadProfiles(dirs.configDirs), profile) },
+      buildRelease,
+      noPgo: args.flags['no-pgo'] === true,
+      breakpoints: args.flags['no-breakpoints'] ? 'ignore' : 'shell',
+      onEvent: buildRenderer(io, args.flags.quiet === true),
       ...(level === undefined ? {} : { level: flagInt(args, 'compression-level', 18, 'boulder build') }),
     });
     io.stdout(`wrote ${result.manifestBin}\nwrote ${result.manifestJsonc}\n`);

@@ -1,43 +1,21 @@
 import {
   findProfile,
   loadProfiles,
-  type ProfileRepository,
+  parseRepositorySpec,
   profileId,
   saveProfile,
   updateProfile,
 } from '@serpent/builder';
 import { type Command, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import { boulderDirs } from './boulder-dirs.js';
-
-/** `name=ID,uri=URL[,priority=N]` */
-function parseRepo(text: string): [string, ProfileRepository] {
-  const fields = Object.fromEntries(
-    text.split(',').map((kv) => {
-      const eq = kv.indexOf('=');
-      return eq < 0 ? [kv, ''] : [kv.slice(0, eq), kv.slice(eq + 1)];
-    }),
-  );
-  if (!fields.name || !fields.uri) {
-    throw new UsageError(
-      `--repo ${text}: needs name=ID,uri=URL`,
-      'e.g. --repo name=local,uri=file:///srv/repo/stone.index,priority=10',
-    );
-  }
-  const priority = fields.priority === undefined ? 0 : Number(fields.priority);
-  if (!Number.isInteger(priority)) throw new UsageError(`--repo ${text}: priority must be an integer`);
-  return [
-    profileId(fields.name),
-    { description: fields.description ?? '', uri: fields.uri, priority, active: true },
-  ];
-}
+import { dirsOf } from '../globals.js';
 
 const list: Command = {
   name: 'list',
   summary: 'List the configured profiles and their repositories',
   examples: [['boulder profile list', 'every profile, one repository a line']],
   async run({ globals, io }) {
-    const profiles = await loadProfiles(boulderDirs(globals).configDirs);
+    const profiles = await loadProfiles(dirsOf(globals).configDirs);
     if (profiles.size === 0) io.stdout('No profiles have been configured yet\n');
     for (const p of [...profiles.values()].sort((a, b) => a.id.localeCompare(b.id))) {
       io.stdout(`${p.id}:\n`);
@@ -73,10 +51,10 @@ const add: Command = {
     if (!name)
       throw new UsageError('profile add needs a NAME', 'boulder profile add NAME -r name=ID,uri=URL');
     if (repos.length === 0) throw new UsageError('profile add needs at least one --repo');
-    const dirs = boulderDirs(globals);
+    const dirs = dirsOf(globals);
     const file = await saveProfile(dirs.saveDir, {
       id: name,
-      repositories: Object.fromEntries(repos.map(parseRepo)),
+      repositories: Object.fromEntries(repos.map(parseRepositorySpec)),
     });
     io.stdout(`saved profile ${profileId(name)} to ${file}\n`);
     const updated = await updateProfile(
@@ -101,7 +79,7 @@ const update: Command = {
   },
   examples: [['boulder profile update -p local', 'fetch the indexes again']],
   async run({ args, globals, io }) {
-    const dirs = boulderDirs(globals);
+    const dirs = dirsOf(globals);
     const id = flagString(args, 'profile') ?? 'default-x86_64';
     for (const u of await updateProfile(
       findProfile(await loadProfiles(dirs.configDirs), id),

@@ -1,9 +1,6 @@
-import { resolve } from 'node:path';
-import { bootStatus } from '@serpent/boot';
 import { type Command, EXIT, flagInt, flagString } from '@serpent/cli';
-import { UsageError } from '@serpent/errors';
-import { readBootConfig, syncBootEntries, writeBootConfig } from '@serpent/system';
-import { rootOf, withRoot } from './open-root.js';
+import type { BootStatus, BootSyncResult } from '@serpent/system';
+import { withRoot } from './with-root.js';
 
 const BOOT_FLAGS = {
   'boot-dir': {
@@ -18,6 +15,41 @@ const BOOT_FLAGS = {
   },
 } as const;
 
+function statusText(s: BootStatus): string {
+  const env = s.environment;
+  return [
+    `Mode       : ${s.mode}\n`,
+    env ? `Firmware   : ${env.firmware}${env.loaderInfo ? ` (${env.loaderInfo})` : ''}\n` : '',
+    env?.rootArguments ? `Root       : ${env.rootArguments.join(' ')}\n` : '',
+    `ESP        : ${s.espDir ?? '(none)'}\n`,
+    `Boot dir   : ${s.bootRoot ?? '(none)'}\n`,
+    ...s.bootloader.map((b) => `Bootloader : ${b.path}${b.version ? ` (${b.version})` : ''}\n`),
+    `Entries    : ${s.entries.length}\n`,
+    ...s.entries.map(
+      (e) =>
+        `  ${e.isDefault ? '*' : ' '} ${e.title ?? e.path}${e.stateId ? `  [state ${e.stateId}]` : ''}${e.ours ? '' : '  (not ours)'}\n` +
+        `      linux ${e.linux ?? '-'}${e.initrd.length ? `, initrd ${e.initrd.join(' ')}` : ''}\n` +
+        (e.options ? `      options ${e.options}\n` : '') +
+        (e.missing.length ? `      missing: ${e.missing.join(', ')}\n` : ''),
+    ),
+  ].join('');
+}
+
+function syncText(r: BootSyncResult): string {
+  if (!r || r.status === 'skipped') return `Boot entries not written: ${r?.reason ?? 'no boot directory'}`;
+  const n = r.entries.length;
+  return (
+    r.entries.map((e) => `  ${e.isDefault ? '*' : ' '} ${e.title} (kernel ${e.kernelVersion})\n`).join('') +
+    `${n} entr${n === 1 ? 'y' : 'ies'}; ${r.copied.length} file(s) copied, ${r.removed.length} removed`
+  );
+}
+
+const dirs = (args: Parameters<typeof flagString>[0]) => {
+  const bootDir = flagString(args, 'boot-dir');
+  const xbootldrDir = flagString(args, 'xbootldr-dir');
+  return { ...(bootDir ? { bootDir } : {}), ...(xbootldrDir ? { xbootldrDir } : {}) };
+};
+
 const status: Command = {
   name: 'status',
   summary: 'Show firmware, ESP, XBOOTLDR, the boot loader and every entry with what it boots',
@@ -26,41 +58,11 @@ const status: Command = {
     ['moss boot status', 'the running system'],
     ['moss -D /mnt/image boot status --boot-dir /mnt/image-esp --json', 'an image, as JSON'],
   ],
-  async run(ctx) {
-    const root = resolve(rootOf(ctx));
-    const config = readBootConfig(root);
-    const bootDir = flagString(ctx.args, 'boot-dir') ?? config.bootDir;
-    const xbootldrDir = flagString(ctx.args, 'xbootldr-dir') ?? config.xbootldrDir;
-    if (root !== '/' && !bootDir) {
-      throw new UsageError(`moss boot status: ${root} is an image; say where its ESP is with --boot-dir DIR`);
-    }
-    const s = bootStatus({ root, ...(bootDir ? { bootDir } : {}), ...(xbootldrDir ? { xbootldrDir } : {}) });
-    if (ctx.globals.json === true) {
-      ctx.io.stdout(`${JSON.stringify(s, null, 2)}\n`);
+  run: (ctx) =>
+    withRoot(ctx, async (root, report) => {
+      report.result(await root.boot.status(dirs(ctx.args)), statusText);
       return EXIT.ok;
-    }
-    const out = ctx.io.stdout;
-    out(`Mode       : ${s.mode}\n`);
-    if (s.environment) {
-      out(
-        `Firmware   : ${s.environment.firmware}${s.environment.loaderInfo ? ` (${s.environment.loaderInfo})` : ''}\n`,
-      );
-      if (s.environment.rootArguments) out(`Root       : ${s.environment.rootArguments.join(' ')}\n`);
-    }
-    out(`ESP        : ${s.espDir ?? '(none)'}\n`);
-    out(`Boot dir   : ${s.bootRoot ?? '(none)'}\n`);
-    for (const b of s.bootloader) out(`Bootloader : ${b.path}${b.version ? ` (${b.version})` : ''}\n`);
-    out(`Entries    : ${s.entries.length}\n`);
-    for (const e of s.entries) {
-      out(
-        `  ${e.isDefault ? '*' : ' '} ${e.title ?? e.path}${e.stateId ? `  [state ${e.stateId}]` : ''}${e.ours ? '' : '  (not ours)'}\n`,
-      );
-      out(`      linux ${e.linux ?? '-'}${e.initrd.length ? `, initrd ${e.initrd.join(' ')}` : ''}\n`);
-      if (e.options) out(`      options ${e.options}\n`);
-      if (e.missing.length) out(`      missing: ${e.missing.join(', ')}\n`);
-    }
-    return EXIT.ok;
-  },
+    }),
 };
 
 const sync: Command = {
@@ -78,41 +80,15 @@ const sync: Command = {
     ['moss boot sync', 'the running system'],
     ['moss -D /mnt/image boot sync --boot-dir /mnt/image-esp', 'an image, and remember its ESP'],
   ],
-  async run(ctx) {
-    return withRoot(ctx, async (inst, r) => {
-      const config = readBootConfig(inst.root);
-      const bootDir = flagString(ctx.args, 'boot-dir');
-      const xbootldrDir = flagString(ctx.args, 'xbootldr-dir');
+  run: (ctx) =>
+    withRoot(ctx, async (root, report) => {
       const keep =
-        ctx.args.flags.keep === undefined ? undefined : flagInt(ctx.args, 'keep', 4, 'moss boot sync');
-      if (resolve(inst.root) !== '/' && !bootDir && !config.bootDir) {
-        throw new UsageError(
-          `moss boot sync: ${inst.root} is an image; say where its ESP is with --boot-dir DIR`,
-        );
-      }
-      const override = {
-        ...(bootDir ? { bootDir: resolve(bootDir) } : {}),
-        ...(xbootldrDir ? { xbootldrDir: resolve(xbootldrDir) } : {}),
-        ...(keep !== undefined ? { keep } : {}),
-      };
-      if (Object.keys(override).length > 0) writeBootConfig(inst.root, { ...config, ...override });
-      const res = await syncBootEntries(inst, { override, onEvent: r.onEvent });
-      if (ctx.globals.json === true) {
-        ctx.io.stdout(`${JSON.stringify(res ?? null, null, 2)}\n`);
-        return EXIT.ok;
-      }
-      if (!res || res.status === 'skipped') {
-        ctx.io.stdout(`Boot entries not written: ${res?.reason ?? 'no boot directory'}\n`);
-        return EXIT.ok;
-      }
-      for (const e of res.entries)
-        ctx.io.stdout(`  ${e.isDefault ? '*' : ' '} ${e.title} (kernel ${e.kernelVersion})\n`);
-      ctx.io.stdout(
-        `${res.entries.length} entr${res.entries.length === 1 ? 'y' : 'ies'}; ${res.copied.length} file(s) copied, ${res.removed.length} removed\n`,
+        ctx.args.flags.keep === undefined ? {} : { keep: flagInt(ctx.args, 'keep', 4, 'moss boot sync') };
+      report.result((await root.boot.sync({ ...dirs(ctx.args), ...keep })) ?? null, (r) =>
+        syncText(r ?? undefined),
       );
       return EXIT.ok;
-    });
-  },
+    }),
 };
 
 export const bootCommand: Command = {

@@ -1,15 +1,18 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Command, EXIT, flagString, progressBar } from '@serpent/cli';
-import { extractStone, StoneReader } from '@serpent/stone';
+import { hasCode, SerpentError } from '@serpent/errors';
+import { extractStoneInto } from '@serpent/vfs';
 
 export const extractCommand: Command = {
   name: 'extract',
   summary: 'Unpack .stone packages into directories, with modes and symlinks',
-  synopsis: 'FILE... [-o DIR]',
+  synopsis: 'FILE... [-o DIR] [--overwrite]',
   description:
     'Each package goes to DIR/<name>-<version>-<release>.<arch>/usr/... (DIR defaults to the\n' +
-    'current directory). Every file hash is verified first; a damaged stone, a hostile path or\n' +
-    'a special file leaves nothing behind. The target directory must not exist or be empty.',
+    'current directory). The layout is checked as an install checks it (paths outside /usr,\n' +
+    'files through symlinks, conflicts) and every file hash is verified first; a damaged or\n' +
+    'hostile stone leaves nothing behind. A package directory that exists and is not empty is\n' +
+    'left alone unless --overwrite replaces it (once the new one is complete).',
   flags: {
     'output-dir': {
       short: 'o',
@@ -17,35 +20,34 @@ export const extractCommand: Command = {
       placeholder: 'DIR',
       description: 'Where to extract (default .)',
     },
+    overwrite: { description: 'Replace a package directory that already exists' },
   },
   examples: [
     ['moss extract hello-2.0-3-1-x86_64.stone', 'creates ./hello-2.0-3.x86_64/usr/...'],
     ['moss extract -o /tmp/pkgs *.stone', 'one directory per package under /tmp/pkgs'],
+    ['moss extract --overwrite hello-2.0-3-1-x86_64.stone', 'replaces ./hello-2.0-3.x86_64'],
   ],
   async run({ args, globals, io }) {
-    if (args.positionals.length === 0) {
-      io.stderr('moss extract: no file given\nUsage: moss extract FILE... [-o DIR]\n');
-      return EXIT.usage;
-    }
     const outBase = resolve(flagString(args, 'output-dir') ?? '.');
+    const overwrite = args.flags.overwrite === true;
     for (const file of args.positionals) {
-      const meta = await StoneReader.open(file).then(async (s) => {
-        try {
-          return await s.meta();
-        } finally {
-          await s.close();
-        }
-      });
-      const outDir = join(outBase, `${meta.name}-${meta.version}-${meta.release}.${meta.architecture}`);
-      const bar = progressBar(io, `Extracting ${meta.name} (%)`, 100);
-      const r = await extractStone(file, outDir, {
+      const bar = progressBar(io, `Extracting ${file} (%)`, 100);
+      const r = await extractStoneInto(file, outBase, {
+        overwrite,
         onEvent: (e) => bar.update(Math.round((100 * e.done) / Math.max(1, e.total)), e.type),
+      }).catch((err: unknown) => {
+        bar.done();
+        if (!hasCode(err, 'VFS_TARGET_NOT_EMPTY')) throw err;
+        throw new SerpentError(err.code, err.message, {
+          hint: 'remove it, choose another -o DIR, or pass --overwrite to replace it',
+          details: { ...err.details },
+        });
       });
       bar.done();
       if (globals.json === true) io.stdout(`${JSON.stringify({ file, ...r })}\n`);
       else
         io.stdout(
-          `Extracted ${file} → ${outDir} (${r.files} files, ${r.directories} directories, ${r.symlinks} symlinks)\n`,
+          `Extracted ${file} → ${r.outDir} (${r.files} files, ${r.directories} directories, ${r.symlinks} symlinks)\n`,
         );
     }
     return EXIT.ok;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type Command, EXIT } from '@serpent/cli';
 import { writeIndex } from '@serpent/repository';
+import { reportOf } from './with-root.js';
 
 export const indexCommand: Command = {
   name: 'index',
@@ -15,45 +16,35 @@ export const indexCommand: Command = {
     ['moss index ./repo', 'index every stone under ./repo'],
     ['moss -D /tmp/root repo add local file://$PWD/repo/stone.index', 'then use it as a repository'],
   ],
-  async run({ args, globals, io }) {
-    const dir = args.positionals[0];
-    if (dir === undefined || args.positionals.length > 1) {
-      io.stderr('moss index: give one directory\nUsage: moss index DIR\n');
-      return EXIT.usage;
-    }
+  async run(ctx) {
+    const report = reportOf(ctx);
     const t0 = performance.now();
-    const r = await writeIndex(resolve(dir), {
+    const r = await writeIndex(resolve(ctx.args.positionals[0]!), {
       onEvent: (e) => {
-        if (e.type === 'superseded' && globals.json !== true)
-          io.stderr(`note: ${e.path} is superseded by ${e.by}\n`);
-        if (e.type === 'warning') io.stderr(`warning: ${e.path}: ${e.message}\n`);
+        if (e.type === 'superseded') report.note(`note: ${e.path} is superseded by ${e.by}`);
+        if (e.type === 'warning') report.warn(`${e.path}: ${e.message}`);
       },
     });
     const ms = Math.round(performance.now() - t0);
-    if (globals.json === true) {
-      io.stdout(
-        `${JSON.stringify({
-          path: r.path,
-          packages: r.packages.length,
-          added: r.added.map((p) => p.name),
-          updated: r.updated.map((u) => u.after.name),
-          dropped: r.dropped.map((p) => p.name),
-          unchanged: r.unchanged,
-          hashed: r.hashed,
-          reused: r.reused,
-          ms,
-        })}\n`,
-      );
-      return EXIT.ok;
-    }
-    for (const p of r.added) io.stdout(`  added    ${p.name} ${p.version}-${p.release}\n`);
-    for (const u of r.updated)
-      io.stdout(
-        `  updated  ${u.after.name} ${u.before.version}-${u.before.release} → ${u.after.version}-${u.after.release}\n`,
-      );
-    for (const p of r.dropped) io.stdout(`  dropped  ${p.name} ${p.version}-${p.release}\n`);
-    io.stdout(
-      `Wrote ${r.path}: ${r.packages.length} package(s); ${r.added.length} added, ${r.updated.length} updated, ${r.dropped.length} dropped, ${r.unchanged} unchanged (${r.hashed} hashed, ${r.reused} reused) in ${ms} ms\n`,
+    const v = (p: { version: string; release: number }) => `${p.version}-${p.release}`;
+    const summary = {
+      path: r.path,
+      packages: r.packages.length,
+      added: r.added.map((p) => p.name),
+      updated: r.updated.map((u) => u.after.name),
+      dropped: r.dropped.map((p) => p.name),
+      unchanged: r.unchanged,
+      hashed: r.hashed,
+      reused: r.reused,
+      ms,
+    };
+    report.result(summary, () =>
+      [
+        ...r.added.map((p) => `  added    ${p.name} ${v(p)}`),
+        ...r.updated.map((u) => `  updated  ${u.after.name} ${v(u.before)} → ${v(u.after)}`),
+        ...r.dropped.map((p) => `  dropped  ${p.name} ${v(p)}`),
+        `Wrote ${r.path}: ${r.packages.length} package(s); ${r.added.length} added, ${r.updated.length} updated, ${r.dropped.length} dropped, ${r.unchanged} unchanged (${r.hashed} hashed, ${r.reused} reused) in ${ms} ms`,
+      ].join('\n'),
     );
     return EXIT.ok;
   },

@@ -1,8 +1,36 @@
 import { type Command, EXIT } from '@serpent/cli';
-import { type Dependency, formatDependency, type PackageMeta } from '@serpent/stone';
-import { installedPackages, repositoryCandidates } from '@serpent/system';
-import { bestByName } from './list.js';
-import { rootOf, withRoot } from './open-root.js';
+import { SerpentError } from '@serpent/errors';
+import type { PackageDetails } from '@serpent/system';
+import { withRoot } from './with-root.js';
+
+const FILE_TEXT = {
+  regular: (f: { hash?: string }) => ` (${f.hash})`,
+  symlink: (f: { target?: string }) => ` -> ${f.target}`,
+};
+
+function detailsText(d: PackageDetails): string {
+  const row = (k: string, v: string) => `${k.padEnd(18)}${v}\n`;
+  const status =
+    d.status === 'installed'
+      ? `Installed${d.explicit ? '' : ' (as a dependency)'}`
+      : `Not installed (available from ${d.repository})`;
+  return [
+    row('Name', d.name),
+    row('Status', status),
+    row('Version', d.version),
+    row('Release number', String(d.release)),
+    d.buildRelease > 1 ? row('Build release', String(d.buildRelease)) : '',
+    row('Homepage', d.homepage),
+    row('Summary', d.summary),
+    row('Description', d.description.trim().replace(/\n/g, `\n${' '.repeat(18)}`)),
+    row('Licenses', d.licenses.join(', ')),
+    `Dependencies\n${d.dependencies.map((x) => `    - ${x}\n`).join('')}`,
+    `Providers\n${d.providers.map((x) => `    - ${x}\n`).join('')}`,
+    d.files
+      ? `Files\n${d.files.map((f) => `    ${f.path}${f.type in FILE_TEXT ? FILE_TEXT[f.type as keyof typeof FILE_TEXT](f) : ''}\n`).join('')}`
+      : '',
+  ].join('');
+}
 
 export const infoCommand: Command = {
   name: 'info',
@@ -15,85 +43,19 @@ export const infoCommand: Command = {
     ['moss info -f hello', 'and its files'],
   ],
   async run(ctx) {
-    const { args, io, globals } = ctx;
-    if (args.positionals.length === 0) {
-      io.stderr('moss info: no package named\nUsage: moss info NAME...\n');
-      return EXIT.usage;
-    }
-    return withRoot(ctx, async (inst) => {
-      const installed = installedPackages(inst);
-      let available: Awaited<ReturnType<typeof repositoryCandidates>> | undefined;
-      const out: unknown[] = [];
-      for (const q of args.positionals) {
-        const want = q.includes('(') ? q : `name(${q})`;
-        const provides = (p: { meta: { name: string; provides: readonly Dependency[] } }) =>
-          p.meta.name === q ||
-          [`name(${p.meta.name})`, ...p.meta.provides.map(formatDependency)].includes(want);
-        const hit = installed.find(provides);
-        const stored = hit ? inst.dbs.install.getPackage(hit.id) : undefined;
-        // Not installed: the best candidate the repositories offer.
-        if (!hit) available ??= bestByName(await repositoryCandidates(rootOf(ctx)));
-        const offer = hit ? undefined : available?.find(provides);
-        const m = stored?.meta ?? (offer?.meta as PackageMeta | undefined);
-        if (m === undefined) {
-          io.stderr(
-            `error: no installed or available package provides ${q}\nhint: \`moss search WORD\` finds packages; \`moss repo update\` refreshes the indexes\n`,
-          );
-          return EXIT.failure;
-        }
-        const status = hit
-          ? `Installed${hit.explicit ? '' : ' (as a dependency)'}`
-          : `Not installed (available from ${offer!.repo})`;
-        const files =
-          args.flags.files && hit
-            ? (inst.dbs.layout.layoutsOf([hit.id]).get(hit.id) ?? [])
-                .filter((e) => e.type !== 'directory')
-                .map(
-                  (e) =>
-                    `/usr/${e.target}${e.type === 'regular' ? ` (${e.hash})` : e.type === 'symlink' ? ` -> ${e.source}` : ''}`,
-                )
-            : undefined;
-        if (globals.json === true) {
-          out.push({
-            id: hit?.id ?? offer!.id,
-            name: m.name,
-            status: hit ? 'installed' : 'available',
-            ...(hit ? { explicit: hit.explicit } : { repository: offer!.repo }),
-            version: m.version,
-            release: m.release,
-            buildRelease: m.buildRelease,
-            homepage: m.homepage,
-            summary: m.summary,
-            description: m.description,
-            licenses: m.licenses,
-            dependencies: m.depends.map(formatDependency),
-            providers: [`name(${m.name})`, ...m.provides.map(formatDependency)],
-            ...(files ? { files } : {}),
+    return withRoot(ctx, async (root, report) => {
+      const found: PackageDetails[] = [];
+      for (const q of ctx.args.positionals) {
+        const d = await root.packages.info(q, { files: ctx.args.flags.files === true });
+        if (d === undefined) {
+          throw new SerpentError('PACKAGE_NOT_FOUND', `no installed or available package provides ${q}`, {
+            hint: '`moss search WORD` finds packages; `moss repo update` refreshes the indexes',
+            details: { query: q },
           });
-          continue;
         }
-        const row = (k: string, v: string) => io.stdout(`${k.padEnd(18)}${v}\n`);
-        row('Name', m.name);
-        row('Status', status);
-        row('Version', m.version);
-        row('Release number', String(m.release));
-        if (m.buildRelease > 1) row('Build release', String(m.buildRelease));
-        row('Homepage', m.homepage);
-        row('Summary', m.summary);
-        row('Description', m.description.trim().replace(/\n/g, `\n${' '.repeat(18)}`));
-        row('Licenses', m.licenses.join(', '));
-        io.stdout('Dependencies\n');
-        for (const d of m.depends.map(formatDependency).sort()) io.stdout(`    - ${d}\n`);
-        io.stdout('Providers\n');
-        for (const d of [`name(${m.name})`, ...m.provides.map(formatDependency)].sort())
-          io.stdout(`    - ${d}\n`);
-        if (files) {
-          io.stdout('Files\n');
-          for (const f of files) io.stdout(`    ${f}\n`);
-        }
-        io.stdout('\n');
+        found.push(d);
       }
-      if (globals.json === true) io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+      report.result(found, (list) => list.map(detailsText).join('\n'));
       return EXIT.ok;
     });
   },

@@ -1,32 +1,6 @@
 import { type Command, EXIT } from '@serpent/cli';
-import { inspectStone, StoneReader, stringifyJson } from '@serpent/stone';
-import { type InspectView, renderInspect } from '../render/inspect-text.js';
-
-async function view(file: string, verify: boolean): Promise<InspectView> {
-  const stone = await StoneReader.open(file);
-  try {
-    const metas =
-      stone.header.fileType === 1 || stone.header.fileType === 2 ? [await stone.meta()] : await stone.metas();
-    const layout = stone.payloads.some((p) => p.kind === 2) ? await stone.layout() : [];
-    const index = stone.payloads.some((p) => p.kind === 3) ? await stone.index() : [];
-    const content = stone.contentPayload;
-    const verified = verify ? await stone.verify() : undefined;
-    return {
-      file,
-      size: stone.size,
-      fileType: stone.header.fileType,
-      version: stone.header.version,
-      payloads: stone.payloads,
-      metas,
-      layout,
-      uniqueFiles: index.length,
-      contentBytes: content?.plainSize,
-      ...(verified ? { verifiedFiles: verified.files } : {}),
-    };
-  } finally {
-    await stone.close();
-  }
-}
+import { describeStone, inspectStone, stringifyJson } from '@serpent/stone';
+import { renderInspect } from '../render/inspect-text.js';
 
 export const inspectCommand: Command = {
   name: 'inspect',
@@ -34,8 +8,10 @@ export const inspectCommand: Command = {
   synopsis: 'FILE...',
   description:
     'Reads stone files of every type (packages, repository indexes, build manifests) and checks\n' +
-    'every payload checksum on the way. --verify also decompresses the content and checks every\n' +
-    'file hash. --json prints the decoded structure (the shape of the stone-expected/1 fixtures).',
+    'every payload checksum on the way (the content payload too), failing on a damaged one.\n' +
+    '--verify also decompresses the content and checks every file hash. --json prints the\n' +
+    'decoded structure (the shape of the stone-expected/1 fixtures); with --verify it fails on\n' +
+    'a file whose content does not match its hash, as the text form does.',
   flags: {
     files: { short: 'f', description: 'List every layout entry (default: the first 20)' },
     verify: { description: 'Also decompress the content and verify every file hash' },
@@ -46,19 +22,17 @@ export const inspectCommand: Command = {
     ['moss inspect --json stone.index', 'the decoded index as JSON'],
   ],
   async run({ args, globals, io }) {
-    if (args.positionals.length === 0) {
-      io.stderr('moss inspect: no file given\nUsage: moss inspect FILE...\n');
-      return EXIT.usage;
-    }
     const json = globals.json === true;
+    const verify = args.flags.verify === true;
+    const files = args.flags.files === true;
     for (const [i, file] of args.positionals.entries()) {
       if (json) {
-        io.stdout(`${stringifyJson(await inspectStone(file))}\n`);
+        io.stdout(`${stringifyJson(await inspectStone(file, { verify }))}\n`);
         continue;
       }
       if (i > 0) io.stdout('\n');
-      const v = await view(file, args.flags.verify === true);
-      io.stdout(`${renderInspect(v, { files: args.flags.files === true, limit: 20 }).join('\n')}\n`);
+      const v = await describeStone(file, { verify, layoutLimit: files ? Number.POSITIVE_INFINITY : 20 });
+      io.stdout(`${renderInspect(v).join('\n')}\n`);
     }
     return EXIT.ok;
   },

@@ -1,17 +1,5 @@
-import { type Command, confirm, EXIT, flagString, formatColumns } from '@serpent/cli';
-import {
-  checkInstallTarget,
-  commitInstall,
-  commitInstallTo,
-  planInstall,
-  readLocalStones,
-  repositoryCandidates,
-  repositoryFetcher,
-} from '@serpent/system';
-import { rootOf, withRoot } from './open-root.js';
-
-const label = (m: { name: string; version: string; release: number }) =>
-  `${m.name} ${m.version}-${m.release}`;
+import { type Command, flagString, formatColumns } from '@serpent/cli';
+import { runChange } from './change.js';
 
 export const installCommand: Command = {
   name: 'install',
@@ -44,82 +32,20 @@ export const installCommand: Command = {
     ['moss install --to /var/tmp/image bash coreutils -y', 'make /var/tmp/image/usr from two packages'],
   ],
   async run(ctx) {
-    const { args, globals, io } = ctx;
-    if (args.positionals.length === 0) {
-      io.stderr('moss install: nothing to install\nUsage: moss install PACKAGE...\n');
-      return EXIT.usage;
-    }
-    const files = args.positionals.filter((a) => a.endsWith('.stone'));
-    const names = args.positionals.filter((a) => !a.endsWith('.stone'));
-    const to = flagString(args, 'to');
-    return withRoot(ctx, async (inst, r) => {
-      const stones = await readLocalStones(files);
-      // Repositories are read only when a name or provider has to be looked up.
-      const candidates = names.length > 0 ? await repositoryCandidates(rootOf(ctx)) : [];
-      const prepared = planInstall(
-        inst,
-        { stones, names, candidates },
-        { ignoreInstalled: to !== undefined },
-      );
-      const { plan } = prepared;
-      if (to !== undefined) {
-        checkInstallTarget(inst, to);
-        if (globals.json !== true) {
-          io.stdout(
-            `The following package(s) will be installed into ${to}/usr:\n${formatColumns(
-              plan.install.map((c) => label(c.meta)),
-              io.columns,
-            )}\n`,
-          );
-        }
-        await confirm(io, 'Do you wish to continue?', globals['yes-all'] === true);
-        const res = await commitInstallTo(inst, prepared, to, {
-          onEvent: r.onEvent,
-          fetch: repositoryFetcher(inst, r.onEvent),
-        });
-        if (globals.json === true) {
-          io.stdout(
-            `${JSON.stringify({ target: res.usr, entries: res.entries, installed: plan.install.map((c) => c.id) })}\n`,
-          );
-        } else {
-          io.stdout(
-            `${res.usr}: ${plan.install.length} package(s), ${res.entries} entries (no state recorded)\n`,
-          );
-        }
-        return EXIT.ok;
-      }
-      if (plan.install.length === 0 && prepared.replaced.length === 0) {
-        io.stdout(
-          `The following package(s) are already installed:\n${formatColumns(
-            plan.alreadyInstalled.map((p) => label(p.meta)),
-            io.columns,
-          )}`,
-        );
-        return EXIT.ok;
-      }
-      if (globals.json !== true) {
-        io.stdout(
-          `The following package(s) will be installed:\n${formatColumns(
-            plan.install.map((c) => label(c.meta)),
-            io.columns,
-          )}`,
-        );
-        if (prepared.replaced.length > 0) {
-          io.stdout(
-            `Replacing:\n${prepared.replaced.map((x) => `  ${x.name} ${x.from} → ${x.to}\n`).join('')}`,
-          );
-        }
-        io.stdout('\n');
-      }
-      await confirm(io, 'Do you wish to continue?', globals['yes-all'] === true);
-      const id = await commitInstall(inst, prepared, {
-        onEvent: r.onEvent,
-        fetch: repositoryFetcher(inst, r.onEvent),
-      });
-      if (globals.json === true)
-        io.stdout(`${JSON.stringify({ state: id, installed: plan.install.map((c) => c.id) })}\n`);
-      else io.stdout(`State ${id} is active: ${plan.install.length} package(s) installed\n`);
-      return EXIT.ok;
-    });
+    const add = ctx.args.positionals;
+    const to = flagString(ctx.args, 'to');
+    return runChange(
+      ctx,
+      { add, ...(to === undefined ? {} : { to }) },
+      (plan, r) =>
+        r.target
+          ? `${r.target.usr}: ${plan.install.length} package(s), ${r.target.entries} entries (no state recorded)`
+          : `State ${r.stateId} is active: ${plan.install.length} package(s) installed`,
+      (plan) =>
+        `The following package(s) are already installed:\n${formatColumns(
+          plan.alreadyInstalled.map((p) => `${p.name} ${p.version}-${p.release}`),
+          ctx.io.columns,
+        )}`,
+    );
   },
 };

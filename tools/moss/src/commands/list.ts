@@ -1,6 +1,17 @@
-import { type Command, EXIT } from '@serpent/cli';
-import { installedPackages, type RepositoryCandidate, repositoryCandidates } from '@serpent/system';
-import { rootOf, withRoot } from './open-root.js';
+import { type Command, EXIT, type ListFormat } from '@serpent/cli';
+import type { PackageSummary } from '@serpent/system';
+import { withRoot } from './with-root.js';
+
+/** One package a line: name, version-release, summary (and the repository it comes from). */
+export const packageRows = (empty: string): ListFormat<PackageSummary> => ({
+  json: (p) => p,
+  row: (p) => [
+    p.name,
+    `${p.version}-${p.release}${p.explicit === false ? ' (dependency)' : ''}`,
+    `${p.summary}${p.repository ? ` [${p.repository}]` : ''}`,
+  ],
+  empty,
+});
 
 const installed: Command = {
   name: 'installed',
@@ -11,104 +22,33 @@ const installed: Command = {
     ['moss list installed', 'name, version-release and summary of each package'],
     ['moss list installed --json', 'the same as a JSON array'],
   ],
-  async run(ctx) {
-    return withRoot(ctx, async (inst) => {
-      const pkgs = installedPackages(inst)
-        .filter((p) => !ctx.args.flags.explicit || p.explicit)
-        .sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0));
-      if (ctx.globals.json === true) {
-        const rows = pkgs.map((p) => ({
-          id: p.id,
-          name: p.meta.name,
-          version: p.meta.version,
-          release: p.meta.release,
-          buildRelease: p.meta.buildRelease,
-          summary: (p.meta as { summary?: string }).summary ?? '',
-          explicit: p.explicit,
-        }));
-        ctx.io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
-        return EXIT.ok;
-      }
-      if (pkgs.length === 0) {
-        ctx.io.stderr('No packages are installed\n');
-        return EXIT.failure;
-      }
-      const w = Math.max(...pkgs.map((p) => p.meta.name.length));
-      for (const p of pkgs) {
-        const summary = (p.meta as { summary?: string }).summary ?? '';
-        ctx.io.stdout(
-          `${p.meta.name.padEnd(w)}  ${p.meta.version}-${p.meta.release}${p.explicit ? '' : ' (dependency)'} - ${summary}\n`,
-        );
-      }
+  run: (ctx) =>
+    withRoot(ctx, async (root, report) => {
+      const pkgs = await root.packages.installed({ explicitOnly: ctx.args.flags.explicit === true });
+      report.list(pkgs, packageRows('No packages are installed'));
       return EXIT.ok;
-    });
-  },
+    }),
 };
-
-/** The best candidate per name: highest repository priority, then newest release. */
-export function bestByName(candidates: readonly RepositoryCandidate[]): RepositoryCandidate[] {
-  const best = new Map<string, RepositoryCandidate>();
-  const prio = (c: RepositoryCandidate) => (c.source.kind === 'repository' ? c.source.priority : 0);
-  for (const c of candidates) {
-    const cur = best.get(c.meta.name);
-    if (
-      !cur ||
-      prio(c) > prio(cur) ||
-      (prio(c) === prio(cur) &&
-        (c.meta.release > cur.meta.release ||
-          (c.meta.release === cur.meta.release && c.meta.buildRelease > cur.meta.buildRelease)))
-    ) {
-      best.set(c.meta.name, c);
-    }
-  }
-  return [...best.values()].sort((a, b) =>
-    a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0,
-  );
-}
 
 const available: Command = {
   name: 'available',
   aliases: ['la'],
-  summary: 'List what the enabled repositories offer (the best release of each name)',
+  summary: 'List what the enabled repositories offer (the release install would pick for each name)',
   examples: [['moss list available --json', 'as JSON, with the repository of each']],
-  async run(ctx) {
-    const pkgs = bestByName(await repositoryCandidates(rootOf(ctx)));
-    if (ctx.globals.json === true) {
-      ctx.io.stdout(
-        `${JSON.stringify(
-          pkgs.map((p) => ({
-            id: p.id,
-            name: p.meta.name,
-            version: p.meta.version,
-            release: p.meta.release,
-            summary: (p.meta as { summary?: string }).summary ?? '',
-            repository: p.repo,
-          })),
-          null,
-          2,
-        )}\n`,
+  run: (ctx) =>
+    withRoot(ctx, async (root, report) => {
+      report.list(
+        await root.packages.available(),
+        packageRows(
+          'No packages are available: add a repository (`moss repo add`) or fetch its index (`moss repo update`)',
+        ),
       );
       return EXIT.ok;
-    }
-    if (pkgs.length === 0) {
-      ctx.io.stderr(
-        'No packages are available: add a repository (`moss repo add`) or fetch its index (`moss repo update`)\n',
-      );
-      return EXIT.failure;
-    }
-    const w = Math.max(...pkgs.map((p) => p.meta.name.length));
-    for (const p of pkgs)
-      ctx.io.stdout(
-        `${p.meta.name.padEnd(w)}  ${p.meta.version}-${p.meta.release} - ${(p.meta as { summary?: string }).summary ?? ''} [${p.repo}]\n`,
-      );
-    return EXIT.ok;
-  },
+    }),
 };
-
-export const LIST_SUBCOMMANDS: Command[] = [installed, available];
 
 export const listCommand: Command = {
   name: 'list',
   summary: 'List packages',
-  subcommands: LIST_SUBCOMMANDS,
+  subcommands: [installed, available],
 };

@@ -1,6 +1,5 @@
-import { type Command, confirm, EXIT } from '@serpent/cli';
-import { commitRemove, planRemove } from '@serpent/system';
-import { withRoot } from './open-root.js';
+import type { Command } from '@serpent/cli';
+import { runChange } from './change.js';
 
 export const removeCommand: Command = {
   name: 'remove',
@@ -15,29 +14,11 @@ export const removeCommand: Command = {
     ['moss -D /tmp/root rm libgreet -y', 'remove libgreet and everything that needs it'],
   ],
   async run(ctx) {
-    const { args, globals, io } = ctx;
-    if (args.positionals.length === 0) {
-      io.stderr('moss remove: nothing to remove\nUsage: moss remove PACKAGE...\n');
-      return EXIT.usage;
-    }
-    return withRoot(ctx, async (inst, r) => {
-      const plan = planRemove(inst, args.positionals);
-      if (globals.json !== true) {
-        io.stdout('The following package(s) will be removed:\n');
-        for (const x of plan.remove) {
-          const m = x.package.meta;
-          io.stdout(
-            `  ${m.name} ${m.version}-${m.release}${x.reason === 'requested' ? '' : `  (${x.reason}: ${x.because})`}\n`,
-          );
-        }
-        io.stdout('\n');
-      }
-      await confirm(io, 'Do you wish to continue?', globals['yes-all'] === true);
-      const id = await commitRemove(inst, plan, { onEvent: r.onEvent });
-      if (globals.json === true)
-        io.stdout(`${JSON.stringify({ state: id, removed: plan.remove.map((x) => x.package.id) })}\n`);
-      else io.stdout(`State ${id} is active: ${plan.remove.length} package(s) removed\n`);
-      return EXIT.ok;
-    });
+    return runChange(
+      ctx,
+      { remove: ctx.args.positionals },
+      (plan, r) => `State ${r.stateId} is active: ${plan.remove.length} package(s) removed`,
+      () => 'Nothing to remove',
+    );
   },
 };

@@ -1,38 +1,11 @@
-import { type Command, type CommandContext, EXIT, flagInt, flagString } from '@serpent/cli';
-import { UsageError } from '@serpent/errors';
-import { addRepository, removeRepository, setRepositoryActive } from '@serpent/repository';
-import { refreshRepositories, repositoryStatus } from '@serpent/system';
-import { rootOf, withRoot } from './open-root.js';
-
-function oneName(ctx: CommandContext, command: string): string {
-  const name = ctx.args.positionals[0];
-  if (name === undefined || ctx.args.positionals.length > 1)
-    throw new UsageError(`${command}: give one repository name`, `see \`${command} --help\``);
-  return name;
-}
-
-async function refresh(ctx: CommandContext, ids?: string[]): Promise<void> {
-  await withRoot(ctx, async () => {
-    await refreshRepositories(rootOf(ctx), {
-      ...(ids ? { ids } : {}),
-      onEvent: (e) => {
-        if (ctx.globals.json === true) return;
-        if (e.type === 'refreshing') ctx.io.stderr(`Refreshing ${e.repo}\n`);
-        else if (e.type === 'refreshed') {
-          ctx.io.stdout(
-            `Refreshed ${e.repo}: ${e.packages} package(s)${e.notModified ? ' (unchanged)' : ''} in ${e.ms} ms\n`,
-          );
-        } else if (e.event.type === 'retry')
-          ctx.io.stderr(`  retrying ${e.event.url} (attempt ${e.event.attempt}): ${e.event.reason}\n`);
-      },
-    });
-  });
-}
+import { type Command, EXIT, flagInt, flagString } from '@serpent/cli';
+import type { RepositoryInfo } from '@serpent/system';
+import { withRoot } from './with-root.js';
 
 const add: Command = {
   name: 'add',
   aliases: ['ar'],
-  summary: 'Add a repository and fetch its index',
+  summary: 'Add a repository and fetch its index (if that fails, nothing stays configured)',
   synopsis: 'NAME URI',
   flags: {
     comment: { short: 'c', value: true, placeholder: 'TEXT', description: 'A description of the repository' },
@@ -51,72 +24,63 @@ const add: Command = {
     ['moss repo add local file:///srv/repo/stone.index -p 10', 'a local one that wins over the others'],
   ],
   async run(ctx) {
-    const [name, uri] = ctx.args.positionals;
-    if (name === undefined || uri === undefined)
-      throw new UsageError('moss repo add: give a NAME and a URI', 'see `moss repo add --help`');
-    const repo = await addRepository(rootOf(ctx), {
-      id: name,
-      uri,
-      priority: flagInt(ctx.args, 'priority', 0, 'moss repo add'),
-      ...(flagString(ctx.args, 'comment') ? { description: flagString(ctx.args, 'comment')! } : {}),
+    const [id, uri] = ctx.args.positionals as [string, string];
+    const description = flagString(ctx.args, 'comment');
+    const priority = flagInt(ctx.args, 'priority', 0, 'moss repo add');
+    return withRoot(ctx, async (root, report) => {
+      const r = await root.repositories.add({ id, uri, priority, ...(description ? { description } : {}) });
+      report.result(r, `${r.repo} added`);
+      return EXIT.ok;
     });
-    ctx.io.stdout(`${repo.id} added\n`);
-    await refresh(ctx, [repo.id]);
-    return EXIT.ok;
   },
 };
+
+const fresh = (r: RepositoryInfo) =>
+  r.fetchedAt
+    ? `${r.packages} package(s), fetched ${r.fetchedAt.toISOString()}`
+    : 'never fetched: run `moss repo update`';
 
 const list: Command = {
   name: 'list',
   aliases: ['lr'],
   summary: 'List the repositories, highest priority first',
   examples: [['moss repo list --json', 'with their cache state, as JSON']],
+  run: (ctx) =>
+    withRoot(ctx, async (root, report) => {
+      const { repositories, problems } = await root.repositories.list();
+      for (const p of problems) report.warn(`${p.file}: ${p.message}`);
+      report.list(repositories, {
+        json: (r) => r,
+        row: (r) => [
+          `- ${r.id} = ${r.uri} [${r.priority}]${r.active ? '' : ' (disabled)'} (${r.scope}; ${fresh(r)})`,
+        ],
+        empty: 'No repositories have been configured yet',
+      });
+      return EXIT.ok;
+    }),
+};
+
+/** remove, enable, disable: one name, one call, one line. */
+const oneRepo = (
+  name: 'remove' | 'enable' | 'disable',
+  alias: string,
+  summary: string,
+  done: string,
+): Command => ({
+  name,
+  aliases: [alias],
+  summary,
+  synopsis: 'NAME',
   async run(ctx) {
-    const { repositories, problems } = await repositoryStatus(rootOf(ctx));
-    for (const p of problems) ctx.io.stderr(`warning: ${p.file}: ${p.message}\n`);
-    if (ctx.globals.json === true) {
-      ctx.io.stdout(`${JSON.stringify(repositories, null, 2)}\n`);
-      return EXIT.ok;
-    }
-    if (repositories.length === 0) {
-      ctx.io.stdout('No repositories have been configured yet\n');
-      return EXIT.ok;
-    }
-    for (const r of repositories) {
-      const fresh = r.fetchedAt
-        ? `${r.packages} package(s), fetched ${r.fetchedAt.toISOString()}`
-        : 'never fetched: run `moss repo update`';
-      ctx.io.stdout(
-        ` - ${r.id} = ${r.uri} [${r.priority}]${r.active ? '' : ' (disabled)'} (${r.scope}; ${fresh})\n`,
+    const id = ctx.args.positionals[0]!;
+    return withRoot(ctx, async (root, report) => {
+      await root.repositories[name](id);
+      report.result(
+        { repo: id, [name === 'remove' ? 'removed' : 'active']: name !== 'disable' },
+        `${id} ${done}`,
       );
-    }
-    return EXIT.ok;
-  },
-};
-
-const remove: Command = {
-  name: 'remove',
-  aliases: ['rr'],
-  summary: 'Remove a repository and its cached index',
-  synopsis: 'NAME',
-  async run(ctx) {
-    const name = oneName(ctx, 'moss repo remove');
-    await removeRepository(rootOf(ctx), name);
-    ctx.io.stdout(`${name} removed\n`);
-    return EXIT.ok;
-  },
-};
-
-const toggle = (active: boolean): Command => ({
-  name: active ? 'enable' : 'disable',
-  aliases: [active ? 'er' : 'dr'],
-  summary: active ? 'Use a repository again' : 'Stop using a repository (its configuration stays)',
-  synopsis: 'NAME',
-  async run(ctx) {
-    const name = oneName(ctx, `moss repo ${active ? 'enable' : 'disable'}`);
-    const r = await setRepositoryActive(rootOf(ctx), name, active);
-    ctx.io.stdout(`${r.id} ${active ? 'enabled' : 'disabled'}\n`);
-    return EXIT.ok;
+      return EXIT.ok;
+    });
   },
 });
 
@@ -124,19 +88,27 @@ const update: Command = {
   name: 'update',
   aliases: ['ur'],
   summary: 'Fetch the index of one or every active repository',
-  synopsis: '[NAME]',
+  synopsis: '[NAME...]',
   examples: [
     ['moss repo update', 'refresh every active repository'],
     ['moss repo update volatile', 'just one'],
   ],
-  async run(ctx) {
-    await refresh(ctx, ctx.args.positionals.length ? [...ctx.args.positionals] : undefined);
-    return EXIT.ok;
-  },
+  run: (ctx) =>
+    withRoot(ctx, async (root, report) => {
+      report.result(await root.repositories.refresh(ctx.args.positionals), '');
+      return EXIT.ok;
+    }),
 };
 
 export const repoCommand: Command = {
   name: 'repo',
   summary: 'Manage repositories: add, list, remove, enable, disable, update',
-  subcommands: [add, list, remove, toggle(true), toggle(false), update],
+  subcommands: [
+    add,
+    list,
+    oneRepo('remove', 'rr', 'Remove a repository and its cached index', 'removed'),
+    oneRepo('enable', 'er', 'Use a repository again', 'enabled'),
+    oneRepo('disable', 'dr', 'Stop using a repository (its configuration stays)', 'disabled'),
+    update,
+  ],
 };

@@ -1,79 +1,43 @@
-import { existsSync } from 'node:fs';
-import { type Command, type CommandContext, confirm, EXIT, flagInt } from '@serpent/cli';
-import { UsageError } from '@serpent/errors';
-import {
-  activateState,
-  commitPrune,
-  type Installation,
-  planPrune,
-  repairState,
-  verifyState,
-} from '@serpent/system';
-import { withRoot } from './open-root.js';
+import { type Command, type CommandContext, EXIT, flagInt } from '@serpent/cli';
+import { SerpentError, UsageError } from '@serpent/errors';
+import type { PruneResult, StateSummary, VerifyIssue } from '@serpent/system';
+import { withRoot, yes } from './with-root.js';
 
-function stateJson(inst: Installation, id: number) {
-  const s = inst.dbs.state.getState(id);
-  if (!s) return undefined;
-  return {
-    id: s.id,
-    summary: s.summary ?? null,
-    description: s.description ?? null,
-    created: s.created.toISOString(),
-    packages: s.selections.length,
-    active: inst.activeStateId() === s.id,
-    // Whether its /usr tree is on disk: activating it is one swap (else it is made again).
-    tree: inst.activeStateId() === s.id || existsSync(inst.layout.stateUsr(s.id)),
-  };
-}
+/** ISO 8601 in UTC, to the second: the same text in every locale and time zone. */
+const when = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function printState(ctx: CommandContext, inst: Installation, id: number): void {
-  const s = stateJson(inst, id);
-  if (!s) return;
-  ctx.io.stdout(
-    `State #${s.id} - ${s.summary ?? 'system transaction'}${s.active ? ' (active)' : s.tree ? '' : ' (tree recycled: activating it rebuilds it)'}\n` +
-      `Created: ${new Date(s.created).toLocaleString('en-GB', { timeZoneName: 'short' })}\n` +
-      (s.description ? `Description: ${s.description}\n` : '') +
-      `Packages: ${s.packages}\n\n`,
-  );
-}
+const stateText = (s: StateSummary) =>
+  `State #${s.id} - ${s.summary ?? 'system transaction'}${s.active ? ' (active)' : s.tree ? '' : ' (tree recycled: activating it rebuilds it)'}\n` +
+  `Created: ${when(s.created)}\n${s.description ? `Description: ${s.description}\n` : ''}Packages: ${s.packages}\n`;
+
+const stateJson = (s: StateSummary) => ({
+  ...s,
+  summary: s.summary ?? null,
+  description: s.description ?? null,
+  created: s.created.toISOString(),
+});
 
 const list: Command = {
   name: 'list',
   summary: 'List every state, newest first, marking the active one',
-  examples: [['moss state list', 'id, summary, time and package count of each state']],
-  async run(ctx) {
-    return withRoot(ctx, async (inst) => {
-      const ids = inst.dbs.state
-        .listStates()
-        .map((s) => s.id)
-        .sort((a, b) => b - a);
-      if (ctx.globals.json === true)
-        ctx.io.stdout(
-          `${JSON.stringify(
-            ids.map((id) => stateJson(inst, id)),
-            null,
-            2,
-          )}\n`,
-        );
-      else for (const id of ids) printState(ctx, inst, id);
+  examples: [['moss state list', 'id, summary, time (UTC), package count and tree of each state']],
+  run: (ctx) =>
+    withRoot(ctx, async (root, report) => {
+      const states = await root.states.list();
+      report.result(states.map(stateJson), () => states.map(stateText).join('\n'));
       return EXIT.ok;
-    });
-  },
+    }),
 };
 
 const active: Command = {
   name: 'active',
   summary: 'Show the active state',
-  async run(ctx) {
-    return withRoot(ctx, async (inst) => {
-      const id = inst.activeStateId();
-      if (ctx.globals.json === true)
-        ctx.io.stdout(`${JSON.stringify(id === undefined ? null : stateJson(inst, id), null, 2)}\n`);
-      else if (id === undefined) ctx.io.stdout('No state is active in this root\n');
-      else printState(ctx, inst, id);
+  run: (ctx) =>
+    withRoot(ctx, async (root, report) => {
+      const s = await root.states.active();
+      report.result(s ? stateJson(s) : null, s ? stateText(s) : 'No state is active in this root');
       return EXIT.ok;
-    });
-  },
+    }),
 };
 
 function stateId(text: string | undefined, command: string): number {
@@ -98,43 +62,39 @@ const activate: Command = {
   ],
   async run(ctx) {
     const id = stateId(ctx.args.positionals[0], 'moss state activate');
-    return withRoot(ctx, async (inst, r) => {
-      const { previousId } = await activateState(inst, id, {
-        onEvent: r.onEvent,
-        skipTriggers: ctx.args.flags['skip-triggers'] === true,
-      });
-      if (ctx.globals.json === true)
-        ctx.io.stdout(`${JSON.stringify({ active: id, archived: previousId })}\n`);
-      else ctx.io.stdout(`State ${id} activated${previousId !== null ? ` (${previousId} archived)` : ''}\n`);
+    return withRoot(ctx, async (root, report) => {
+      const r = await root.states.activate(id, { skipTriggers: ctx.args.flags['skip-triggers'] === true });
+      const archived = r.previousStateId !== null ? ` (${r.previousStateId} archived)` : '';
+      report.result({ active: id, archived: r.previousStateId }, `State ${id} activated${archived}`);
       return EXIT.ok;
     });
   },
 };
 
-async function prune(ctx: CommandContext, opts: { keep?: number; ids?: number[] }): Promise<number> {
-  return withRoot(ctx, async (inst, r) => {
-    const plan = planPrune(inst, opts);
-    if (plan.states.length === 0) {
-      ctx.io.stdout('No states to remove\n');
-      return EXIT.ok;
-    }
-    if (ctx.globals.json !== true) {
-      ctx.io.stdout(
-        `The following state(s) will be removed:\n${plan.states.map((s) => `  State ${s.id} - ${s.summary ?? 'system transaction'}\n`).join('')}\n`,
+const pruned = (r: PruneResult) =>
+  r.statesRemoved === 0
+    ? 'No states to remove'
+    : `Removed ${r.statesRemoved} state(s), ${r.packagesRemoved} package(s) no state uses, ${r.assetsRemoved} asset(s) and ${r.downloadsRemoved} download(s)${r.treesRemoved > 0 ? `, and ${r.treesRemoved} archived tree(s) beyond those kept (rebuilt if activated)` : ''}; ${(r.bytesFreed / 1048576).toFixed(1)} MiB freed`;
+
+/** prune and remove: show what goes, ask, remove, say what was freed. */
+function removeStates(ctx: CommandContext, which: { keep: number } | { ids: number[] }) {
+  return withRoot(ctx, async (root, report) => {
+    const confirm = async (plan: { states: readonly StateSummary[] }) => {
+      report.line(
+        `The following state(s) will be removed:\n${plan.states.map((s) => `  State ${s.id} - ${s.summary ?? 'system transaction'}\n`).join('')}`,
       );
-    }
-    await confirm(ctx.io, 'Do you wish to continue?', ctx.globals['yes-all'] === true);
-    const res = await commitPrune(inst, plan, { onEvent: r.onEvent });
-    if (ctx.globals.json === true) ctx.io.stdout(`${JSON.stringify(res)}\n`);
-    else
-      ctx.io.stdout(
-        `Removed ${res.statesRemoved} state(s), ${res.packagesRemoved} package(s) no state uses, ${res.assetsRemoved} asset(s) and ${res.downloadsRemoved} download(s)${res.treesRemoved > 0 ? `, and ${res.treesRemoved} archived tree(s) beyond those kept (rebuilt if activated)` : ''}; ${(res.bytesFreed / 1048576).toFixed(1)} MiB freed\n`,
-      );
+      await report.confirm('Do you wish to continue?', yes(ctx));
+    };
+    const r =
+      'ids' in which
+        ? await root.states.remove(which.ids, { confirm })
+        : await root.states.prune({ keep: which.keep, confirm });
+    report.result({ ...r, states: r.states.map(stateJson) }, pruned(r));
     return EXIT.ok;
   });
 }
 
-const pruneCommand: Command = {
+const prune: Command = {
   name: 'prune',
   summary: 'Remove old states and whatever only they used; reports the space freed',
   flags: {
@@ -149,7 +109,7 @@ const pruneCommand: Command = {
   async run(ctx) {
     const keep = flagInt(ctx.args, 'keep', 10, 'moss state prune');
     if (keep < 1) throw new UsageError('moss state prune: --keep must be at least 1 (the active state)');
-    return prune(ctx, { keep });
+    return removeStates(ctx, { keep });
   },
 };
 
@@ -159,14 +119,15 @@ const remove: Command = {
   synopsis: 'ID...',
   examples: [['moss state remove 2 3', 'remove states 2 and 3']],
   async run(ctx) {
-    if (ctx.args.positionals.length === 0)
-      throw new UsageError(
-        'moss state remove: which states?',
-        'give state ids, e.g. `moss state remove 2 3`',
-      );
-    return prune(ctx, { ids: ctx.args.positionals.map((p) => stateId(p, 'moss state remove')) });
+    return removeStates(ctx, { ids: ctx.args.positionals.map((p) => stateId(p, 'moss state remove')) });
   },
 };
+
+/** One issue a line, named by path and package (an asset: every path that uses it). */
+const issueText = (i: VerifyIssue) =>
+  'hash' in i
+    ? ` × ${i.kind}: ${i.hash}, used by ${i.usedBy.map((u) => `${u.path} (${u.package})`).join(', ') || 'no installed file'}`
+    : ` × ${i.kind}: ${i.path} (${i.package}, state ${i.state})`;
 
 const verify: Command = {
   name: 'verify',
@@ -178,43 +139,40 @@ const verify: Command = {
     ['moss state verify', 'report problems only'],
     ['moss state verify --repair -y', 'and fix them'],
   ],
-  async run(ctx) {
-    return withRoot(ctx, async (inst, r) => {
-      const report = await verifyState(inst, { onEvent: r.onEvent });
-      if (ctx.globals.json === true) ctx.io.stdout(`${JSON.stringify(report)}\n`);
-      else {
-        ctx.io.stdout(`Checked ${report.assetsChecked} assets and ${report.pathsChecked} paths\n`);
-        if (report.issues.length === 0) ctx.io.stdout('No issues found\n');
-        else {
-          ctx.io.stdout(`Found ${report.issues.length} issue(s)\n`);
-          for (const i of report.issues)
-            ctx.io.stdout(` × ${i.kind}: ${'hash' in i ? i.hash : `${i.path} (state ${i.state})`}\n`);
-        }
-      }
-      if (report.issues.length === 0) return EXIT.ok;
-      if (!ctx.args.flags.repair) {
-        if (ctx.globals.json !== true) ctx.io.stdout('Run `moss state verify --repair` to fix them\n');
-        return EXIT.failure;
-      }
-      await confirm(
-        ctx.io,
-        'Fixing issues changes the system. Do you wish to continue?',
-        ctx.globals['yes-all'] === true,
+  run: (ctx) =>
+    withRoot(ctx, async (root, report) => {
+      const found = await root.states.verify();
+      const { issues } = found;
+      report.line(`Checked ${found.assetsChecked} assets and ${found.pathsChecked} paths`);
+      report.line(
+        issues.length === 0
+          ? 'No issues found'
+          : `Found ${issues.length} issue(s)\n${issues.map(issueText).join('\n')}`,
       );
-      await repairState(inst, report, { onEvent: r.onEvent });
-      const again = await verifyState(inst);
-      if (again.issues.length > 0) {
-        ctx.io.stderr(`error: ${again.issues.length} issue(s) remain after repair\n`);
+      if (issues.length > 0 && !ctx.args.flags.repair) {
+        report.result(found, `Run \`moss -D ${root.path} state verify --repair\` to fix them`);
         return EXIT.failure;
       }
-      if (ctx.globals.json !== true) ctx.io.stdout('All issues resolved\n');
+      if (issues.length === 0) {
+        report.result(found);
+        return EXIT.ok;
+      }
+      await report.confirm('Fixing issues changes the system. Do you wish to continue?', yes(ctx));
+      const after = await root.states.repair(found);
+      if (after.issues.length > 0) {
+        throw new SerpentError(
+          'VERIFY_ISSUES_REMAIN',
+          `${after.issues.length} issue(s) remain after repair:\n${after.issues.map(issueText).join('\n')}`,
+          { hint: 'the stones these packages came from may be gone: install them again' },
+        );
+      }
+      report.result({ found, after }, 'All issues resolved');
       return EXIT.ok;
-    });
-  },
+    }),
 };
 
 export const stateCommand: Command = {
   name: 'state',
   summary: 'Manage system states: list, activate (rollback), prune, verify',
-  subcommands: [list, active, activate, pruneCommand, remove, verify],
+  subcommands: [list, active, activate, prune, remove, verify],
 };

@@ -1,13 +1,5 @@
-import { type Command, confirm, EXIT } from '@serpent/cli';
-import {
-  commitSync,
-  planSync,
-  refreshRepositories,
-  repositoryCandidates,
-  repositoryFetcher,
-  syncIsEmpty,
-} from '@serpent/system';
-import { rootOf, withRoot } from './open-root.js';
+import type { Command } from '@serpent/cli';
+import { runChange } from './change.js';
 
 export const syncCommand: Command = {
   name: 'sync',
@@ -26,60 +18,12 @@ export const syncCommand: Command = {
     ['moss sync --upgrade-only -y', 'only newer releases, without asking'],
   ],
   async run(ctx) {
-    const { args, globals, io } = ctx;
-    return withRoot(ctx, async (inst, r) => {
-      if (args.flags.update) {
-        await refreshRepositories(rootOf(ctx), {
-          onEvent: (e) => {
-            if (e.type === 'refreshed' && globals.json !== true)
-              io.stderr(`Refreshed ${e.repo}: ${e.packages} package(s)\n`);
-          },
-        });
-      }
-      const plan = planSync(inst, await repositoryCandidates(rootOf(ctx)), {
-        upgradeOnly: args.flags['upgrade-only'] === true,
-      });
-      if (syncIsEmpty(plan)) {
-        io.stdout('No packages to sync\n');
-        return EXIT.ok;
-      }
-      if (globals.json !== true) {
-        const line = (
-          from: { meta: { name: string; version: string; release: number } },
-          to: { meta: { version: string; release: number } },
-        ) =>
-          `  ${from.meta.name} ${from.meta.version}-${from.meta.release} → ${to.meta.version}-${to.meta.release}\n`;
-        if (plan.upgrade.length)
-          io.stdout(`Upgrade:\n${plan.upgrade.map((c) => line(c.from, c.to)).join('')}`);
-        if (plan.downgrade.length)
-          io.stdout(`Downgrade:\n${plan.downgrade.map((c) => line(c.from, c.to)).join('')}`);
-        if (plan.rebuild.length)
-          io.stdout(`Rebuilt:\n${plan.rebuild.map((c) => line(c.from, c.to)).join('')}`);
-        if (plan.newDependencies.length)
-          io.stdout(
-            `New dependencies:\n${plan.newDependencies.map((c) => `  ${c.meta.name} ${c.meta.version}-${c.meta.release}\n`).join('')}`,
-          );
-        if (plan.remove.length)
-          io.stdout(
-            `Remove (no longer needed):\n${plan.remove.map((x) => `  ${x.package.meta.name} (${x.because})\n`).join('')}`,
-          );
-        if (plan.unavailable.length)
-          io.stdout(
-            `Kept (in no enabled repository): ${plan.unavailable.map((p) => p.meta.name).join(', ')}\n`,
-          );
-        io.stdout('\n');
-      }
-      await confirm(io, 'Do you wish to continue?', globals['yes-all'] === true);
-      const id = await commitSync(inst, plan, {
-        onEvent: r.onEvent,
-        fetch: repositoryFetcher(inst, r.onEvent),
-      });
-      if (globals.json === true) {
-        io.stdout(
-          `${JSON.stringify({ state: id, upgrade: plan.upgrade.length, downgrade: plan.downgrade.length, install: plan.install.length, remove: plan.remove.length })}\n`,
-        );
-      } else io.stdout(`State ${id} is active\n`);
-      return EXIT.ok;
-    });
+    const { flags } = ctx.args;
+    return runChange(
+      ctx,
+      { sync: { update: flags.update === true, upgradeOnly: flags['upgrade-only'] === true } },
+      (_, r) => `State ${r.stateId} is active`,
+      () => 'No packages to sync',
+    );
   },
 };

@@ -1,27 +1,15 @@
+import { formatTable } from '@serpent/cli';
 import {
   COMPRESSION_NAMES,
   FILE_TYPE_NAMES,
+  FileType,
   formatDependency,
   type LayoutEntry,
   PAYLOAD_KIND_NAMES,
   type PackageMeta,
-  type PayloadInfo,
+  PayloadKind,
+  type StoneDescription,
 } from '@serpent/stone';
-
-/** What `moss inspect` shows of one stone. */
-export interface InspectView {
-  readonly file: string;
-  readonly size: number;
-  readonly fileType: number;
-  readonly version: number;
-  readonly payloads: readonly PayloadInfo[];
-  readonly metas: readonly PackageMeta[];
-  readonly layout: readonly LayoutEntry[];
-  readonly uniqueFiles: number;
-  readonly contentBytes: number | undefined;
-  /** Set when content was verified (`--verify`): number of files checked. */
-  readonly verifiedFiles?: number;
-}
 
 const num = (n: number) => n.toLocaleString('en-US');
 const bytes = (n: number) =>
@@ -32,15 +20,7 @@ const bytes = (n: number) =>
       : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 function table(rows: string[][], indent = '  '): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map(
-    (r) =>
-      indent +
-      r
-        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
-        .join('  ')
-        .trimEnd(),
-  );
+  return formatTable(rows, indent).trimEnd().split('\n');
 }
 
 function metaBlock(m: PackageMeta): string[] {
@@ -85,49 +65,52 @@ function layoutLine(e: LayoutEntry): string {
 }
 
 /** The human-readable report of `moss inspect` (without colour). */
-export function renderInspect(v: InspectView, opts: { files: boolean; limit: number }): string[] {
+export function renderInspect(v: StoneDescription): string[] {
   const out: string[] = [];
-  out.push(`${v.file}: ${FILE_TYPE_NAMES[v.fileType]} stone, format v${v.version}, ${num(v.size)} bytes`);
+  out.push(
+    `${v.file}: ${FILE_TYPE_NAMES[v.header.fileType]} stone, format v${v.header.version}, ${num(v.size)} bytes`,
+  );
   out.push('');
   v.metas.forEach((m, i) => {
     if (v.metas.length > 1) out.push(`Package ${i + 1} of ${v.metas.length}`);
-    out.push(...metaBlock(m));
+    for (const line of metaBlock(m)) out.push(line);
     out.push('');
   });
   out.push('Payloads');
-  out.push(
-    ...table([
-      ['#', 'kind', 'compression', 'stored', 'plain', 'records', 'checksum (XXH3-64)'],
-      ...v.payloads.map((p) => [
-        String(p.index),
-        PAYLOAD_KIND_NAMES[p.kind] ?? String(p.kind),
-        COMPRESSION_NAMES[p.compression] ?? String(p.compression),
-        bytes(p.storedSize),
-        bytes(p.plainSize),
-        p.kind === 2 ? '-' : num(p.numRecords),
-        p.checksum,
-      ]),
+  const rows = table([
+    ['#', 'kind', 'compression', 'stored', 'plain', 'records', 'checksum (XXH3-64)'],
+    ...v.payloads.map((p) => [
+      String(p.index),
+      PAYLOAD_KIND_NAMES[p.kind] ?? String(p.kind),
+      COMPRESSION_NAMES[p.compression] ?? String(p.compression),
+      bytes(p.storedSize),
+      bytes(p.plainSize),
+      p.kind === PayloadKind.Content ? '-' : num(p.numRecords),
+      p.checksum,
     ]),
-  );
-  if (v.layout.length > 0 || v.fileType === 1) {
+  ]);
+  for (const row of rows) out.push(row);
+  const { layout } = v;
+  if (layout.count > 0 || v.header.fileType === FileType.Binary) {
     out.push('');
-    const counts = new Map<string, number>();
-    for (const e of v.layout) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
-    const kinds = [...counts].map(([k, n]) => `${num(n)} ${k}`).join(', ');
+    const kinds = Object.entries(layout.byType)
+      .map(([k, n]) => `${num(n)} ${k}`)
+      .join(', ');
     const content =
       v.contentBytes === undefined
         ? 'no content'
         : `${bytes(v.contentBytes)} in ${num(v.uniqueFiles)} unique files`;
-    out.push(`Layout: ${num(v.layout.length)} entries${kinds ? ` (${kinds})` : ''}, ${content}`);
-    const shown = opts.files ? v.layout : v.layout.slice(0, opts.limit);
-    for (const e of shown) out.push(layoutLine(e));
-    if (shown.length < v.layout.length) {
-      out.push(`    … ${num(v.layout.length - shown.length)} more (--files shows all)`);
+    out.push(`Layout: ${num(layout.count)} entries${kinds ? ` (${kinds})` : ''}, ${content}`);
+    for (const e of layout.entries) out.push(layoutLine(e));
+    if (layout.entries.length < layout.count) {
+      out.push(`    … ${num(layout.count - layout.entries.length)} more (--files shows all)`);
     }
   }
-  if (v.verifiedFiles !== undefined) {
-    out.push('');
-    out.push(`Verified: every payload checksum and all ${num(v.verifiedFiles)} file contents match`);
-  }
+  out.push('');
+  out.push(
+    v.verified !== undefined
+      ? `Verified: every payload checksum and all ${num(v.verified.files)} file contents match`
+      : `Checked: all ${num(v.checksums.payloads)} payload checksums match (--verify also checks every file)`,
+  );
   return out;
 }

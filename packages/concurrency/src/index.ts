@@ -1,0 +1,2 @@
+export { Limiter } from './limiter.js';
+export { mapLimit } from './map-limit.js';

@@ -1,0 +1,2 @@
+export { type DownloadOptions, type DownloadResult, download, hashUrl, parseUrl } from './download.js';
+export { FetchError, type FetchErrorCode } from './fetch-error.js';

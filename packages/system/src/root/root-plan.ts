@@ -1,0 +1,213 @@
+import type {
+  Candidate,
+  InstalledPackage,
+  Removal,
+  RemovePlan,
+  SyncChange,
+  SyncPlan,
+} from '@serpent/resolve';
+import {
+  refreshRepositories,
+  repositoryCandidates,
+  repositoryFetcher,
+} from '../repositories/repository-state.js';
+import type { PreparedInstall } from '../transaction/install-packages.js';
+import { TransactionError } from '../transaction-error.js';
+import { summaryOf } from './root-packages.js';
+import type { Locked, RootSession } from './root-session.js';
+import type {
+  CommitResult,
+  Plan,
+  PlannedChange,
+  PlannedPackage,
+  PlannedRemoval,
+  PlanRequest,
+} from './root-types.js';
+
+/** What commit needs beside the plan it showed: the resolver's own answer. */
+type Resolved =
+  | { readonly kind: 'install'; readonly prepared: PreparedInstall; readonly to?: string }
+  | { readonly kind: 'remove'; readonly plan: RemovePlan }
+  | { readonly kind: 'sync'; readonly plan: SyncPlan };
+
+/**
+ * Plans stay plain data (shown, printed as JSON); what commit needs to carry one out is kept
+ * here, keyed by the plan object, so only a plan this Root made can be committed, and once.
+ */
+const resolved = new WeakMap<Plan, Resolved>();
+
+function planned(p: Candidate | InstalledPackage): PlannedPackage {
+  const source =
+    'source' in p ? (p.source.kind === 'repository' ? 'repository' : p.source.kind) : 'installed';
+  return { ...summaryOf(p), source };
+}
+
+const release = (m: { version: string; release: number }) => `${m.version}-${m.release}`;
+
+function change(c: SyncChange): PlannedChange {
+  return { name: c.from.meta.name, from: release(c.from.meta), to: release(c.to.meta) };
+}
+
+function removal(r: Removal): PlannedRemoval {
+  return { package: planned(r.package), reason: r.reason, because: r.because };
+}
+
+const NONE = {
+  install: [],
+  remove: [],
+  upgrade: [],
+  downgrade: [],
+  rebuild: [],
+  replace: [],
+  newDependencies: [],
+  alreadyInstalled: [],
+  unavailable: [],
+} as const;
+
+function checkRequest(request: PlanRequest): 'install' | 'remove' | 'sync' {
+  const kinds = [
+    ...(request.add?.length ? (['install'] as const) : []),
+    ...(request.remove?.length ? (['remove'] as const) : []),
+    ...(request.sync ? (['sync'] as const) : []),
+  ];
+  if (kinds.length !== 1) {
+    throw new TransactionError(
+      'TX_PLAN_INVALID',
+      kinds.length === 0
+        ? 'nothing to plan: name packages to add or remove, or ask for a sync'
+        : `one change at a time: ${kinds.join(' and ')} were asked for together`,
+      { details: { request } },
+    );
+  }
+  if (request.to !== undefined && kinds[0] !== 'install') {
+    throw new TransactionError('TX_PLAN_INVALID', '`to` goes with `add` only', { details: { request } });
+  }
+  return kinds[0]!;
+}
+
+async function planInstallOf(l: Locked, request: PlanRequest): Promise<Plan> {
+  const add = request.add ?? [];
+  const { planInstall, readLocalStones } = await import('../transaction/install-packages.js');
+  const { checkInstallTarget } = await import('../transaction/install-to.js');
+  const inst = await l.engine();
+  const names = add.filter((a) => !a.endsWith('.stone'));
+  const stones = await readLocalStones(add.filter((a) => a.endsWith('.stone')));
+  // Repositories are read only when a name or provider has to be looked up.
+  const candidates = names.length > 0 ? await repositoryCandidates(l.root) : [];
+  const to = request.to;
+  const prepared = planInstall(inst, { stones, names, candidates }, { ignoreInstalled: to !== undefined });
+  // An unusable target is said before any prompt, not after the downloads.
+  if (to !== undefined) checkInstallTarget(inst, to);
+  const plan: Plan = {
+    ...NONE,
+    kind: 'install',
+    ...(to === undefined ? {} : { to }),
+    install: prepared.plan.install.map(planned),
+    replace: prepared.replaced,
+    alreadyInstalled: prepared.plan.alreadyInstalled.map(planned),
+    empty: prepared.plan.install.length === 0 && prepared.replaced.length === 0,
+    baseStateId: l.activeStateId() ?? null,
+  };
+  resolved.set(plan, { kind: 'install', prepared, ...(to === undefined ? {} : { to }) });
+  return plan;
+}
+
+async function planRemoveOf(l: Locked, names: readonly string[]): Promise<Plan> {
+  const { planRemove } = await import('../transaction/remove-packages.js');
+  const removePlan = planRemove(l, names);
+  const plan: Plan = {
+    ...NONE,
+    kind: 'remove',
+    remove: removePlan.remove.map(removal),
+    empty: removePlan.remove.length === 0,
+    baseStateId: l.activeStateId() ?? null,
+  };
+  resolved.set(plan, { kind: 'remove', plan: removePlan });
+  return plan;
+}
+
+async function planSyncOf(session: RootSession, l: Locked, request: PlanRequest): Promise<Plan> {
+  const sync = typeof request.sync === 'object' ? request.sync : {};
+  if (sync.update) await refreshRepositories(l.root, { onEvent: session.onEvent });
+  const { planSync } = await import('../transaction/sync-packages.js');
+  const syncPlan = planSync(l, await repositoryCandidates(l.root), {
+    upgradeOnly: sync.upgradeOnly === true,
+  });
+  const plan: Plan = {
+    ...NONE,
+    kind: 'sync',
+    install: syncPlan.install.map(planned),
+    remove: syncPlan.remove.map(removal),
+    upgrade: syncPlan.upgrade.map(change),
+    downgrade: syncPlan.downgrade.map(change),
+    rebuild: syncPlan.rebuild.map(change),
+    newDependencies: syncPlan.newDependencies.map(planned),
+    unavailable: syncPlan.unavailable.map(planned),
+    empty: syncPlan.install.length === 0 && syncPlan.remove.length === 0,
+    baseStateId: l.activeStateId() ?? null,
+  };
+  resolved.set(plan, { kind: 'sync', plan: syncPlan });
+  return plan;
+}
+
+export async function planChange(session: RootSession, request: PlanRequest): Promise<Plan> {
+  const kind = checkRequest(request);
+  return session.locked((l) =>
+    kind === 'install'
+      ? planInstallOf(l, request)
+      : kind === 'remove'
+        ? planRemoveOf(l, request.remove ?? [])
+        : planSyncOf(session, l, request),
+  );
+}
+
+export function commitChange(session: RootSession, plan: Plan): Promise<CommitResult> {
+  const r = resolved.get(plan);
+  if (r === undefined) {
+    return Promise.reject(
+      new TransactionError(
+        'TX_PLAN_UNKNOWN',
+        'this plan was not made by this root, or was committed already',
+        {
+          hint: 'make a new plan with root.plan(...) and commit that',
+        },
+      ),
+    );
+  }
+  resolved.delete(plan);
+  return session.locked(async (l) => {
+    const active = l.activeStateId() ?? null;
+    if (active !== plan.baseStateId) {
+      throw new TransactionError(
+        'TX_PLAN_STALE',
+        `the root changed since the plan was made: state ${active ?? 'none'} is active, the plan was made on ${plan.baseStateId ?? 'none'}`,
+        {
+          hint: 'plan again (run the command again) and confirm the new plan',
+          details: { active, plan: plan.baseStateId },
+        },
+      );
+    }
+    if (plan.empty) return { stateId: active, previousStateId: active };
+    const inst = await l.engine();
+    const onEvent = session.onEvent;
+    const events = onEvent ? { onEvent } : {};
+    const fetch = repositoryFetcher(inst, onEvent);
+    if (r.kind === 'install' && r.to !== undefined) {
+      const { commitInstallTo } = await import('../transaction/install-to.js');
+      const target = await commitInstallTo(inst, r.prepared, r.to, { ...events, fetch });
+      return { stateId: active, previousStateId: active, target };
+    }
+    let stateId: number;
+    if (r.kind === 'install') {
+      const { commitInstall } = await import('../transaction/install-packages.js');
+      stateId = await commitInstall(inst, r.prepared, { ...events, fetch });
+    } else if (r.kind === 'remove') {
+      const { commitRemove } = await import('../transaction/remove-packages.js');
+      stateId = await commitRemove(inst, r.plan, events);
+    } else {
+      const { commitSync } = await import('../transaction/sync-packages.js');
+      stateId = await commitSync(inst, r.plan, { ...events, fetch });
+    }
+    return { stateId, previousStateId: active };
+  });
+}

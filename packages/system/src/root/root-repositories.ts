@@ -1,0 +1,73 @@
+import { rm } from 'node:fs/promises';
+import {
+  addRepository,
+  removeRepository,
+  repositoryCacheDir,
+  sanitizeRepositoryId,
+  setRepositoryActive,
+} from '@serpent/repository';
+import { refreshRepositories, repositoryStatus } from '../repositories/repository-state.js';
+import { TransactionError } from '../transaction-error.js';
+import type { RootSession } from './root-session.js';
+import type { Repositories, RepositoryInfo } from './root-types.js';
+
+/**
+ * The repositories of a root. Every call holds the root lock: a configuration change and the
+ * cached index and database it names are one consistent thing to another moss.
+ */
+export function rootRepositories(session: RootSession): Repositories {
+  return {
+    list: () =>
+      session.locked(async (l) => {
+        const { repositories, problems } = await repositoryStatus(l.layout.root);
+        return {
+          repositories: repositories.map(({ cacheDir: _, ...r }): RepositoryInfo => r),
+          problems,
+        };
+      }, 'read'),
+    add: (repo) =>
+      session.locked(async (l) => {
+        const root = l.layout.root;
+        const added = await addRepository(root, {
+          id: repo.id,
+          uri: repo.uri,
+          priority: repo.priority ?? 0,
+          ...(repo.description === undefined ? {} : { description: repo.description }),
+        });
+        try {
+          const [result] = await refreshRepositories(root, { ids: [added.id], onEvent: session.onEvent });
+          return result!;
+        } catch (cause) {
+          // A repository whose index cannot be fetched is of no use, and left configured it
+          // would fail every later install and update: take it out again.
+          await removeRepository(root, added.id);
+          await rm(await repositoryCacheDir(root, added.uri), { recursive: true, force: true });
+          throw new TransactionError(
+            'TX_REPOSITORY_NOT_ADDED',
+            `repository ${added.id} was not added: its index could not be fetched (nothing is configured)`,
+            {
+              cause,
+              hint: 'check the URI (it names a stone.index) and the network, then run `moss repo add` again',
+              details: { repo: added.id, uri: added.uri },
+            },
+          );
+        }
+      }),
+    remove: (id) =>
+      session.locked(async (l) => {
+        const { repository, revealed } = await removeRepository(l.layout.root, id);
+        // A vendor entry of the same name that shows again may use the same cache.
+        if (revealed?.uri !== repository.uri)
+          await rm(await repositoryCacheDir(l.layout.root, repository.uri), { recursive: true, force: true });
+      }),
+    enable: (id) => session.locked(async (l) => void (await setRepositoryActive(l.layout.root, id, true))),
+    disable: (id) => session.locked(async (l) => void (await setRepositoryActive(l.layout.root, id, false))),
+    refresh: (ids) =>
+      session.locked((l) =>
+        refreshRepositories(l.layout.root, {
+          ...(ids?.length ? { ids: ids.map(sanitizeRepositoryId) } : {}),
+          onEvent: session.onEvent,
+        }),
+      ),
+  };
+}

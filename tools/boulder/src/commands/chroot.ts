@@ -1,0 +1,41 @@
+import { findProfile, loadProfiles, openRecipeShell } from '@serpent/builder';
+import { type Command, flagString } from '@serpent/cli';
+import { dirsOf } from '../globals.js';
+import { buildRenderer } from '../render-build.js';
+
+export const chrootCommand: Command = {
+  name: 'chroot',
+  summary: 'Open a shell in a recipe’s build root, to debug a build by hand',
+  synopsis: '[RECIPE=./stone.yaml]',
+  description: [
+    'A login bash in the build container of the recipe: its build root (installed first if',
+    'missing; --host: this machine’s /usr), with the last build’s /mason/build, /mason/install',
+    'and sources (a failed build’s files are still there), in the work dir when a build has',
+    'unpacked it. The build environment is set, every macro is a shell function (a_configure,',
+    'a_make ...) or variable ($d_libdir ...). Exits with the shell’s status.',
+  ].join('\n'),
+  flags: {
+    profile: {
+      short: 'p',
+      value: true,
+      placeholder: 'ID',
+      description: 'Build profile (default default-x86_64)',
+    },
+    host: { description: 'The host’s /usr as the root (as build --host)' },
+  },
+  examples: [
+    ['boulder chroot', 'a shell in the build root of ./stone.yaml'],
+    ['boulder chroot --host recipes/nano', 'after `boulder build --host recipes/nano` failed'],
+  ],
+  async run({ args, globals, io }) {
+    const dirs = dirsOf(globals);
+    const profile = flagString(args, 'profile') ?? 'default-x86_64';
+    const shell = await openRecipeShell({
+      recipe: args.positionals[0] ?? '.',
+      cacheDir: dirs.cacheDir,
+      root: args.flags.host ? 'host' : { profile: findProfile(await loadProfiles(dirs.configDirs), profile) },
+      onEvent: buildRenderer(io, false),
+    });
+    return shell.status ?? 128;
+  },
+};
