@@ -187,4 +187,43 @@ describe.skipIf(skip !== undefined)('how many trees are kept', () => {
     expect(trees(root)).toEqual([2, 3, 4, 5, 6]);
     expect(m(root, 'state', 'verify').stdout).toContain('No issues found');
   });
+
+  it('keeps the trees of the boot menu on disk while it has not followed a boot-time rollback', () => {
+    const root = join(work, 'boot-marker');
+    mkdirSync(join(root, 'etc', 'moss'), { recursive: true });
+    const esp = join(work, 'esp-marker');
+    mkdirSync(esp);
+    // The menu shows the active state alone (states made in one second tie on age, so a test
+    // cannot say which other ones a menu would show).
+    writeFileSync(join(root, 'etc', 'moss', 'boot.yaml'), `boot-dir: ${esp}\nkeep: 0\n`);
+    ok(root, 'install', S.rest!, S.plain1!, '-y');
+    for (const s of [S.plain2!, S.plain3!, S.plain1!]) ok(root, 'install', s, '-y');
+    expect(trees(root)).toEqual([3]);
+    // What the initrd's moss-fstx leaves after activating state 3, picked in a boot menu whose
+    // default was 4: state 3 live, 4 archived, and its finished journal as the marker. The ESP
+    // is away, so the menu cannot follow: the marker stays, and the menu on disk is 4's.
+    ok(root, 'state', 'activate', '3');
+    const marker = join(root, '.moss', 'boot-activation.json');
+    writeFileSync(
+      marker,
+      JSON.stringify({ version: 1, kind: 'activate', targetId: 3, previousId: 4, origin: 'initrd' }),
+    );
+    rmSync(esp, { recursive: true });
+    expect(ok(root, 'install', S.plain2!, '-y')).toContain('boot entries not updated');
+    expect(existsSync(marker)).toBe(true);
+    expect(active(root)).toBe(5);
+    // Only state 5 would have an entry now, but the menu on disk offers 4 (its default) and 3
+    // (the state picked at boot): neither tree is reused.
+    expect(trees(root)).toEqual([3, 4]);
+    ok(root, 'install', S.plain3!, '-y');
+    expect(active(root)).toBe(6);
+    expect(trees(root)).toEqual([3, 4, 5]);
+    // The ESP is back: the menu follows, the marker goes, and the trees beyond it are spare.
+    mkdirSync(esp);
+    expect(ok(root, 'install', S.plain1!, '-y', '-v')).toContain('entries changed');
+    expect(existsSync(marker)).toBe(false);
+    expect(trees(root)).toHaveLength(3);
+    expect(trees(root)).toContain(6);
+    expect(m(root, 'state', 'verify').stdout).toContain('No issues found');
+  });
 });
