@@ -3,6 +3,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { Limiter } from '@serpent/concurrency';
 import { syncfsOf } from '@serpent/durable';
+import { mossAssetRelativePath } from '@serpent/stone';
 import { assetRelativePath, normalizeDigest } from './asset-path.js';
 import type { ClaimTable } from './claim-table.js';
 import { SyncBarrier } from './sync-barrier.js';
@@ -77,14 +78,10 @@ export class StoreState {
 
   /**
    * assetPath for a digest already in canonical form (32 lower-case hex digits, as the stone
-   * reader's hasher produces them): plain string work, no validation or path normalisation.
+   * reader's hasher produces them): the rule alone, no validation or path normalisation.
    */
   canonicalAssetPath(digest: string): string {
-    let k = 0;
-    while (k < 30 && digest.charCodeAt(k) === 48) k++;
-    const name = k === 0 ? digest : digest.slice(k);
-    if (name.length < 10) return `${this.assetsDir}/${name}`;
-    return `${this.assetsDir}/${name.slice(0, 2)}/${name.slice(2, 4)}/${name.slice(4, 6)}/${name}`;
+    return `${this.assetsDir}/${mossAssetRelativePath(digest)}`;
   }
 
   /**
