@@ -6,10 +6,10 @@
 //    back to the first state.
 // Everything is written under .demo/ in the checkout (ignored by git) and rebuilt each run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writePackage } from '../packages/stone/dist/index.js';
+import { buildDemoStones, walk } from './demo-repo.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const demo = join(root, 'demo');
@@ -29,60 +29,11 @@ function run(args, { allowFail = false } = {}) {
   }
   return r.status;
 }
-function walk(dir) {
-  const files = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    const st = lstatSync(p);
-    if (st.isDirectory()) for (const f of walk(p)) files.push(f);
-    else files.push({ path: p, mode: st.mode & 0o7777 });
-  }
-  return files;
-}
-const dep = (text) => {
-  const open = text.indexOf('(');
-  return open < 0
-    ? { kind: 'name', name: text }
-    : { kind: text.slice(0, open), name: text.slice(open + 1, -1) };
-};
-
 rmSync(out, { recursive: true, force: true });
 mkdirSync(repo, { recursive: true });
 
 step('1. Build the demo packages with @serpent/stone');
-const { packages } = JSON.parse(readFileSync(join(demo, 'packages.json'), 'utf8'));
-const stones = [];
-for (const p of packages) {
-  const usr = join(demo, p.name, 'usr');
-  const entries = walk(usr).map((f) => ({
-    type: 'regular',
-    target: relative(usr, f.path),
-    mode: f.mode,
-    content: { path: f.path },
-  }));
-  const file = join(repo, `${p.name}-${p.version}-${p.release}-1-x86_64.stone`);
-  const w = await writePackage(file, {
-    meta: {
-      name: p.name,
-      version: p.version,
-      release: p.release,
-      buildRelease: 1,
-      architecture: 'x86_64',
-      summary: p.summary,
-      description: p.description,
-      homepage: 'https://example.invalid/serpent-demo',
-      sourceId: p.name,
-      licenses: ['MPL-2.0'],
-      depends: p.depends.map(dep),
-      provides: p.provides.map(dep),
-      conflicts: [],
-    },
-    entries,
-    level: 19,
-  });
-  stones.push(file);
-  console.log(`wrote ${relative(root, file)} (${w.size} bytes, ${entries.length} files)`);
-}
+const stones = await buildDemoStones(demo, repo, (line) => console.log(line.replace(root, '')));
 
 step('2. Inspect a package');
 run(['inspect', stones[1]]);

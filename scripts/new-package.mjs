@@ -1,6 +1,6 @@
 // Lays down a new workspace package in the repo's shape: `node scripts/new-package.mjs <dir> <name> "<description>" [dep ...]`
 // e.g. `node scripts/new-package.mjs packages/vfs @serpent/vfs "builds and blits /usr trees" @serpent/errors`
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const [dir, name, description, ...deps] = process.argv.slice(2);
@@ -25,14 +25,22 @@ const pkg = {
   license: 'MPL-2.0',
   type: 'module',
   sideEffects: false,
-  engines: { node: '>=22' },
+  // Raise to >=22.15 if it writes stones or uses a package that does (check-packages.mjs
+  // imports it under an older Node to hold the claim).
+  engines: { node: '>=20' },
   exports: {
     '.': { '@serpent/source': './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' },
     './package.json': './package.json',
     './internal/*': null,
   },
-  files: ['dist', 'src', 'README.md'],
-  scripts: { build: 'tsc -b', test: 'vitest run', lint: 'biome check .' },
+  files: ['dist', 'src'],
+  publishConfig: { access: 'public' },
+  scripts: {
+    build: 'tsc -b',
+    test: 'vitest run',
+    lint: 'biome check .',
+    'check-package': 'node ../../scripts/check-packages.mjs .',
+  },
   dependencies,
   devDependencies: { vitest: '4.1.12' },
 };
@@ -54,5 +62,6 @@ writeFileSync(
     2,
   )}\n`,
 );
+copyFileSync('LICENSE', join(dir, 'LICENSE'));
 writeFileSync(join(dir, 'vitest.config.ts'), `export { default } from '${up}/vitest.shared.ts';\n`);
 console.log(`created ${dir} (${name}); add it to the root tsconfig.json references and run pnpm install`);

@@ -1,4 +1,5 @@
-// The whole test suite: lint, type-check/build and every package's tests (e2e included),
+// The whole test suite: lint, type-check/build, the packaging checks (publint, attw: see
+// check-packages.mjs) and every package's tests (e2e included),
 // through nx so unchanged projects are served from its cache. At the end it prints one plain
 // line, `N passed, N failed, N skipped`, summed from each project's vitest JSON report, so a
 // reader of the log sees the total without scrolling through every project.
@@ -30,6 +31,7 @@ const status = runNx([
   '-t',
   'build',
   'lint',
+  'check-package',
   'test',
   '--outputStyle=stream',
   ...process.argv.slice(2),

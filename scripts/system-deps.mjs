@@ -4,7 +4,8 @@
 // benchmark reference, qemu + OVMF + systemd-boot + FAT tools for the boot tests, and for the
 // boot-time rollback test dracut, a static busybox (the test image's userspace), sfdisk and
 // mkfs.ext4 (its disk). That test downloads Debian's kernel package itself (apt-get download,
-// cached in .cache/), so nothing is installed into the host's /boot.
+// cached in .cache/), so nothing is installed into the host's /boot. minisign checks index
+// signatures both ways against the reference tool.
 // Run by `npm run setup` and `npm test` before anything else.
 //
 // As root with apt-get (CI, a fresh machine of this kind) the missing ones are installed; any
@@ -45,6 +46,7 @@ const PACKAGES = [
   ['e2fsprogs', 'mkfs.ext4'],
   // Debian's plain busybox is dynamically linked; the test image has no libc.
   ['busybox-static', 'sh:test -x /bin/busybox && ! ldd /bin/busybox >/dev/null 2>&1'],
+  ['minisign', 'minisign'],
 ];
 
 const has = (probe) =>

@@ -1,3 +1,4 @@
+import { isatty } from 'node:tty';
 /** Where a command writes. The tools pass the process streams; tests pass buffers. */
 export interface CommandIo {
   readonly stdout: (text: string) => void;
@@ -10,26 +11,38 @@ export interface CommandIo {
   readonly readLine?: (question: string) => Promise<string | undefined>;
 }
 
-/** The process's own streams, with a line reader on a TTY stdin. */
+/**
+ * The process's own streams, with a line reader on a TTY stdin. Each stream is made only when
+ * first written (or read): touching `process.stdin` or `process.stderr` builds a stream object
+ * and loads Node's stream modules, ~3 ms each at start-up, for a command that never uses them.
+ */
 export function processIo(): CommandIo {
-  const isTty = process.stderr.isTTY === true;
   // `moss list installed | head`: a reader that goes away is not an error worth a stack trace.
-  for (const stream of [process.stdout, process.stderr]) {
+  const quietOnEpipe = (stream: NodeJS.WriteStream) =>
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') process.exit(0);
       throw err;
     });
-  }
+  let out: NodeJS.WriteStream | undefined;
+  let err: NodeJS.WriteStream | undefined;
+  const stdout = () => {
+    out ??= quietOnEpipe(process.stdout);
+    return out;
+  };
+  const stderr = () => {
+    err ??= quietOnEpipe(process.stderr);
+    return err;
+  };
   return {
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
-    isTty,
-    columns: process.stdout.columns ?? 80,
-    ...(process.stdin.isTTY
+    stdout: (t) => void stdout().write(t),
+    stderr: (t) => void stderr().write(t),
+    isTty: isatty(2),
+    columns: isatty(1) ? (stdout().columns ?? 80) : 80,
+    ...(isatty(0)
       ? {
           readLine: async (question: string) => {
             const { createInterface } = await import('node:readline/promises');
-            const rl = createInterface({ input: process.stdin, output: process.stderr });
+            const rl = createInterface({ input: process.stdin, output: stderr() });
             try {
               return await rl.question(question);
             } finally {

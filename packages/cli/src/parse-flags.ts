@@ -89,3 +89,22 @@ export function flagInt(parsed: ParsedArgs, name: string, fallback: number, comm
   if (!/^\d+$/.test(v)) throw new UsageError(`${command}: --${name} must be a whole number, not "${v}"`);
   return Number(v);
 }
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/**
+ * A size flag in bytes (`1048576`, `64M`, `2G`: binary units, an optional `iB`/`B`), or
+ * `fallback`; anything else is a UsageError.
+ */
+export function flagSize(
+  parsed: ParsedArgs,
+  name: string,
+  fallback: number | undefined,
+  command: string,
+): number | undefined {
+  const v = flagString(parsed, name);
+  if (v === undefined) return fallback;
+  const m = /^(\d+)\s*([KMGT]?)(?:i?B)?$/i.exec(v.trim());
+  if (!m) throw new UsageError(`${command}: --${name} must be a size such as 64M or 1048576, not "${v}"`);
+  return Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]!;
+}

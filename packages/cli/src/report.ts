@@ -1,5 +1,6 @@
 import type { CommandIo } from './command-io.js';
 import { confirm } from './confirm.js';
+import { escapeControl } from './escape-control.js';
 import { formatTable } from './format-columns.js';
 import { type Progress, progressBar } from './progress.js';
 
@@ -17,9 +18,32 @@ export interface ReportOptions<E extends ReportEvent = ReportEvent> {
   readonly renderEvent?: (event: E, report: Report<E>) => void;
 }
 
+/**
+ * Text for a person. A string is the command's own layout: its line breaks stay, every other
+ * control character is shown as an escape. An array is lines, each shown whole: a line break
+ * inside one (a file name, a summary) is shown as `\n`, so a value can never start a line that
+ * looks like the tool's own. Values from packages, indexes and databases go in arrays of lines
+ * or table cells, never into a string's layout.
+ */
+export type Text = string | readonly string[];
+
+/**
+ * Text as it reaches the terminal. Names, file names, summaries and trigger output come from
+ * packages and indexes anyone can write: printed raw, a line break forges a line of our output
+ * and an escape sequence drives the terminal (issue 14, C9). Every text the report writes goes
+ * through here, so no command has to remember it; JSON needs nothing (`JSON.stringify`
+ * escapes control characters itself).
+ */
+export function shownText(text: Text): string {
+  return typeof text === 'string'
+    ? escapeControl(text, { keepNewlines: true })
+    : text.map((l) => escapeControl(l)).join('\n');
+}
+
 /** How a list is shown: JSON rows, or text rows laid out as a table. */
 export interface ListFormat<T> {
   readonly json: (item: T) => unknown;
+  /** The cells of its text row; each is shown on one line (see {@link formatTable}). */
   readonly row: (item: T) => readonly string[];
   /** Said (on stderr) when the list is empty, in text mode. */
   readonly empty: string;
@@ -38,16 +62,16 @@ export interface Report<E extends ReportEvent = ReportEvent> {
   readonly io: CommandIo;
   readonly json: boolean;
   readonly verbose: boolean;
-  /** A line of the human result (stdout). Dropped with --json: the result carries the data. */
-  line(text: string): void;
+  /** A line (or lines) of the human result (stdout). Dropped with --json: the result carries the data. */
+  line(text: Text): void;
   /** A message about the work (stderr), e.g. `Refreshing volatile`. Dropped with --json. */
-  note(text: string): void;
+  note(text: Text): void;
   /** A note shown only with `-v`. */
-  detail(text: string): void;
+  detail(text: Text): void;
   /** `warning: …` on stderr, or `{"warning": …}` with --json. */
   warn(message: string): void;
-  /** The command's result: JSON on stdout with --json, else `text` (a string or made from the value). */
-  result<T>(value: T, text?: string | ((value: T) => string)): void;
+  /** The command's result: JSON on stdout with --json, else `text` (given or made from the value). */
+  result<T>(value: T, text?: Text | ((value: T) => Text)): void;
   /** A list: a JSON array with --json, else a table of rows (or `empty`, when there are none). */
   list<T>(items: readonly T[], format: ListFormat<T>): void;
   /** A library event: NDJSON on stderr with --json, else drawn by the tool's renderEvent. */
@@ -72,25 +96,25 @@ export function createReport<E extends ReportEvent = ReportEvent>(
     json,
     verbose,
     line: (text) => {
-      if (!json) io.stdout(`${text}\n`);
+      if (!json) io.stdout(`${shownText(text)}\n`);
     },
     note: (text) => {
-      if (!json) io.stderr(`${text}\n`);
+      if (!json) io.stderr(`${shownText(text)}\n`);
     },
     detail: (text) => {
-      if (!json && verbose) io.stderr(`${text}\n`);
+      if (!json && verbose) io.stderr(`${shownText(text)}\n`);
     },
-    warn: (message) => (json ? ndjson({ warning: message }) : io.stderr(`warning: ${message}\n`)),
+    warn: (message) => (json ? ndjson({ warning: message }) : io.stderr(`warning: ${shownText(message)}\n`)),
     result(value, text) {
       if (json) io.stdout(`${JSON.stringify(value, null, 2)}\n`);
       else if (text !== undefined) {
-        const s = typeof text === 'function' ? text(value) : text;
+        const s = shownText(typeof text === 'function' ? text(value) : text);
         if (s !== '') io.stdout(s.endsWith('\n') ? s : `${s}\n`);
       }
     },
     list(items, format) {
       if (json) report.result(items.map(format.json));
-      else if (items.length === 0) io.stderr(`${format.empty}\n`);
+      else if (items.length === 0) io.stderr(`${shownText(format.empty)}\n`);
       else io.stdout(formatTable(items.map(format.row)));
     },
     event(event) {

@@ -18,6 +18,8 @@ export interface CliOptions {
    * matching word anywhere, so `moss install up` tried to install `sync`.
    */
   readonly shortcuts?: Readonly<Record<string, readonly string[]>>;
+  /** The tool's version: `-V` / `--version` before any verb print `<tool> <version>`. */
+  readonly version?: string;
 }
 
 /** `argv` with a shortcut in the verb position replaced by the words it stands for. */
@@ -43,6 +45,7 @@ export function expandShortcut(
 }
 
 const HELP: FlagSpec = { help: { short: 'h', description: 'Print this help' } };
+const VERSION: FlagSpec = { version: { short: 'V', description: 'Print the version' } };
 
 function find(cmd: Command, word: string): Command | undefined {
   return cmd.subcommands?.find((c) => c.name === word || c.aliases?.includes(word));
@@ -79,11 +82,27 @@ export async function runCli(rawArgv: readonly string[], options: CliOptions): P
     while (cmd.subcommands) {
       const a = argv[i];
       if (a === undefined) {
-        io.stdout(helpText(path.join(' '), cmd, globals));
+        io.stdout(
+          helpText(
+            path.join(' '),
+            cmd,
+            cmd === root && options.version ? { ...globals, ...VERSION } : globals,
+          ),
+        );
         return cmd === root ? EXIT.ok : EXIT.usage;
       }
       if (a === '--help' || a === '-h') {
-        io.stdout(helpText(path.join(' '), cmd, globals));
+        io.stdout(
+          helpText(
+            path.join(' '),
+            cmd,
+            cmd === root && options.version ? { ...globals, ...VERSION } : globals,
+          ),
+        );
+        return EXIT.ok;
+      }
+      if (cmd === root && options.version !== undefined && (a === '--version' || a === '-V')) {
+        io.stdout(`${tool} ${options.version}\n`);
         return EXIT.ok;
       }
       if (a.startsWith('-')) {

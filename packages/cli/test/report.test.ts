@@ -51,6 +51,34 @@ describe('createReport', () => {
   });
 });
 
+describe('the report shows control characters from outside instead of obeying them (issue 14, C9)', () => {
+  it('escapes every text it writes; a string keeps its line breaks, an array shows each line whole', () => {
+    const io = bufferIo();
+    const r = createReport(io, { json: false, verbose: true });
+    r.line('Summary: red \x1b[31mALERT\x1b[0m\nnext line');
+    r.line(['file two\nlines', 'title \x1b]0;pwned\x07']);
+    r.result({}, (_) => ['ok\rforged']);
+    r.note(['  [trigger] \x1b[2Jclear']);
+    r.detail('detail \u202egnp');
+    r.warn('bad\x1bname');
+    expect(io.out()).toBe(
+      'Summary: red \\x1b[31mALERT\\x1b[0m\nnext line\nfile two\\nlines\ntitle \\x1b]0;pwned\\x07\nok\\rforged\n',
+    );
+    expect(io.err()).toBe('  [trigger] \\x1b[2Jclear\ndetail \\u{202e}gnp\nwarning: bad\\x1bname\n');
+    expect(io.out() + io.err()).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+  });
+
+  it('shows each table cell on one line, and JSON keeps the exact bytes', () => {
+    const rows = { json: (s: string) => ({ s }), row: (s: string) => [s, 'x'], empty: 'none' };
+    const text = bufferIo();
+    createReport(text, { json: false }).list(['a\nb', '\x1b[31mred'], rows);
+    expect(text.out()).toBe('a\\nb         x\n\\x1b[31mred  x\n');
+    const json = bufferIo();
+    createReport(json, { json: true }).list(['a\nb'], rows);
+    expect(JSON.parse(json.out())).toEqual([{ s: 'a\nb' }]);
+  });
+});
+
 describe('renderError', () => {
   it('never prints the same line twice in a cause chain', () => {
     const io = bufferIo();

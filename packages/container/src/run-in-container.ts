@@ -53,19 +53,24 @@ function q(s: string): string {
 }
 
 /**
- * The shell script `unshare` runs: mounts, then `exec chroot` into the command. Its own
- * failures go to `errFd` (stderr, or fd 3 when the command owns the terminal), which the
- * command does not inherit.
+ * The shell script `unshare` runs: mounts, then the command itself (below). Its own failures go
+ * to `errFd` (stderr, or fd 3 when the command owns the terminal), which the command does not
+ * inherit. With `readyFd`, it writes `ready` there and closes it once setup is over, so a
+ * failure after it (an `unshare: failed to execute ...` of a missing command) is known to be
+ * the command's.
  */
 export function setupScript(
   spec: ContainerSpec,
   root: string,
   opts: Pick<RunOptions, 'argv' | 'env' | 'cwd'>,
   errFd = 2,
+  readyFd?: number,
 ): string {
   const R = q(root);
   const lines = [
     `fail() { echo "container setup: $*" >&${errFd}; exit 125; }`,
+    // The host's unshare runs the command at the end (below): found now, while PATH is ours.
+    'U=$(command -v unshare) || fail "unshare not found on PATH"',
     'm() { out=$(mount "$@" 2>&1) || fail "mount $*: $out"; }',
     // A bind mount keeps the flags the host mount has locked (nosuid, nodev ...) and a
     // read-only remount inside a user namespace must repeat them, or the kernel says EPERM.
@@ -105,9 +110,17 @@ export function setupScript(
   if (spec.hostname) lines.push(`hostname ${q(spec.hostname)} 2>/dev/null; true`);
   const env = Object.entries(opts.env ?? {}).map(([k, v]) => q(`${k}=${v}`));
   const cwd = opts.cwd ?? '/';
+  // The command itself is executed, with its environment and working directory set from
+  // outside the root: the host's env(1) clears and sets the environment, then the host's
+  // unshare(1) (no new namespace) chroots into the root, changes to `cwd` there and executes
+  // argv[0] (looked up on the command's PATH inside the root). Nothing of the root is run but
+  // the command, so a root without /usr/bin/env or /bin/sh (a base system being bootstrapped,
+  // a minimal image) runs its handlers; the earlier `chroot ROOT /usr/bin/env ... /bin/sh -c`
+  // failed there with status 127.
+  lines.push(`cd ${R} || fail "cd root"`);
+  if (readyFd !== undefined) lines.push(`printf ready >&${readyFd}; exec ${readyFd}>&-`);
   lines.push(
-    `cd ${R} || fail "cd root"`,
-    `exec chroot ${R} /usr/bin/env -i ${env.join(' ')} /bin/sh -c 'cd "$0" && exec "$@"' ${q(cwd)} ${opts.argv.map(q).join(' ')}${errFd === 2 ? '' : ` ${errFd}>&-`}`,
+    `exec env -i ${env.join(' ')} "$U" --root=${R} --wd=${q(cwd)} -- ${opts.argv.map(q).join(' ')}${errFd === 2 ? '' : ` ${errFd}>&-`}`,
   );
   return lines.join('\n');
 }
@@ -122,17 +135,21 @@ export function setupScript(
 export async function runInContainer(spec: ContainerSpec, opts: RunOptions): Promise<RunResult> {
   const root = await mkdtemp(join(tmpdir(), 'serpent-container-'));
   try {
-    const child = spawn('unshare', unshareArgs(spec, setupScript(spec, root, opts)), {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn('unshare', unshareArgs(spec, setupScript(spec, root, opts, 2, 3)), {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
     const onAbort = () => child.kill('SIGKILL');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     let setupErr = '';
-    child.stdout.on('data', (c: Buffer) => opts.onStdout?.(c));
-    child.stderr.on('data', (c: Buffer) => {
+    let ready = false;
+    child.stdio[3]?.on('data', () => {
+      ready = true;
+    });
+    child.stdout?.on('data', (c: Buffer) => opts.onStdout?.(c));
+    child.stderr?.on('data', (c: Buffer) => {
       const text = c.toString('utf8');
-      if (text.includes('container setup: ') || text.startsWith('unshare: ')) setupErr += text;
+      if (!ready && (text.includes('container setup: ') || text.startsWith('unshare: '))) setupErr += text;
       opts.onStderr?.(c);
     });
     const result = await new Promise<RunResult>((resolve, reject) => {
@@ -159,7 +176,7 @@ export async function runInContainer(spec: ContainerSpec, opts: RunOptions): Pro
         'CONTAINER_SETUP_FAILED',
         setupErr.slice(setupErr.indexOf('container setup: ')).split('\n')[0]!,
         {
-          hint: 'check that every bind source exists and that the root filesystem has /usr/bin/env and /bin/sh',
+          hint: 'check that every bind source exists and that the root directory can be mounted',
           details: { stderr: setupErr.trim(), root: spec.root },
         },
       );

@@ -51,7 +51,7 @@ export async function runInteractive(spec: ContainerSpec, opts: InteractiveOptio
     });
     if (setupErr.includes('container setup: ')) {
       throw new ContainerError('CONTAINER_SETUP_FAILED', setupErr.trim().split('\n')[0]!, {
-        hint: 'check that every bind source exists and that the root filesystem has /usr/bin/env and /bin/sh',
+        hint: 'check that every bind source exists and that the root directory can be mounted',
         details: { stderr: setupErr.trim(), root: spec.root },
       });
     }

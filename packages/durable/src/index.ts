@@ -8,5 +8,5 @@ export {
   writeFileAtomicSync,
 } from './replace-file.js';
 export { syncDir, syncDirSync } from './sync-dir.js';
-export { syncfsOf } from './syncfs.js';
+export { openSyncfs, type SyncfsHandle, syncfsOf } from './syncfs.js';
 export { tempPathFor } from './temp-path.js';

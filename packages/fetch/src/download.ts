@@ -12,6 +12,15 @@ export interface DownloadOptions {
   readonly sha256?: string;
   /** The exact size: more bytes fail at once (FETCH_SIZE_MISMATCH), fewer are retried as a cut transfer. */
   readonly size?: number;
+  /**
+   * The largest size accepted, where the exact size is not known (an index): a larger body is
+   * refused (FETCH_TOO_LARGE) before a byte of it is read when the server's Content-Length or
+   * the local file's size says so, and otherwise as soon as it passes the limit, so an endless
+   * or hostile answer never fills the disk.
+   */
+  readonly maxBytes?: number;
+  /** What `maxBytes` is, for the message (default "the limit of N bytes"). */
+  readonly maxBytesName?: string;
   /** Transient failures retried (dropped connection, 5xx, 408/429, a cut body, a stalled peer); default 3. */
   readonly retries?: number;
   /** First retry delay, doubled each time (±25 % jitter); default 250 ms. */
@@ -83,14 +92,14 @@ async function partial(
   }
 }
 
-function failure(err: unknown, url: URL): FetchError {
+function failure(err: unknown, url: URL, overLimit = false): FetchError {
   if (err instanceof FetchError) return err;
   const details = { url: url.href };
   if (err instanceof TransferAborted)
     return new FetchError('FETCH_ABORTED', `download of ${url.href} was cancelled`, details);
   if (err instanceof TransferFailure) {
     return new FetchError(
-      err.tooLarge ? 'FETCH_SIZE_MISMATCH' : 'FETCH_FAILED',
+      err.tooLarge ? (overLimit ? 'FETCH_TOO_LARGE' : 'FETCH_SIZE_MISMATCH') : 'FETCH_FAILED',
       `cannot download ${url.href}: ${err.message}`,
       { ...details, reason: err.message, ...(err.status === undefined ? {} : { status: err.status }) },
       err,
@@ -113,6 +122,8 @@ export async function download(
 ): Promise<DownloadResult> {
   const u = parseUrl(url);
   const part = opts.part ?? `${dest}.part`;
+  // The exact size bounds the body where it is known; the limit only where it is smaller.
+  const limited = opts.maxBytes !== undefined && (opts.size === undefined || opts.maxBytes < opts.size);
   let received = 0;
   try {
     await mkdir(dirname(dest), { recursive: true });
@@ -125,7 +136,13 @@ export async function download(
         const r = await transfer(u, part, {
           idleTimeoutMs: opts.idleTimeoutMs ?? 30_000,
           signal: opts.signal,
-          maxBytes: opts.size,
+          ...(limited
+            ? {
+                maxBytes: opts.maxBytes,
+                limitName: opts.maxBytesName ?? `the limit of ${opts.maxBytes} bytes`,
+                refuseAnnounced: true,
+              }
+            : { maxBytes: opts.size }),
           durable: opts.durable,
           ifNoneMatch: opts.ifNoneMatch,
           ifModifiedSince: opts.ifModifiedSince,
@@ -176,7 +193,7 @@ export async function download(
     await rm(part, { force: true }).catch(() => {});
     // The caller's own check speaks for itself (a damaged index is the index's error).
     if (isSerpentError(err) && !(err instanceof FetchError)) throw err;
-    throw failure(err, u);
+    throw failure(err, u, limited);
   }
 }
 

@@ -10,6 +10,8 @@ export type FetchErrorCode =
   | 'FETCH_ABORTED'
   /** More bytes than the expected size arrived. */
   | 'FETCH_SIZE_MISMATCH'
+  /** The source is larger than the caller's limit (`maxBytes`): refused before or while reading. */
+  | 'FETCH_TOO_LARGE'
   /** The bytes do not have the expected SHA-256. */
   | 'FETCH_HASH_MISMATCH'
   /** The file could not be written where it goes. */
@@ -19,6 +21,7 @@ const HINTS: Partial<Record<FetchErrorCode, string>> = {
   FETCH_BAD_URL: 'give a file://, http:// or https:// URL',
   FETCH_FAILED: 'check the URL and the network, then retry',
   FETCH_SIZE_MISMATCH: 'the source is not what was promised; check the URL or where its size comes from',
+  FETCH_TOO_LARGE: 'check the URL; if the source really is this large, raise the limit',
   FETCH_HASH_MISMATCH: 'the source is not what was promised; check the URL or where its hash comes from',
 };
 

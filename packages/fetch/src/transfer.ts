@@ -27,8 +27,20 @@ export class TransferAborted extends Error {}
 export interface TransferOptions {
   readonly idleTimeoutMs: number;
   readonly signal?: AbortSignal | undefined;
-  /** Stop and fail once more than this many bytes arrive (the index's size of a package). */
+  /**
+   * Stop and fail once more than this many bytes arrive (a package's size from its index, an
+   * index size limit); a local file larger than this is refused from its size before a read.
+   */
   readonly maxBytes?: number | undefined;
+  /** What `maxBytes` is, for the message (default: "the N bytes expected"). */
+  readonly limitName?: string | undefined;
+  /**
+   * Refuse at once when the server announces more than `maxBytes` (Content-Length), without
+   * reading the body: for a limit (an index), where nothing larger can be right. Off for an
+   * exact size (a package), where a wrong length is caught while streaming and a stalled or
+   * cut answer may still be retried.
+   */
+  readonly refuseAnnounced?: boolean | undefined;
   readonly onBytes?: ((n: number) => void) | undefined;
   /** The size announced before the body (file size, or HTTP Content-Length when not re-encoded). */
   readonly onLength?: ((n: number | undefined) => void) | undefined;
@@ -150,7 +162,7 @@ export async function transfer(
     async take(chunk) {
       bytes += chunk.byteLength;
       if (opts.maxBytes !== undefined && bytes > opts.maxBytes) {
-        throw new TransferFailure(`more than the ${opts.maxBytes} bytes expected`, false, { tooLarge: true });
+        throw tooLarge(opts);
       }
       hash.update(chunk);
       if (out === undefined) return opts.onBytes?.(chunk.byteLength);
@@ -173,7 +185,7 @@ export async function transfer(
   try {
     if (url.protocol === 'file:') {
       await sink.begin(false);
-      await readLocal(url, (c) => sink.take(c), opts.signal, opts.onLength);
+      await readLocal(url, (c) => sink.take(c), opts);
     } else info = await readHttp(url, sink, { ...opts, offset });
     await sink.end();
   } finally {
@@ -182,16 +194,33 @@ export async function transfer(
   return { bytes, sha256: hash.digest('hex'), ...info };
 }
 
+function tooLarge(opts: TransferOptions, announced?: number): TransferFailure {
+  const what = opts.limitName ?? `the ${opts.maxBytes} bytes expected`;
+  return new TransferFailure(
+    announced === undefined ? `more than ${what}` : `${announced} bytes, more than ${what}`,
+    false,
+    { tooLarge: true },
+  );
+}
+
+/**
+ * A local file: only a regular file is read (a `file:///dev/zero` has no end and reports size
+ * 0), and one larger than `maxBytes` is refused from its size before a byte is read.
+ */
 async function readLocal(
   url: URL,
   take: (chunk: Uint8Array) => Promise<void>,
-  signal: AbortSignal | undefined,
-  onLength: ((n: number | undefined) => void) | undefined,
+  opts: TransferOptions,
 ): Promise<void> {
+  const { signal } = opts;
   let fh: FileHandle | undefined;
   try {
-    fh = await open(fileURLToPath(url), 'r');
-    onLength?.((await fh.stat()).size);
+    const path = fileURLToPath(url);
+    fh = await open(path, 'r');
+    const st = await fh.stat();
+    if (!st.isFile()) throw new TransferFailure(`${path} is not a regular file`, false);
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) throw tooLarge(opts, st.size);
+    opts.onLength?.(st.size);
     // take() keeps chunks until it writes them in a batch, so each gets its own copy.
     await readChunks(fh, (chunk) => take(new Uint8Array(chunk)), signal);
   } catch (err) {
@@ -258,7 +287,12 @@ async function readHttp(url: URL, sink: Sink, opts: TransferOptions & { offset: 
     // Content-Length is the encoded size; only meaningful when the body is not re-encoded.
     const length = res.headers.get('content-encoding') ? null : res.headers.get('content-length');
     const expected = length === null ? undefined : Number(length);
-    opts.onLength?.(expected === undefined ? undefined : expected + (resumed ? opts.offset : 0));
+    const whole = expected === undefined ? undefined : expected + (resumed ? opts.offset : 0);
+    if (opts.refuseAnnounced && opts.maxBytes !== undefined && whole !== undefined && whole > opts.maxBytes) {
+      await res.body?.cancel().catch(() => {});
+      throw tooLarge(opts, whole);
+    }
+    opts.onLength?.(whole);
     await sink.begin(resumed);
     let got = 0;
     try {

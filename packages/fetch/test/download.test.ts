@@ -114,6 +114,51 @@ describe('download', () => {
     expect(existsSync(dest('big.bin.part'))).toBe(false);
   });
 
+  it('refuses a body above maxBytes from its Content-Length, before reading it, and names the limit', async () => {
+    requests.length = 0;
+    handler = (_, res) => res.end(body);
+    const err = await download(`${base}/huge`, dest('huge.bin'), {
+      maxBytes: 1000,
+      maxBytesName: 'the test limit',
+      ...fast,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'FETCH_TOO_LARGE' });
+    expect((err as Error).message).toContain(`${body.length} bytes, more than the test limit`);
+    expect(requests).toHaveLength(1); // never retried
+    expect(existsSync(dest('huge.bin.part'))).toBe(false);
+    // Within the limit it is an ordinary download.
+    const ok = await download(`${base}/huge`, dest('huge.bin'), { maxBytes: body.length, ...fast });
+    expect(ok.sha256).toBe(sha(body));
+  });
+
+  it('stops a body without a length as soon as it passes maxBytes', async () => {
+    handler = (_, res) => {
+      res.writeHead(200, { 'transfer-encoding': 'chunked' });
+      res.end(body);
+    };
+    await expect(
+      download(`${base}/chunked`, dest('chunked.bin'), { maxBytes: 1000, ...fast }),
+    ).rejects.toMatchObject({ code: 'FETCH_TOO_LARGE' });
+    expect(existsSync(dest('chunked.bin.part'))).toBe(false);
+  });
+
+  it('reads only regular local files, and refuses one larger than the limit from its size', async () => {
+    // A character device reports size 0 and never ends: refused before a read.
+    await expect(download('file:///dev/zero', dest('zero.bin'), { size: 10 })).rejects.toMatchObject({
+      code: 'FETCH_FAILED',
+      message: expect.stringContaining('not a regular file'),
+    });
+    const src = dest('local-big.bin');
+    writeFileSync(src, body);
+    await expect(
+      download(pathToFileURL(src), dest('local-copy.bin'), { maxBytes: 10 }),
+    ).rejects.toMatchObject({
+      code: 'FETCH_TOO_LARGE',
+      message: expect.stringContaining(`${body.length} bytes`),
+    });
+    expect(existsSync(dest('local-copy.bin'))).toBe(false);
+  });
+
   it('retries a stalled peer after the idle timeout', async () => {
     let calls = 0;
     handler = (_, res) => {

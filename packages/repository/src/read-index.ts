@@ -1,5 +1,5 @@
 import { isSerpentError } from '@serpent/errors';
-import { FILE_TYPE_NAMES, FileType, type PackageMeta, StoneReader } from '@serpent/stone';
+import { FILE_TYPE_NAMES, FileType, type PackageMeta, packageNameProblem, StoneReader } from '@serpent/stone';
 import { RepositoryError } from './repository-error.js';
 import type { IndexedPackage } from './types.js';
 
@@ -49,5 +49,14 @@ function checkIndexed(m: PackageMeta, file: string, payload: number): IndexedPac
   if (m.packageHash === undefined) throw bad('PackageHash', 'has no');
   if (!SHA256_HEX.test(m.packageHash)) throw bad('PackageHash', 'has a malformed');
   if (m.packageSize === undefined) throw bad('PackageSize', 'has no');
+  // A name or version that would become a path (the original's content dir, `extract`) or
+  // print an escape sequence is refused with the whole index.
+  const unsafe = packageNameProblem(m);
+  if (unsafe !== undefined) {
+    throw new RepositoryError('REPO_INDEX_INVALID', `${file}: payload #${payload}: ${unsafe}`, {
+      file,
+      payload,
+    });
+  }
   return m as IndexedPackage;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { syncDir, writeFileAtomic } from '@serpent/durable';
 import { compareUtf8 } from '@serpent/stone';
 import { parse, stringify } from 'yaml';
+import { parsePublicKey } from './minisign-key.js';
 import { RepositoryError } from './repository-error.js';
 import type {
   AddRepositoryInput,
@@ -99,7 +100,28 @@ function entryFrom(
   if (typeof active !== 'boolean') return bad(`active ${JSON.stringify(active)} is not true or false`);
   const description = r.description ?? '';
   if (typeof description !== 'string') return bad('description is not a string');
-  return { id, description, uri, priority, active, source: file, scope };
+  // A key that does not parse drops the whole entry (reported): keeping the repository without
+  // it could leave it with no key at all, that is, unverified.
+  const rawKeys = r.keys ?? [];
+  if (!Array.isArray(rawKeys) || rawKeys.some((k) => typeof k !== 'string'))
+    return bad('keys is not a list of minisign public keys');
+  let keys: string[];
+  try {
+    keys = normalizeKeys(rawKeys as string[], id);
+  } catch (err) {
+    return bad((err as Error).message);
+  }
+  return { id, description, uri, priority, active, keys, source: file, scope };
+}
+
+/** Keys as their base64 lines, each checked, duplicates dropped, in the order given. */
+function normalizeKeys(keys: readonly string[], id: string): string[] {
+  const out: string[] = [];
+  for (const k of keys) {
+    const key = parsePublicKey(k, `a key of ${id}`).base64;
+    if (!out.includes(key)) out.push(key);
+  }
+  return out;
 }
 
 async function readConfigFile(
@@ -163,18 +185,26 @@ export async function loadRepositories(root: string): Promise<RepositoryConfig> 
 }
 
 function adminFileOf(root: string, id: string): string {
+  // The id becomes a file name: only a sanitised one (letters, digits, `-`, `_`) may.
+  if (id.length === 0 || id !== sanitizeRepositoryId(id)) {
+    throw new RepositoryError('REPO_BAD_ID', `${JSON.stringify(id)} cannot name a configuration file`, {
+      id,
+    });
+  }
   return join(repositoryConfigPaths(root).adminDir, `${id}.yaml`);
 }
 
 async function saveAdmin(root: string, repo: Omit<Repository, 'source' | 'scope'>): Promise<Repository> {
   const file = adminFileOf(root, repo.id);
-  // The original's one-entry map, fields in its struct order.
+  // The original's one-entry map, fields in its struct order; `keys` (ours) only when there are
+  // any. The original ignores keys it does not know (no deny_unknown_fields), so it still reads it.
   const text = stringify({
     [repo.id]: {
       description: repo.description,
       uri: repo.uri,
       priority: repo.priority,
       active: repo.active,
+      ...(repo.keys.length > 0 ? { keys: [...repo.keys] } : {}),
     },
   });
   try {
@@ -210,6 +240,7 @@ export async function addRepository(root: string, input: AddRepositoryInput): Pr
     description: input.description ?? '...',
     priority,
     active: input.active ?? true,
+    keys: normalizeKeys(input.keys ?? [], id),
   });
 }
 

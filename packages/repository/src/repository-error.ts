@@ -16,7 +16,17 @@ export type RepositoryErrorCode =
   | 'REPO_FETCH_FAILED'
   | 'REPO_HASH_MISMATCH'
   | 'REPO_SIZE_MISMATCH'
-  | 'REPO_ABORTED';
+  | 'REPO_INDEX_TOO_LARGE'
+  | 'REPO_ABORTED'
+  | 'REPO_KEY_INVALID'
+  | 'REPO_KEY_ENCRYPTED'
+  | 'REPO_KEY_EXISTS'
+  | 'REPO_SIGNATURE_MISSING'
+  | 'REPO_SIGNATURE_INVALID'
+  | 'REPO_SIGNATURE_UNTRUSTED'
+  | 'REPO_SIGNATURE_MISMATCH'
+  | 'REPO_SIGNATURE_NO_TIMESTAMP'
+  | 'REPO_INDEX_REPLAYED';
 
 const HINTS: Partial<Record<RepositoryErrorCode, string>> = {
   REPO_INDEX_DUPLICATE_RELEASE:
@@ -33,6 +43,21 @@ const HINTS: Partial<Record<RepositoryErrorCode, string>> = {
     'the download is not what the repository index promises; run `moss repo update` and retry, or report it to the repository owner',
   REPO_SIZE_MISMATCH:
     'the download is not what the repository index promises; run `moss repo update` and retry',
+  REPO_INDEX_TOO_LARGE:
+    'check the repository URI; if the repository really publishes an index this large, raise the limit (`moss --max-index-size SIZE`)',
+  REPO_KEY_INVALID: 'give the base64 line of a minisign public key (RW…), or the path of its .pub file',
+  REPO_SIGNATURE_MISSING:
+    'the repository is configured with trusted keys but publishes no stone.index.minisig; the last good index is kept. Ask its owner to sign it (`moss index DIR --sign KEY`)',
+  REPO_SIGNATURE_INVALID:
+    'the signature file is damaged; the last good index is kept. Retry later or report it to the repository owner',
+  REPO_SIGNATURE_UNTRUSTED:
+    'the index is signed by a key this system does not trust; the last good index is kept. If the owner rotated keys, add the new public key (`moss repo add NAME URI --key OLD --key NEW`)',
+  REPO_SIGNATURE_MISMATCH:
+    'the index is not what its key signed (tampered with on the way, or a mirror out of step); the last good index is kept. Retry later or report it to the repository owner',
+  REPO_SIGNATURE_NO_TIMESTAMP:
+    "without a signed timestamp an older index could be replayed; sign with `moss index DIR --sign KEY` or minisign's default trusted comment",
+  REPO_INDEX_REPLAYED:
+    'someone served an older signed index than the one already seen (a replay or downgrade); the last good index is kept. Retry later or use another mirror',
 };
 
 export class RepositoryError extends SerpentError {

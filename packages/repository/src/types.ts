@@ -1,4 +1,5 @@
 import type { PackageMeta } from '@serpent/stone';
+import type { VerifiedSignature } from './verify-index.js';
 
 /** One package of a repository index: its meta with the three index-only fields set. */
 export type IndexedPackage = PackageMeta & {
@@ -74,6 +75,12 @@ export interface Repository {
   /** Higher is preferred. */
   readonly priority: number;
   readonly active: boolean;
+  /**
+   * Trusted minisign public keys (their base64 lines, `RW…`). With any, the index must carry a
+   * valid signature by one of them (`fetchIndex`); several are trusted together during a key
+   * rotation. Empty: the index is trusted as it arrives, as the original does.
+   */
+  readonly keys: readonly string[];
   /** The file that won the layering for this id. */
   readonly source: string;
   readonly scope: RepositoryScope;
@@ -103,6 +110,8 @@ export interface AddRepositoryInput {
   readonly priority?: number;
   /** Default true. */
   readonly active?: boolean;
+  /** Trusted minisign public keys: base64 lines or whole `.pub` file texts. Default none. */
+  readonly keys?: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,9 +144,21 @@ export interface FetchIndexOptions {
   /**
    * The validators of the last fetch (from the repository's metadata record). When given and
    * `<repoDir>/stone.index` still parses, the request is conditional and a 304 answer reuses
-   * the cached index (the original downloaded the whole index every time).
+   * the cached index (the original downloaded the whole index every time). With `sha256`, only
+   * when the cached file is still the one those validators describe (the original moss, which
+   * shares the cache, may have replaced it since).
    */
-  readonly previous?: { readonly etag?: string | undefined; readonly lastModified?: string | undefined };
+  readonly previous?: {
+    readonly etag?: string | undefined;
+    readonly lastModified?: string | undefined;
+    readonly sha256?: string | undefined;
+  };
+  /**
+   * The largest index accepted, in bytes; default {@link DEFAULT_MAX_INDEX_BYTES}. A larger one
+   * is refused before its body is read when the server (or the file system) says its size, and
+   * as soon as the limit is passed otherwise, with `REPO_INDEX_TOO_LARGE`.
+   */
+  readonly maxBytes?: number;
 }
 
 export interface FetchedIndex {
@@ -156,6 +177,8 @@ export interface FetchedIndex {
   /** Validators for the next conditional fetch (http(s) only, when the server sent them). */
   readonly etag: string | undefined;
   readonly lastModified: string | undefined;
+  /** The verified signature, for a repository with trusted keys; undefined otherwise. */
+  readonly signature: VerifiedSignature | undefined;
 }
 
 export interface PackageFetchItem {

@@ -10,6 +10,7 @@ import {
   type MetaRecord,
   type PackageMeta,
   PayloadKind,
+  packageNameProblem,
   recordsFromMeta,
   StoneReader,
 } from '@serpent/stone';
@@ -81,6 +82,16 @@ async function hashAndRead(dir: string, rel: string): Promise<CachedStone> {
         file: abs,
       },
       err,
+      'remove or rebuild the named stone, then index again',
+    );
+  }
+  const bad = packageNameProblem(meta);
+  if (bad !== undefined) {
+    throw new RepositoryError(
+      'REPO_INDEX_INVALID',
+      `${abs}: ${bad}`,
+      { file: abs },
+      undefined,
       'remove or rebuild the named stone, then index again',
     );
   }

@@ -42,6 +42,7 @@ export type { LayoutEntry, LayoutRaw } from './layout-payload.js';
 export type { MetaRecord } from './meta-payload.js';
 export { packageDirName } from './package-dir-name.js';
 export { metaFromRecords, type PackageMeta, recordsFromMeta } from './package-meta.js';
+export { packageNameProblem } from './package-name.js';
 export { StoneError, type StoneErrorCode } from './stone-error.js';
 export {
   type ContentFileSink,

@@ -29,7 +29,9 @@ export type StoneErrorCode =
   /** A repository index or build manifest where a package was needed, or the other way round. */
   | 'STONE_WRONG_FILE_TYPE'
   /** A name from the metadata cannot become a file name (a `/`, `..`, a control character). */
-  | 'STONE_UNSAFE_NAME';
+  | 'STONE_UNSAFE_NAME'
+  /** Writing needs zstd in node:zlib (Node 22.15 or newer). */
+  | 'STONE_UNSUPPORTED_RUNTIME';
 
 const HINTS: Partial<Record<StoneErrorCode, string>> = {
   STONE_BAD_MAGIC: 'the file is not a .stone package; check that you named the right file',
@@ -37,6 +39,7 @@ const HINTS: Partial<Record<StoneErrorCode, string>> = {
   STONE_CHECKSUM_MISMATCH: 'the file is damaged; download or copy it again',
   STONE_CONTENT_HASH_MISMATCH: 'the package content is damaged; download or rebuild it',
   STONE_DECOMPRESS_FAILED: 'the file is damaged; download or copy it again',
+  STONE_UNSUPPORTED_RUNTIME: 'run it with Node 22.15 or newer (reading stones works on older Node too)',
   STONE_BAD_VERSION: 'this stone was written by a newer or unknown tool; this codec reads format version 1',
   STONE_TOO_LARGE:
     'the file is damaged or hostile: no real package comes near this size; if you trust it, open it with higher limits (maxRecordPayloadSize, maxRecordMemory)',

@@ -13,7 +13,7 @@ import { encodeLayoutPayload, type LayoutEntry } from './layout-payload.js';
 import { encodeMetaPayload } from './meta-payload.js';
 import { type PackageMeta, recordsFromMeta } from './package-meta.js';
 import { StoneError } from './stone-error.js';
-import { createZstdCompressStream, zstdCompress } from './zstd.js';
+import { assertZstdWriter, createZstdCompressStream, zstdCompress } from './zstd.js';
 import { ZstdFrameScanner } from './zstd-frame.js';
 
 /** Level the original writer uses. Costly (≈ 6 MB/s single-threaded here): pass a lower one for speed. */
@@ -190,6 +190,7 @@ async function payloadBytes(p: {
  * complete: it is written to a temporary name in the same directory, fsynced, then renamed.
  */
 export async function writePackage(path: string, opts: WritePackageOptions): Promise<WrittenPackage> {
+  assertZstdWriter(path);
   const level = opts.level ?? DEFAULT_COMPRESSION_LEVEL;
   for (const e of opts.entries) checkTarget(e.target, path);
   const { digests, unique } = await collectContent(opts.entries);
@@ -360,6 +361,7 @@ export async function encodeRepositoryIndex(
   packages: readonly PackageMeta[],
   opts: { level?: number } = {},
 ): Promise<Uint8Array> {
+  assertZstdWriter('stone.index');
   for (const p of packages) {
     if (p.packageUri === undefined || p.packageHash === undefined || p.packageSize === undefined) {
       throw new StoneError(
@@ -383,6 +385,7 @@ export async function encodeBuildManifest(
   packages: readonly PackageMeta[],
   opts: { level?: number } = {},
 ): Promise<Uint8Array> {
+  assertZstdWriter('build manifest');
   const metas = packages.map((p) => ({ ...p, buildRelease: 0 }));
   return encodeMetaStone(FileType.BuildManifest, metas, opts.level ?? DEFAULT_COMPRESSION_LEVEL);
 }
@@ -393,6 +396,7 @@ export async function encodeStone(
   payloads: readonly { kind: number; plain: Uint8Array; numRecords: number }[],
   opts: { level?: number } = {},
 ): Promise<Uint8Array> {
+  assertZstdWriter('stone');
   const level = opts.level ?? DEFAULT_COMPRESSION_LEVEL;
   const chunks: Uint8Array[] = [encodeStoneHeader({ numPayloads: payloads.length, fileType })];
   for (const p of payloads)

@@ -1,6 +1,7 @@
 import { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Decompress as FzstdDecompress, decompress as fzstdDecompress } from 'fzstd';
+import { StoneError } from './stone-error.js';
 import { windowLogFor } from './zstd-frame.js';
 
 // node:zlib decodes zstd at ≈ 480 MB/s on this machine kind against ≈ 120 MB/s for fzstd, and
@@ -78,10 +79,23 @@ export function createZstdDecompressStream(maxWindow: number, plainSize?: number
   });
 }
 
-function compressParams(level: number, pledgedSize: number | undefined) {
+/**
+ * Throws STONE_UNSUPPORTED_RUNTIME, naming `file`, on a Node without zstd in node:zlib (before
+ * 22.15): the writers call it before touching the disk. Reading still works there (fzstd).
+ */
+export function assertZstdWriter(file: string): void {
   if (!hasNodeZstd) {
-    throw new Error('writing stones needs zstd in node:zlib (Node 22.15 or newer)');
+    throw new StoneError(
+      'STONE_UNSUPPORTED_RUNTIME',
+      file,
+      `writing stones needs zstd compression in node:zlib, which Node ${process.version} lacks`,
+      { node: process.version },
+    );
   }
+}
+
+function compressParams(level: number, pledgedSize: number | undefined) {
+  assertZstdWriter('(stone being written)');
   return {
     params: {
       [zlib.constants.ZSTD_c_compressionLevel]: level,

@@ -28,6 +28,11 @@ export interface OpenStoreOptions {
   readonly batchSync?: boolean;
   /** Assets being finished at once across all precaches of this store; default 16. */
   readonly writeConcurrency?: number;
+  /**
+   * Only to read and verify (default false): nothing is created or cleaned up, so opening works
+   * on a full disk or a read-only filesystem. Writing into such a store fails.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -42,10 +47,13 @@ export async function openStore(root: string, opts: OpenStoreOptions = {}): Prom
   const tempDir = join(root, '.moss', 'assets', 'tmp');
   let empty: boolean;
   try {
-    await mkdir(assetsDir, { recursive: true });
-    await mkdir(tempDir, { recursive: true });
-    await cleanTempDir(tempDir);
-    empty = (await readdir(assetsDir)).length === 0;
+    if (!opts.readOnly) {
+      await mkdir(assetsDir, { recursive: true });
+      await mkdir(tempDir, { recursive: true });
+      await cleanTempDir(tempDir);
+    }
+    // A read-only store never writes, so whether it is empty does not matter.
+    empty = !opts.readOnly && (await readdir(assetsDir)).length === 0;
   } catch (err) {
     throw new StoreError(
       'STORE_IO',

@@ -24,7 +24,13 @@ export type TransactionErrorCode =
   /** A call on a Root after `close()`. */
   | 'TX_ROOT_CLOSED'
   /** `repo add` whose first fetch failed: the repository was taken out again. */
-  | 'TX_REPOSITORY_NOT_ADDED';
+  | 'TX_REPOSITORY_NOT_ADDED'
+  /** The filesystem could not write back what the transaction wrote (EIO, ENOSPC): nothing recorded. */
+  | 'TX_SYNC_FAILED'
+  /** A package name, version or architecture that cannot be used as part of a file name. */
+  | 'TX_BAD_PACKAGE_NAME'
+  /** A local file given to install is a stone, but an index or a build manifest. */
+  | 'TX_NOT_A_PACKAGE';
 
 export class TransactionError extends SerpentError {
   override readonly code: TransactionErrorCode;

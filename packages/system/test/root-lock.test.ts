@@ -2,7 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { hasCode } from '@serpent/errors';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireRootLock, readLockHolder, rootLockPath } from '../src/lock/root-lock.js';
+import {
+  acquireRootLock,
+  acquireSharedRootLock,
+  readLockHolder,
+  rootLockPath,
+} from '../src/lock/root-lock.js';
 import { SystemError } from '../src/system-error.js';
 import { finished, lineMatching, spawnFixture, tempDir } from './helpers.js';
 
@@ -112,5 +117,59 @@ describe('root lock', () => {
     first.release();
     const again = await acquireRootLock(r, { wait: false });
     again.release();
+  });
+});
+
+describe('root lock beside the original moss and readers', () => {
+  it('waits while the original moss holds its .moss/.moss-lockfile', async () => {
+    const r = root();
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(`${r}/.moss`, { recursive: true });
+    // The original's lock, held the way it holds it: flock(LOCK_EX) on .moss/.moss-lockfile.
+    const original = spawn(
+      'sh',
+      ['-c', `exec 9>>'${r}/.moss/.moss-lockfile' && flock -x 9 && echo held && exec sleep 30`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    cleanups.push(() => original.kill('SIGKILL'));
+    await lineMatching(original, /^held$/);
+    const err = await acquireRootLock(r, { wait: false }).catch((e: unknown) => e);
+    expect(hasCode(err, 'SYSTEM_LOCKED')).toBe(true);
+    expect((err as Error).message).toContain('.moss-lockfile');
+    let waited = false;
+    const taking = acquireRootLock(r, { onWait: () => (waited = true) });
+    await new Promise((res) => setTimeout(res, 300));
+    original.kill('SIGKILL');
+    const lock = await taking;
+    expect(waited).toBe(true);
+    lock.release();
+  });
+
+  it('a shared lock waits for a writer but not for another reader, and writes nothing', async () => {
+    const r = root();
+    const writer = await acquireRootLock(r, { command: 'moss install nano' });
+    const lockText = readFileSync(rootLockPath(r), 'utf8');
+    let waitedFor: unknown;
+    const reading = acquireSharedRootLock(r, { onWait: (h) => (waitedFor = h) });
+    await new Promise((res) => setTimeout(res, 300));
+    expect(waitedFor).toMatchObject({ pid: process.pid, command: 'moss install nano' });
+    writer.release();
+    const reader = await reading;
+    // A second reader goes straight through; a writer that will not wait is refused.
+    const second = await acquireSharedRootLock(r, { wait: false });
+    expect(hasCode(await acquireRootLock(r, { wait: false }).catch((e: unknown) => e), 'SYSTEM_LOCKED')).toBe(
+      true,
+    );
+    second.release();
+    reader.release();
+    expect(lockText).toContain('moss install nano');
+    expect(readFileSync(rootLockPath(r), 'utf8')).toBe('');
+  });
+
+  it('a shared lock on a root nothing ever locked creates nothing', async () => {
+    const r = root();
+    const lock = await acquireSharedRootLock(r);
+    lock.release();
+    expect(existsSync(`${r}/.moss`)).toBe(false);
   });
 });

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRoot } from '../src/root/open-root.js';
@@ -192,6 +201,50 @@ describe('openRoot: recovery after a kill at every step', () => {
       expect(existsSync(join(dir, 'usr/bin/hello'))).toBe(true);
     });
   }
+});
+
+/** Every entry under `dir` with its type, size, mode, mtime and bytes: what "changed nothing" means. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of readdirSync(dir, { recursive: true }) as string[]) {
+    const p = join(dir, rel);
+    const st = lstatSync(p);
+    out[rel] = `${st.mode}:${st.size}:${st.mtimeMs}:${st.isFile() ? readFileSync(p).toString('base64') : ''}`;
+  }
+  return out;
+}
+
+describe('openRoot: reading changes nothing (issue 14, A3 and C8)', () => {
+  it('every reading call leaves an installed root byte for byte as it was', async () => {
+    const dir = newRoot('read-only');
+    {
+      await using root = await openRoot(dir);
+      await install(root, [S.hello!, S.lib!]);
+    }
+    const before = snapshot(dir);
+    await using root = await openRoot(dir);
+    expect((await root.packages.installed()).map((p) => p.name)).toEqual(['hello', 'libgreet']);
+    expect(await root.packages.available()).toEqual([]);
+    expect((await root.packages.info('hello', { files: true }))?.files?.length).toBeGreaterThan(0);
+    expect((await root.packages.search('hel', { installed: true })).map((p) => p.name)).toEqual(['hello']);
+    expect((await root.states.list()).map((s) => s.id)).toEqual([1]);
+    expect((await root.states.active())?.id).toBe(1);
+    expect((await root.states.verify()).issues).toEqual([]);
+    expect((await root.repositories.list()).repositories).toEqual([]);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('reading a directory that is no root yet creates nothing in it', async () => {
+    const dir = newRoot('read-empty');
+    await using root = await openRoot(dir);
+    expect(await root.packages.installed()).toEqual([]);
+    expect(await root.states.list()).toEqual([]);
+    expect(await root.states.active()).toBeUndefined();
+    expect(readdirSync(dir)).toEqual([]);
+    // A change afterwards opens for writing as usual, through the same Root.
+    await install(root, [S.lib!]);
+    expect((await root.packages.installed()).map((p) => p.name)).toEqual(['libgreet']);
+  });
 });
 
 describe('openRoot: what a read loads', () => {

@@ -42,8 +42,34 @@ describe('state DB', () => {
         { packageId: 'nano', explicit: true, reason: 'moss install nano' },
         { packageId: 'ncurses', explicit: false, reason: 'nano' },
       ],
+      repositories: [],
     });
     expect(s.getState(id + 1)).toBeUndefined();
+  });
+
+  it('records the repositories a state was resolved against, and removes them with it', async () => {
+    const s = await db();
+    const repositories = [
+      {
+        name: 'volatile',
+        uri: 'https://example.invalid/v/stone.index',
+        priority: 0,
+        indexSha256: 'a'.repeat(64),
+      },
+      { name: 'local', uri: 'file:///srv/repo/stone.index', priority: 10 },
+    ];
+    const id = s.addState({
+      summary: 'Install',
+      selections: [{ packageId: 'x', explicit: true }],
+      repositories,
+    });
+    expect(s.getState(id)?.repositories).toEqual([repositories[1], repositories[0]]);
+    const next = s.addState({ summary: 'Sync', selections: [] });
+    expect(s.getState(next)?.repositories).toEqual([]);
+    s.removeStates([id]);
+    const raw = new Database(s.path, { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM state_repositories').pluck().get()).toBe(0);
+    raw.close();
   });
 
   it('never reuses the id of a removed state', async () => {
@@ -105,10 +131,11 @@ describe('state DB', () => {
     cleanups.push(() => dbs.close());
     expect(dbs.state.getState(id)?.selections).toEqual([{ packageId: 'nano', explicit: true }]);
     expect(systemDbPaths(t.dir).state).toBe(join(t.dir, '.moss', 'db', 'state'));
-    // WAL is a property of the file: check it from an independent connection.
+    // The journal mode is a property of the file: check it from an independent connection.
+    // The original's rollback journal, not WAL (whose -shm index cannot be made on a full disk).
     for (const path of Object.values(systemDbPaths(t.dir))) {
       const raw = new Database(path, { readonly: true });
-      expect(raw.pragma('journal_mode', { simple: true }), path).toBe('wal');
+      expect(raw.pragma('journal_mode', { simple: true }), path).toBe('delete');
       raw.close();
     }
   });

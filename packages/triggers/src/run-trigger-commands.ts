@@ -45,6 +45,11 @@ export type TriggerEvent =
       readonly total: number;
     }
   | {
+      /**
+       * One whole line of a command's output, with its `\n` (or the last piece without one when
+       * the command ends), never part of one: output is gathered per stream until a line ends,
+       * so a prefixed display never splits a line or interleaves two mid-line.
+       */
       readonly type: 'output';
       readonly command: TriggerCommand;
       readonly stream: 'stdout' | 'stderr';
@@ -182,6 +187,36 @@ function runOnHost(
 }
 
 /**
+ * The longest line held back waiting for its end: a command writing a megabyte with no newline
+ * (a progress display drawn with \r) is passed on in pieces of this size rather than held.
+ */
+const MAX_LINE = 64 * 1024;
+
+/** Cuts one stream's chunks into whole lines; `end()` passes on what is left. */
+function lineSplitter(emit: (line: Buffer) => void): { push(chunk: Buffer): void; end(): void } {
+  let pending: Buffer = Buffer.alloc(0);
+  return {
+    push(chunk) {
+      let data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10)) {
+        emit(data.subarray(0, nl + 1));
+        data = data.subarray(nl + 1);
+      }
+      while (data.length > MAX_LINE) {
+        emit(data.subarray(0, MAX_LINE));
+        data = data.subarray(MAX_LINE);
+      }
+      // A copy: the chunk's buffer may be reused by the stream.
+      pending = Buffer.from(data);
+    },
+    end() {
+      if (pending.length > 0) emit(pending);
+      pending = Buffer.alloc(0);
+    },
+  };
+}
+
+/**
  * Runs trigger commands one after another, in the order given (`collectCommands` order), with
  * no shell: each `argv` is executed as is. Output is captured per command and also streamed
  * through `onEvent`. A command that fails (non-zero exit, signal, cannot start) is recorded
@@ -216,9 +251,17 @@ export async function runTriggerCommands(
     options.onEvent?.({ type: 'start', command, index, total: commands.length });
     const started = performance.now();
     const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    const lines = {
+      stdout: lineSplitter((chunk) =>
+        options.onEvent?.({ type: 'output', command, stream: 'stdout', chunk }),
+      ),
+      stderr: lineSplitter((chunk) =>
+        options.onEvent?.({ type: 'output', command, stream: 'stderr', chunk }),
+      ),
+    };
     const onOut = (stream: 'stdout' | 'stderr', chunk: Buffer) => {
       out[stream].push(chunk);
-      options.onEvent?.({ type: 'output', command, stream, chunk });
+      lines[stream].push(chunk);
     };
     let status: number | null = null;
     let signal: NodeJS.Signals | null = null;
@@ -240,6 +283,8 @@ export async function runTriggerCommands(
       }));
       ok = status === 0;
     }
+    lines.stdout.end();
+    lines.stderr.end();
     options.signal?.throwIfAborted();
     const result: CommandResult = {
       command,

@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // The `moss` command. It checks the Node version first (the stone codec needs zstd in node:zlib,
-// Node 22.15 or newer) and only then loads the built command line, lazily, so that a wrong Node
-// gets one clear sentence instead of a stack trace.
+// Node 22.15 or newer), turns on Node's module compile cache, and only then loads the bundled
+// command line (dist/bundle, made by the package's build), so that a wrong Node gets one clear
+// sentence instead of a stack trace.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 15)) {
   process.stderr.write(
-    `moss needs Node 22.15 or newer; this is ${process.version}.\n` +
-      'From a checkout of the repository, run it as `npx pnpm@10.34.8 moss ...`, which uses the pinned Node.\n',
+    `moss needs Node 22.15 or newer; this is ${process.version} (${process.execPath}).\n` +
+      'Install a newer Node, or use the single executable, which brings its own.\n',
   );
   process.exit(1);
 }
-const { main } = await import('../dist/main.js');
+// The compiled code of the bundle is kept between runs (in the system temporary directory, or
+// NODE_COMPILE_CACHE; NODE_DISABLE_COMPILE_CACHE=1 turns it off), so a start-up compiles nothing.
+const { createRequire, enableCompileCache } = await import('node:module');
+enableCompileCache?.();
+const { main } = createRequire(import.meta.url)('../dist/bundle/moss.cjs');
 process.exitCode = await main(process.argv.slice(2));

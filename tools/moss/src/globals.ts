@@ -11,4 +11,9 @@ export const GLOBALS: FlagSpec = {
   'yes-all': { short: 'y', description: 'Answer yes to every confirmation' },
   json: { description: 'Machine-readable output (JSON / NDJSON) where a command has it' },
   verbose: { short: 'v', description: 'Say more about what is being done' },
+  'max-index-size': {
+    value: true,
+    placeholder: 'SIZE',
+    description: 'Refuse a repository index larger than SIZE (default 64M) when fetching one',
+  },
 };

@@ -29,6 +29,21 @@ describe('moss main', () => {
     expect(io.out()).toContain('moss state activate 3');
   });
 
+  it('prints its version for -V, --version and version, and every package with version --json', async () => {
+    for (const argv of [['-V'], ['--version'], ['version']]) {
+      const io = bufferIo();
+      expect(await main(argv, io)).toBe(0);
+      expect(io.out()).toMatch(/^moss \d+\.\d+\.\d+\n$/);
+    }
+    const io = bufferIo();
+    expect(await main(['version', '--json'], io)).toBe(0);
+    const v = JSON.parse(io.out());
+    expect(v).toMatchObject({ name: 'moss', node: process.version, build: 'modules' });
+    expect(Object.keys(v.packages)).toEqual(
+      expect.arrayContaining(['@serpent/moss', '@serpent/system', '@serpent/stone']),
+    );
+  });
+
   it('expands two-letter shortcuts in the verb position only', async () => {
     const io = bufferIo();
     expect(await main(['-D', root, 'li', '--json'], io)).toBe(0);

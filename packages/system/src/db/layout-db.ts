@@ -3,7 +3,13 @@ import type Database from 'better-sqlite3';
 import { SystemError } from '../system-error.js';
 import { LAYOUT_MIGRATIONS, type LayoutSchema } from './layout-schema.js';
 import { idList, prepareQuery } from './prepared.js';
-import { closeSqlite, openSqlite, type SqliteHandle, writeTransaction } from './sqlite-handle.js';
+import {
+  closeSqlite,
+  type OpenSqliteOptions,
+  openSqlite,
+  type SqliteHandle,
+  writeTransaction,
+} from './sqlite-handle.js';
 
 /** Layouts written one package at a time into one transaction: see {@link LayoutDb.openBatch}. */
 export interface LayoutBatch {
@@ -58,6 +64,15 @@ function decimalToHex(dec: string): string {
  */
 const ROWS_PER_INSERT = 100;
 
+const ROW_COLUMNS = 'id, package_id, uid, gid, mode, tag, entry_type, entry_value1, entry_value2';
+
+/** The statements only an in-place change uses (see LayoutDb's #changeQueries). */
+interface ChangeQueries {
+  readonly structure: Database.Statement;
+  readonly filesAt: Database.Statement;
+  readonly filesBetween: Database.Statement;
+}
+
 /**
  * The layout DB, `<root>/.moss/db/layout`: every file entry of every cached package, the input
  * of the VFS build. Open it with {@link openLayoutDb}.
@@ -82,9 +97,7 @@ export class LayoutDb {
   readonly #hashes: Database.Statement;
   readonly #packages: Database.Statement;
   readonly #rows: Database.Statement;
-  readonly #structure: Database.Statement;
-  readonly #filesAt: Database.Statement;
-  readonly #filesBetween: Database.Statement;
+  #change: ChangeQueries | undefined;
   readonly #counts: Database.Statement;
   readonly #present: Database.Statement;
 
@@ -120,29 +133,8 @@ export class LayoutDb {
       raw,
       k.selectFrom('layout').select('package_id').distinct().orderBy('package_id'),
     ).pluck(true);
-    const columns = 'id, package_id, uid, gid, mode, tag, entry_type, entry_value1, entry_value2';
     this.#rows = raw
-      .prepare(`SELECT ${columns} FROM layout WHERE package_id IN (SELECT value FROM json_each(?))`)
-      .raw(true);
-    // The partial indexes of migration 20261203000000_change_indexes (INDEXED BY: the planner
-    // must not pick the package index and read every file row of the state).
-    this.#structure = raw
-      .prepare(
-        `SELECT ${columns} FROM layout INDEXED BY layout_structure
-         WHERE entry_type != 'regular' AND package_id IN (SELECT value FROM json_each(?))`,
-      )
-      .raw(true);
-    this.#filesAt = raw
-      .prepare(
-        `SELECT ${columns} FROM layout INDEXED BY layout_file_target
-         WHERE entry_type = 'regular' AND entry_value2 IN (SELECT value FROM json_each(?))`,
-      )
-      .raw(true);
-    this.#filesBetween = raw
-      .prepare(
-        `SELECT ${columns} FROM layout INDEXED BY layout_file_target
-         WHERE entry_type = 'regular' AND entry_value2 > ? AND entry_value2 < ?`,
-      )
+      .prepare(`SELECT ${ROW_COLUMNS} FROM layout WHERE package_id IN (SELECT value FROM json_each(?))`)
       .raw(true);
     this.#present = raw
       .prepare(`SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM layout WHERE package_id = value)`)
@@ -155,6 +147,38 @@ export class LayoutDb {
       .raw(true);
   }
 
+  /**
+   * The queries of an in-place change, prepared on first use: they name the partial indexes of
+   * migration 20261203000000_change_indexes (INDEXED BY: the planner must not pick the package
+   * index and read every file row of the state), which a database the original wrote and we
+   * only read (opened read-only, not migrated) does not have.
+   */
+  #changeQueries(): ChangeQueries {
+    if (this.#change !== undefined) return this.#change;
+    const raw = this.#h.raw;
+    this.#change = {
+      structure: raw
+        .prepare(
+          `SELECT ${ROW_COLUMNS} FROM layout INDEXED BY layout_structure
+           WHERE entry_type != 'regular' AND package_id IN (SELECT value FROM json_each(?))`,
+        )
+        .raw(true),
+      filesAt: raw
+        .prepare(
+          `SELECT ${ROW_COLUMNS} FROM layout INDEXED BY layout_file_target
+           WHERE entry_type = 'regular' AND entry_value2 IN (SELECT value FROM json_each(?))`,
+        )
+        .raw(true),
+      filesBetween: raw
+        .prepare(
+          `SELECT ${ROW_COLUMNS} FROM layout INDEXED BY layout_file_target
+           WHERE entry_type = 'regular' AND entry_value2 > ? AND entry_value2 < ?`,
+        )
+        .raw(true),
+    };
+    return this.#change;
+  }
+
   /** Every entry of the given packages with its row id, in no particular order. */
   rowsOf(packageIds: Iterable<string>): LayoutRow[] {
     return (this.#rows.all(idList(packageIds)) as unknown[][]).map((r) => toRow(r, this.path));
@@ -162,7 +186,9 @@ export class LayoutDb {
 
   /** The directories and symlinks of the given packages (a few thousand for a whole system). */
   structureOf(packageIds: Iterable<string>): LayoutRow[] {
-    return (this.#structure.all(idList(packageIds)) as unknown[][]).map((r) => toRow(r, this.path));
+    return (this.#changeQueries().structure.all(idList(packageIds)) as unknown[][]).map((r) =>
+      toRow(r, this.path),
+    );
   }
 
   /**
@@ -173,7 +199,7 @@ export class LayoutDb {
   filesAt(paths: readonly string[], of?: ReadonlySet<string>): LayoutRow[] {
     if (paths.length === 0) return [];
     const out: LayoutRow[] = [];
-    for (const r of this.#filesAt.all(JSON.stringify(paths)) as unknown[][]) {
+    for (const r of this.#changeQueries().filesAt.all(JSON.stringify(paths)) as unknown[][]) {
       if (of === undefined || of.has(r[1] as string)) out.push(toRow(r, this.path));
     }
     return out;
@@ -182,7 +208,7 @@ export class LayoutDb {
   /** Regular files whose layout path lies below `dir/` (at any depth), of the packages in `of`. */
   *filesUnder(dir: string, of?: ReadonlySet<string>): Generator<LayoutRow> {
     // Every path below `dir/` sorts between `dir/` and `dir0` ('0' follows '/').
-    for (const r of this.#filesBetween.iterate(`${dir}/`, `${dir}0`) as Iterable<unknown[]>) {
+    for (const r of this.#changeQueries().filesBetween.iterate(`${dir}/`, `${dir}0`) as Iterable<unknown[]>) {
       if (of === undefined || of.has(r[1] as string)) yield toRow(r, this.path);
     }
   }
@@ -396,6 +422,6 @@ function toEntry(row: unknown[], path: string): LayoutEntry {
   return { uid, gid, mode, tag, type, target: v1 ?? v2 ?? '' };
 }
 
-export async function openLayoutDb(path: string): Promise<LayoutDb> {
-  return new LayoutDb(await openSqlite<LayoutSchema>(path, LAYOUT_MIGRATIONS, 'serpent_migration'));
+export async function openLayoutDb(path: string, options: OpenSqliteOptions = {}): Promise<LayoutDb> {
+  return new LayoutDb(await openSqlite<LayoutSchema>(path, LAYOUT_MIGRATIONS, 'serpent_migration', options));
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { createOriginalSchema, DIESEL_VERSION, ORIGINAL_LAYOUT_DDL } from './original-schema.js';
 
 /** The layout DB table, column for column as the original moss defines it. */
 export interface LayoutSchema {
@@ -17,22 +18,11 @@ export interface LayoutSchema {
 }
 
 export const LAYOUT_MIGRATIONS: Record<string, Migration> = {
-  // Named after the original's Diesel migration directory; IF NOT EXISTS adopts its files.
+  // Named after the original's Diesel migration directory; its own DDL text (original-schema.ts),
+  // IF NOT EXISTS adopts its files.
   '20240304192634_create_layout': {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('layout')
-        .ifNotExists()
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('package_id', 'text', (c) => c.notNull())
-        .addColumn('uid', 'integer', (c) => c.notNull())
-        .addColumn('gid', 'integer', (c) => c.notNull())
-        .addColumn('mode', 'integer', (c) => c.notNull())
-        .addColumn('tag', 'integer', (c) => c.notNull())
-        .addColumn('entry_type', 'text', (c) => c.notNull())
-        .addColumn('entry_value1', 'text')
-        .addColumn('entry_value2', 'text')
-        .execute();
+      await createOriginalSchema(db, ORIGINAL_LAYOUT_DDL, DIESEL_VERSION.layout);
     },
   },
   // The original has no index on package_id, so reading one package's layout scanned all

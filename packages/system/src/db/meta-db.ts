@@ -4,7 +4,24 @@ import { sql } from 'kysely';
 import { SystemError } from '../system-error.js';
 import { META_CHILDREN, META_MIGRATIONS, type MetaSchema } from './meta-schema.js';
 import { idList, inIdList, prepareQuery } from './prepared.js';
-import { closeSqlite, openSqlite, type SqliteHandle, writeTransaction } from './sqlite-handle.js';
+import {
+  closeSqlite,
+  hasTable,
+  type OpenSqliteOptions,
+  openSqlite,
+  type SqliteHandle,
+  writeTransaction,
+} from './sqlite-handle.js';
+
+/** What a listing shows of a package: no dependencies, providers, licences or conflicts. */
+export interface PackageSummaryRow {
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly release: number;
+  readonly buildRelease: number;
+  readonly summary: string;
+}
 
 /** A package as the meta DB knows it: its id (the .stone's SHA-256 for repository packages). */
 export interface StoredPackage {
@@ -31,6 +48,7 @@ export class MetaDb {
   readonly #allChildren: Database.Statement[];
   readonly #byProvider: Database.Statement;
   readonly #search: Database.Statement;
+  #summaries: Database.Statement | undefined;
 
   constructor(handle: SqliteHandle<MetaSchema>) {
     this.#h = handle;
@@ -194,6 +212,37 @@ export class MetaDb {
     return wanted.map((id) => byId.get(id)).filter((p): p is StoredPackage => p !== undefined);
   }
 
+  /**
+   * The summaries of the packages that exist among `ids`, in the order given: one query of the
+   * meta table alone. `moss list installed` on 1,560 packages spent ~30-50 ms in getPackages
+   * reading and assembling every dependency and provider row it then did not show.
+   */
+  getSummaries(ids: Iterable<string>): PackageSummaryRow[] {
+    const wanted = [...ids];
+    this.#summaries ??= this.#h.raw.prepare(
+      `SELECT package, name, version_identifier, source_release, build_release, summary
+       FROM meta WHERE package IN (SELECT value FROM json_each(?))`,
+    );
+    const rows = this.#summaries.all(idList(wanted)) as Pick<
+      MetaRow,
+      'package' | 'name' | 'version_identifier' | 'source_release' | 'build_release' | 'summary'
+    >[];
+    const byId = new Map(
+      rows.map((r) => [
+        r.package,
+        {
+          id: r.package,
+          name: r.name,
+          version: r.version_identifier,
+          release: Number(r.source_release),
+          buildRelease: Number(r.build_release),
+          summary: r.summary ?? '',
+        },
+      ]),
+    );
+    return wanted.map((id) => byId.get(id)).filter((p): p is PackageSummaryRow => p !== undefined);
+  }
+
   /** Every package, ordered by name then id: five queries, whatever the count. */
   listPackages(): StoredPackage[] {
     const children = this.#allChildren.map((s) => groupByPackage(s.all() as ChildRow[]));
@@ -215,6 +264,8 @@ export class MetaDb {
 
   /** Every `meta_info` fact (a repository's index URI, hash, fetch time, HTTP validators). */
   info(): Record<string, string> {
+    // A repository DB the original wrote, opened read-only, has no such table.
+    if (!hasTable(this.#h, 'meta_info')) return {};
     const rows = this.#h.raw.prepare('SELECT key, value FROM meta_info ORDER BY key').all() as {
       key: string;
       value: string;
@@ -290,6 +341,6 @@ function assemble(
 }
 
 /** Opens (creating and migrating) a meta DB at any path: the install DB or a repository's. */
-export async function openMetaDb(path: string): Promise<MetaDb> {
-  return new MetaDb(await openSqlite<MetaSchema>(path, META_MIGRATIONS, 'serpent_migration'));
+export async function openMetaDb(path: string, options: OpenSqliteOptions = {}): Promise<MetaDb> {
+  return new MetaDb(await openSqlite<MetaSchema>(path, META_MIGRATIONS, 'serpent_migration', options));
 }

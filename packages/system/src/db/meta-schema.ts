@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { createOriginalSchema, DIESEL_VERSION, ORIGINAL_META_DDL } from './original-schema.js';
 
 /** The meta DB tables, column for column as the original moss (Diesel) defines them. */
 export interface MetaSchema {
@@ -39,35 +40,10 @@ export const META_CHILDREN = [
  * bookkeeping beside them) is adopted as it is rather than failing on "table already exists".
  */
 export const META_MIGRATIONS: Record<string, Migration> = {
-  // Named after the original's Diesel migration directory.
+  // Named after the original's Diesel migration directory; its own DDL text (original-schema.ts).
   '20240303165811_create_meta': {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('meta')
-        .ifNotExists()
-        .addColumn('package', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('version_identifier', 'text', (c) => c.notNull())
-        .addColumn('source_release', 'integer', (c) => c.notNull())
-        .addColumn('build_release', 'integer', (c) => c.notNull())
-        .addColumn('architecture', 'text', (c) => c.notNull())
-        .addColumn('summary', 'text', (c) => c.notNull())
-        .addColumn('description', 'text', (c) => c.notNull())
-        .addColumn('source_id', 'text', (c) => c.notNull())
-        .addColumn('homepage', 'text', (c) => c.notNull())
-        .addColumn('uri', 'text')
-        .addColumn('hash', 'text')
-        .addColumn('download_size', 'bigint')
-        .execute();
-      for (const [table, column] of META_CHILDREN) {
-        await db.schema
-          .createTable(table)
-          .ifNotExists()
-          .addColumn('package', 'text', (c) => c.notNull().references('meta.package').onDelete('cascade'))
-          .addColumn(column, 'text', (c) => c.notNull())
-          .addPrimaryKeyConstraint(`${table}_pk`, ['package', column] as never)
-          .execute();
-      }
+      await createOriginalSchema(db, ORIGINAL_META_DDL, DIESEL_VERSION.meta);
     },
   },
   // The original has no index: every provider lookup scanned ~10,000 rows in a real repository.

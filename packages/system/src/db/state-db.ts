@@ -1,7 +1,14 @@
 import type Database from 'better-sqlite3';
 import { SystemError } from '../system-error.js';
 import { prepareQuery } from './prepared.js';
-import { closeSqlite, openSqlite, type SqliteHandle, writeTransaction } from './sqlite-handle.js';
+import {
+  closeSqlite,
+  hasTable,
+  type OpenSqliteOptions,
+  openSqlite,
+  type SqliteHandle,
+  writeTransaction,
+} from './sqlite-handle.js';
 import { STATE_MIGRATIONS, type StateSchema } from './state-schema.js';
 
 /** Why a package is in a state: the user asked for it (explicit) or something needed it. */
@@ -9,6 +16,15 @@ export interface Selection {
   readonly packageId: string;
   readonly explicit: boolean;
   readonly reason?: string;
+}
+
+/** A repository a state's packages were resolved against, with the index it had then. */
+export interface StateRepository {
+  readonly name: string;
+  readonly uri: string;
+  readonly priority: number;
+  /** SHA-256 of its stone.index at the time; undefined when it was never fetched. */
+  readonly indexSha256?: string;
 }
 
 export interface StateInfo {
@@ -22,6 +38,8 @@ export interface StateInfo {
 
 export interface State extends StateInfo {
   readonly selections: readonly Selection[];
+  /** Empty for states recorded without them (by the original moss, or before they were kept). */
+  readonly repositories: readonly StateRepository[];
 }
 
 export interface NewState {
@@ -33,6 +51,8 @@ export interface NewState {
   readonly summary?: string;
   readonly description?: string;
   readonly selections: readonly Selection[];
+  /** The repositories its packages were resolved against (recorded in the same transaction). */
+  readonly repositories?: readonly StateRepository[];
   /** Defaults to now. */
   readonly created?: Date;
 }
@@ -53,6 +73,10 @@ export class StateDb {
   readonly #list: Database.Statement;
   readonly #deleteSelections: Database.Statement;
   readonly #delete: Database.Statement;
+  /** Undefined in a DB the original wrote, opened read-only: it has no such table (ours). */
+  readonly #repo:
+    | { insert: Database.Statement; list: Database.Statement; delete: Database.Statement }
+    | undefined;
 
   constructor(handle: SqliteHandle<StateSchema>) {
     this.#h = handle;
@@ -85,6 +109,19 @@ export class StateDb {
       'DELETE FROM state_selections WHERE state_id IN (SELECT value FROM json_each(?))',
     );
     this.#delete = raw.prepare('DELETE FROM state WHERE id IN (SELECT value FROM json_each(?))');
+    this.#repo = hasTable(handle, 'state_repositories')
+      ? {
+          insert: raw.prepare(
+            'INSERT INTO state_repositories (state_id, name, uri, priority, index_sha256) VALUES (?, ?, ?, ?, ?)',
+          ),
+          list: raw.prepare(
+            'SELECT name, uri, priority, index_sha256 FROM state_repositories WHERE state_id = ? ORDER BY priority DESC, name',
+          ),
+          delete: raw.prepare(
+            'DELETE FROM state_repositories WHERE state_id IN (SELECT value FROM json_each(?))',
+          ),
+        }
+      : undefined;
   }
 
   /**
@@ -127,6 +164,8 @@ export class StateDb {
       }
       for (const s of state.selections)
         this.#insertSelection.run(id, s.packageId, s.explicit ? 1 : 0, s.reason ?? null);
+      for (const r of state.repositories ?? [])
+        this.#repo?.insert.run(id, r.name, r.uri, r.priority, r.indexSha256 ?? null);
       return id;
     });
   }
@@ -141,7 +180,17 @@ export class StateDb {
         ...(s.reason === null ? {} : { reason: s.reason }),
       }),
     );
-    return { ...info(row), selections };
+    const repositories = (
+      (this.#repo?.list.all(id) ?? []) as Omit<StateSchema['state_repositories'], 'state_id'>[]
+    ).map(
+      (r): StateRepository => ({
+        name: r.name,
+        uri: r.uri,
+        priority: Number(r.priority),
+        ...(r.index_sha256 === null ? {} : { indexSha256: r.index_sha256 }),
+      }),
+    );
+    return { ...info(row), selections, repositories };
   }
 
   /** The highest state id ever recorded, removed states included; 0 for a new DB. */
@@ -159,6 +208,7 @@ export class StateDb {
     const list = JSON.stringify([...ids]);
     writeTransaction(this.#h, 'removing states', () => {
       this.#deleteSelections.run(list);
+      this.#repo?.delete.run(list);
       this.#delete.run(list);
     });
   }
@@ -178,6 +228,6 @@ function info(row: StateSchema['state']): StateInfo {
   };
 }
 
-export async function openStateDb(path: string): Promise<StateDb> {
-  return new StateDb(await openSqlite<StateSchema>(path, STATE_MIGRATIONS, 'serpent_migration'));
+export async function openStateDb(path: string, options: OpenSqliteOptions = {}): Promise<StateDb> {
+  return new StateDb(await openSqlite<StateSchema>(path, STATE_MIGRATIONS, 'serpent_migration', options));
 }

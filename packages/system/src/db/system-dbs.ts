@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type LayoutDb, openLayoutDb } from './layout-db.js';
 import { type MetaDb, openMetaDb } from './meta-db.js';
+import type { OpenSqliteOptions } from './sqlite-handle.js';
 import { openStateDb, type StateDb } from './state-db.js';
 
 /** Where the three databases of a root live: the same files as the original moss. */
@@ -16,14 +17,17 @@ export interface SystemDbs {
   close(): Promise<void>;
 }
 
-/** Opens (creating and migrating) the install, layout and state DBs of `root`. */
-export async function openSystemDbs(root: string): Promise<SystemDbs> {
+/**
+ * Opens (creating and migrating) the install, layout and state DBs of `root`; with `readOnly`,
+ * opens them for reading only, changing nothing on disk (see {@link OpenSqliteOptions}).
+ */
+export async function openSystemDbs(root: string, options: OpenSqliteOptions = {}): Promise<SystemDbs> {
   const paths = systemDbPaths(root);
-  const install = await openMetaDb(paths.install);
+  const install = await openMetaDb(paths.install, options);
   try {
-    const layout = await openLayoutDb(paths.layout);
+    const layout = await openLayoutDb(paths.layout, options);
     try {
-      const state = await openStateDb(paths.state);
+      const state = await openStateDb(paths.state, options);
       return {
         install,
         layout,

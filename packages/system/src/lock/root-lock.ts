@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SystemError } from '../system-error.js';
+import { flockNative } from './flock-native.js';
 
 /** Who holds a root lock, as the holder wrote it into the lock file. */
 export interface LockHolder {
@@ -32,6 +33,15 @@ export interface RootLock {
 /** `<root>/.moss/run/lock`. */
 export function rootLockPath(root: string): string {
   return join(root, '.moss', 'run', 'lock');
+}
+
+/**
+ * `<root>/.moss/.moss-lockfile`: the original moss's lock (an exclusive flock(2) it holds for
+ * its whole run). We take it too, after our own, so the original and we never change one root
+ * at the same time. It never holds our JSON: the original neither writes nor reads its content.
+ */
+export function originalLockPath(root: string): string {
+  return join(root, '.moss', '.moss-lockfile');
 }
 
 /** Reads who holds the lock of `root`, or undefined when the file is empty or unreadable. */
@@ -81,11 +91,16 @@ function defaultCommand(): string {
  * event loop nor ties up a libuv thread (as koffi's async call would) and can be cancelled by
  * killing the child. An FFI call would be ≈ 1 µs but adds a native binary to the install.
  */
-function runFlock(fd: number, wait: boolean, signal: AbortSignal | undefined): Promise<'acquired' | 'busy'> {
+function runFlock(
+  fd: number,
+  wait: boolean,
+  signal: AbortSignal | undefined,
+  mode: '-x' | '-s' = '-x',
+): Promise<'acquired' | 'busy'> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn('flock', wait ? ['-x', '3'] : ['-n', '-x', '3'], {
+      child = spawn('flock', wait ? [mode, '3'] : ['-n', mode, '3'], {
         stdio: ['ignore', 'ignore', 'pipe', fd],
       });
     } catch (cause) {
@@ -113,13 +128,35 @@ function runFlock(fd: number, wait: boolean, signal: AbortSignal | undefined): P
 }
 
 /**
- * Takes the exclusive lock of `root` (`<root>/.moss/run/lock`), so two processes never change
- * one root at once. Waits by default, telling `onWait` who it waits for; with `wait: false`
+ * flock(1) where util-linux has it, else flock(2) through koffi (flock-native.ts): the single
+ * executable must manage a root with nothing else installed yet.
+ */
+async function takeFlock(
+  fd: number,
+  wait: boolean,
+  signal: AbortSignal | undefined,
+  mode: '-x' | '-s' = '-x',
+): Promise<'acquired' | 'busy'> {
+  try {
+    return await runFlock(fd, wait, signal, mode);
+  } catch (cause) {
+    if ((cause as { code?: string }).code !== 'ENOENT') throw cause;
+    const state = await flockNative(fd, wait, signal, mode === '-s');
+    if (state === undefined) throw cause;
+    return state;
+  }
+}
+
+/**
+ * Takes the exclusive lock of `root` (`<root>/.moss/run/lock`, then the original moss's
+ * `<root>/.moss/.moss-lockfile`), so two processes, ours or the original, never change one root
+ * at once. Waits by default, telling `onWait` who it waits for; with `wait: false`
  * it throws `SYSTEM_LOCKED` naming the holder.
  */
 export async function acquireRootLock(root: string, options: AcquireOptions = {}): Promise<RootLock> {
   const path = rootLockPath(root);
   let fd: number;
+  let originalFd: number | undefined;
   try {
     mkdirSync(join(root, '.moss', 'run'), { recursive: true });
     fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
@@ -132,7 +169,7 @@ export async function acquireRootLock(root: string, options: AcquireOptions = {}
     );
   }
   try {
-    let state = await runFlock(fd, false, undefined);
+    let state = await takeFlock(fd, false, undefined);
     if (state === 'busy') {
       const holder = await settledHolder(path);
       if (options.wait === false) {
@@ -143,15 +180,23 @@ export async function acquireRootLock(root: string, options: AcquireOptions = {}
       }
       options.onWait?.(holder);
       options.signal?.throwIfAborted();
-      state = await runFlock(fd, true, options.signal);
+      state = await takeFlock(fd, true, options.signal);
     }
     const info = {
       pid: process.pid,
       command: options.command ?? defaultCommand(),
       since: new Date().toISOString(),
     };
-    ftruncateSync(fd, 0);
-    writeSync(fd, `${JSON.stringify(info)}\n`, 0);
+    try {
+      ftruncateSync(fd, 0);
+      writeSync(fd, `${JSON.stringify(info)}\n`, 0);
+    } catch (cause) {
+      // A full disk must not stop the command that frees it (`moss state prune`): the lock is
+      // held all the same, others only cannot say by whom.
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw cause;
+    }
+    originalFd = await takeOriginalLock(root, options);
   } catch (cause) {
     closeSync(fd);
     if (cause instanceof SystemError || cause === options.signal?.reason) throw cause;
@@ -175,10 +220,85 @@ export async function acquireRootLock(root: string, options: AcquireOptions = {}
     try {
       ftruncateSync(fd, 0);
     } finally {
+      if (originalFd !== undefined) closeSync(originalFd);
       closeSync(fd);
     }
   };
   return { path, release, [Symbol.dispose]: release };
+}
+
+/**
+ * A shared lock of `root`, for a command that only reads: it waits while a process changes the
+ * root (so what it reads is one state, not half of a transaction), but never for another
+ * reader, and it writes nothing, so it works on a full disk or a read-only filesystem. Both
+ * lock files are opened read-only; one that does not exist was never used, so there is
+ * nothing to wait for.
+ */
+export async function acquireSharedRootLock(root: string, options: AcquireOptions = {}): Promise<RootLock> {
+  const fds: number[] = [];
+  const release = () => {
+    for (const fd of fds.splice(0)) closeSync(fd);
+  };
+  try {
+    for (const path of [rootLockPath(root), originalLockPath(root)]) {
+      let fd: number;
+      try {
+        fd = openSync(path, constants.O_RDONLY);
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw cause;
+      }
+      fds.push(fd);
+      if ((await takeFlock(fd, false, undefined, '-s')) === 'busy') {
+        const holder = path === rootLockPath(root) ? await settledHolder(path) : undefined;
+        if (options.wait === false) {
+          throw new SystemError('SYSTEM_LOCKED', `${root} is locked by ${describe(holder)}`, {
+            path,
+            ...(holder === undefined ? {} : { pid: holder.pid, command: holder.command }),
+          });
+        }
+        options.onWait?.(holder);
+        options.signal?.throwIfAborted();
+        await takeFlock(fd, true, options.signal, '-s');
+      }
+    }
+  } catch (cause) {
+    release();
+    if (cause instanceof SystemError || cause === options.signal?.reason) throw cause;
+    throw new SystemError(
+      'SYSTEM_LOCK_FAILED',
+      `${root}: cannot take the shared lock: ${(cause as Error).message}`,
+      { path: rootLockPath(root) },
+      { cause },
+    );
+  }
+  return { path: rootLockPath(root), release, [Symbol.dispose]: release };
+}
+
+/** Takes the original moss's lock beside ours, waiting for it as for ours. Returns its descriptor. */
+async function takeOriginalLock(root: string, options: AcquireOptions): Promise<number> {
+  const path = originalLockPath(root);
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+  try {
+    if ((await takeFlock(fd, false, undefined)) === 'busy') {
+      if (options.wait === false) {
+        throw new SystemError(
+          'SYSTEM_LOCKED',
+          `${root} is locked by another process (the original moss's lock ${path})`,
+          {
+            path,
+          },
+        );
+      }
+      options.onWait?.(undefined);
+      options.signal?.throwIfAborted();
+      await takeFlock(fd, true, options.signal);
+    }
+    return fd;
+  } catch (cause) {
+    closeSync(fd);
+    throw cause;
+  }
 }
 
 /**

@@ -59,7 +59,7 @@ export async function openRoot(path: string, options: OpenRootOptions = {}): Pro
     ),
     states: lazyGroup<States>(
       async () => (await import('./root-states.js')).rootStates(session),
-      ['list', 'active', 'activate', 'remove', 'prune', 'verify', 'repair'],
+      ['list', 'active', 'activate', 'remove', 'prune', 'verify', 'repair', 'exportLock', 'exportModel'],
     ),
     boot: lazyGroup<Boot>(
       async () => (await import('./root-boot.js')).rootBoot(session, root),

@@ -7,12 +7,21 @@ import {
   providerKey,
 } from '@serpent/resolve';
 import { compareUtf8, formatDependency, type PackageMeta } from '@serpent/stone';
-import { type RepositoryCandidate, repositoryCandidates } from '../repositories/repository-state.js';
+import type { RepositoryCandidate } from '../repositories/repository-state.js';
 import { installedPackages } from '../transaction/installed-packages.js';
+import { installedSummaries } from '../transaction/installed-summaries.js';
 import type { Locked, RootSession } from './root-session.js';
 import type { PackageDetails, PackageFile, PackageSummary, Packages } from './root-types.js';
 
 type Offer = Candidate | InstalledPackage;
+
+/**
+ * The repositories' candidates, their code loaded on first use: `list installed` then never
+ * initialises the repository layer (index fetching, the stone reader, yaml: ≈ 34 ms of a start).
+ */
+async function repositoryCandidates(root: string): Promise<RepositoryCandidate[]> {
+  return (await import('../repositories/repository-state.js')).repositoryCandidates(root);
+}
 
 /** A package as lists show it. */
 export function summaryOf(p: Offer): PackageSummary {
@@ -30,6 +39,14 @@ export function summaryOf(p: Offer): PackageSummary {
 }
 
 const byName = (a: PackageSummary, b: PackageSummary) => compareUtf8(a.name, b.name);
+
+/** The same order as byName, each name encoded once (byName encodes two per comparison: 8 ms of 1,560). */
+function sortByName<T extends PackageSummary>(items: T[]): T[] {
+  return items
+    .map((item) => ({ item, key: Buffer.from(item.name, 'utf8') }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map((x) => x.item);
+}
 
 /**
  * For each name, the candidate install would take: the first of that name in resolve's
@@ -86,10 +103,8 @@ export function rootPackages(session: RootSession): Packages {
   return {
     installed: (options = {}) =>
       read((l) =>
-        installedPackages(l)
-          .filter((p) => !options.explicitOnly || p.explicit)
-          .map(summaryOf)
-          .sort(byName),
+        // Summaries only: one query of the meta table, not every dependency and provider row.
+        sortByName(installedSummaries(l).filter((p) => !options.explicitOnly || p.explicit)),
       ),
     available: () =>
       read(async (l) =>

@@ -12,6 +12,8 @@ import {
   repositoryFetcher,
 } from '../repositories/repository-state.js';
 import type { PreparedInstall } from '../transaction/install-packages.js';
+import type { PreparedLock } from '../transaction/lock-sync.js';
+import type { PreparedModel } from '../transaction/model-sync.js';
 import { TransactionError } from '../transaction-error.js';
 import { summaryOf } from './root-packages.js';
 import type { Locked, RootSession } from './root-session.js';
@@ -28,7 +30,9 @@ import type {
 type Resolved =
   | { readonly kind: 'install'; readonly prepared: PreparedInstall; readonly to?: string }
   | { readonly kind: 'remove'; readonly plan: RemovePlan }
-  | { readonly kind: 'sync'; readonly plan: SyncPlan };
+  | { readonly kind: 'sync'; readonly plan: SyncPlan }
+  | { readonly kind: 'lock'; readonly prepared: PreparedLock; readonly to?: string }
+  | { readonly kind: 'model'; readonly prepared: PreparedModel };
 
 /**
  * Plans stay plain data (shown, printed as JSON); what commit needs to carry one out is kept
@@ -62,13 +66,28 @@ const NONE = {
   newDependencies: [],
   alreadyInstalled: [],
   unavailable: [],
+  reflag: [],
+  configure: [],
 } as const;
 
-function checkRequest(request: PlanRequest): 'install' | 'remove' | 'sync' {
+/** Up, down or rebuilt: a change of release as `sync` sorts them. */
+function sortChanges(list: readonly SyncChange[]) {
+  const order = (c: SyncChange) =>
+    c.to.meta.release - c.from.meta.release || c.to.meta.buildRelease - c.from.meta.buildRelease;
+  return {
+    upgrade: list.filter((c) => order(c) > 0).map(change),
+    downgrade: list.filter((c) => order(c) < 0).map(change),
+    rebuild: list.filter((c) => order(c) === 0).map(change),
+  };
+}
+
+function checkRequest(request: PlanRequest): Plan['kind'] {
   const kinds = [
     ...(request.add?.length ? (['install'] as const) : []),
     ...(request.remove?.length ? (['remove'] as const) : []),
     ...(request.sync ? (['sync'] as const) : []),
+    ...(request.lock ? (['lock'] as const) : []),
+    ...(request.model ? (['model'] as const) : []),
   ];
   if (kinds.length !== 1) {
     throw new TransactionError(
@@ -76,11 +95,13 @@ function checkRequest(request: PlanRequest): 'install' | 'remove' | 'sync' {
       kinds.length === 0
         ? 'nothing to plan: name packages to add or remove, or ask for a sync'
         : `one change at a time: ${kinds.join(' and ')} were asked for together`,
-      { details: { request } },
+      { details: { request: Object.keys(request) } },
     );
   }
-  if (request.to !== undefined && kinds[0] !== 'install') {
-    throw new TransactionError('TX_PLAN_INVALID', '`to` goes with `add` only', { details: { request } });
+  if (request.to !== undefined && kinds[0] !== 'install' && kinds[0] !== 'lock') {
+    throw new TransactionError('TX_PLAN_INVALID', '`to` goes with `add` or `lock` only', {
+      details: { request: Object.keys(request) },
+    });
   }
   return kinds[0]!;
 }
@@ -128,7 +149,8 @@ async function planRemoveOf(l: Locked, names: readonly string[]): Promise<Plan> 
 
 async function planSyncOf(session: RootSession, l: Locked, request: PlanRequest): Promise<Plan> {
   const sync = typeof request.sync === 'object' ? request.sync : {};
-  if (sync.update) await refreshRepositories(l.root, { onEvent: session.onEvent });
+  if (sync.update)
+    await refreshRepositories(l.root, { onEvent: session.onEvent, maxIndexBytes: session.maxIndexBytes });
   const { planSync } = await import('../transaction/sync-packages.js');
   const syncPlan = planSync(l, await repositoryCandidates(l.root), {
     upgradeOnly: sync.upgradeOnly === true,
@@ -150,15 +172,82 @@ async function planSyncOf(session: RootSession, l: Locked, request: PlanRequest)
   return plan;
 }
 
+/** `moss sync --lock`, `install --to DIR --lock`: exactly the lock's packages. */
+async function planLockOf(session: RootSession, l: Locked, request: PlanRequest): Promise<Plan> {
+  const { lock, source = 'the lock' } = request.lock!;
+  const { planLock } = await import('../transaction/lock-sync.js');
+  const { checkInstallTarget } = await import('../transaction/install-to.js');
+  const inst = await l.engine();
+  const to = request.to;
+  const prepared = await planLock(inst, lock, {
+    source,
+    ignoreInstalled: to !== undefined,
+    ...(session.onEvent ? { onEvent: session.onEvent } : {}),
+  });
+  if (to !== undefined) checkInstallTarget(inst, to);
+  const { plan: p } = prepared;
+  const changedFrom = new Set(p.change.map((c) => c.from.id));
+  const plan: Plan = {
+    ...NONE,
+    kind: 'lock',
+    ...(to === undefined ? {} : { to }),
+    install: p.install.map(planned),
+    remove: p.remove
+      .filter((x) => !changedFrom.has(x.id))
+      .map((x) => ({ package: planned(x), reason: 'not-locked', because: `not in ${source}` })),
+    ...sortChanges(p.change),
+    reflag: p.reflag.map((x) => ({ name: x.meta.name, explicit: !x.explicit })),
+    empty: to === undefined ? p.unchanged : p.install.length === 0,
+    baseStateId: l.activeStateId() ?? null,
+  };
+  resolved.set(plan, { kind: 'lock', prepared, ...(to === undefined ? {} : { to }) });
+  return plan;
+}
+
+/** `moss sync --model`: the model's packages and what they need, nothing else. */
+async function planModelOf(session: RootSession, l: Locked, request: PlanRequest): Promise<Plan> {
+  const { model, update } = request.model!;
+  const { planModel } = await import('../transaction/model-sync.js');
+  const inst = await l.engine();
+  const prepared = await planModel(inst, model, { update: update === true, onEvent: session.onEvent });
+  const { plan: p, repositoryChanges } = prepared;
+  const plan: Plan = {
+    ...NONE,
+    kind: 'model',
+    install: p.install.map(planned),
+    remove: p.remove.map((x) => ({
+      package: planned(x),
+      reason: 'not-wanted',
+      because: 'the model neither wants nor needs it',
+    })),
+    reflag: p.reflag.map((x) => ({ name: x.meta.name, explicit: !x.explicit })),
+    configure: [
+      ...repositoryChanges.write.map((r) => ({ id: r.id, action: 'write' as const, uri: r.uri })),
+      ...repositoryChanges.disable.map((id) => ({ id, action: 'disable' as const, uri: '' })),
+    ],
+    empty: prepared.unchanged,
+    baseStateId: l.activeStateId() ?? null,
+  };
+  resolved.set(plan, { kind: 'model', prepared });
+  return plan;
+}
+
 export async function planChange(session: RootSession, request: PlanRequest): Promise<Plan> {
   const kind = checkRequest(request);
-  return session.locked((l) =>
-    kind === 'install'
-      ? planInstallOf(l, request)
-      : kind === 'remove'
-        ? planRemoveOf(l, request.remove ?? [])
-        : planSyncOf(session, l, request),
-  );
+  return session.locked((l) => {
+    switch (kind) {
+      case 'install':
+        return planInstallOf(l, request);
+      case 'remove':
+        return planRemoveOf(l, request.remove ?? []);
+      case 'sync':
+        return planSyncOf(session, l, request);
+      case 'lock':
+        return planLockOf(session, l, request);
+      case 'model':
+        return planModelOf(session, l, request);
+    }
+  });
 }
 
 export function commitChange(session: RootSession, plan: Plan): Promise<CommitResult> {
@@ -197,8 +286,21 @@ export function commitChange(session: RootSession, plan: Plan): Promise<CommitRe
       const target = await commitInstallTo(inst, r.prepared, r.to, { ...events, fetch });
       return { stateId: active, previousStateId: active, target };
     }
+    if (r.kind === 'lock' && r.to !== undefined) {
+      const { commitLockTo } = await import('../transaction/lock-sync.js');
+      const target = await commitLockTo(inst, r.prepared, r.to, { ...events, fetch });
+      return { stateId: active, previousStateId: active, target };
+    }
+    if (r.kind === 'model') {
+      const { commitModel } = await import('../transaction/model-sync.js');
+      const stateId = await commitModel(inst, r.prepared, { ...events, fetch });
+      return { stateId: stateId ?? active, previousStateId: active };
+    }
     let stateId: number;
-    if (r.kind === 'install') {
+    if (r.kind === 'lock') {
+      const { commitLock } = await import('../transaction/lock-sync.js');
+      stateId = await commitLock(inst, r.prepared, { ...events, fetch });
+    } else if (r.kind === 'install') {
       const { commitInstall } = await import('../transaction/install-packages.js');
       stateId = await commitInstall(inst, r.prepared, { ...events, fetch });
     } else if (r.kind === 'remove') {

@@ -1,6 +1,8 @@
 import { rm } from 'node:fs/promises';
+import { isSerpentError } from '@serpent/errors';
 import {
   addRepository,
+  loadRepositories,
   removeRepository,
   repositoryCacheDir,
   sanitizeRepositoryId,
@@ -28,27 +30,58 @@ export function rootRepositories(session: RootSession): Repositories {
     add: (repo) =>
       session.locked(async (l) => {
         const root = l.layout.root;
+        // Adding a name that exists replaces its entry (how keys are rotated); if the new entry
+        // fails, the one before it comes back rather than nothing.
+        const before = (await loadRepositories(root)).repositories.find(
+          (r) => r.id === sanitizeRepositoryId(repo.id),
+        );
         const added = await addRepository(root, {
           id: repo.id,
           uri: repo.uri,
           priority: repo.priority ?? 0,
           ...(repo.description === undefined ? {} : { description: repo.description }),
+          ...(repo.keys === undefined ? {} : { keys: repo.keys }),
         });
         try {
-          const [result] = await refreshRepositories(root, { ids: [added.id], onEvent: session.onEvent });
+          const [result] = await refreshRepositories(root, {
+            ids: [added.id],
+            onEvent: session.onEvent,
+            maxIndexBytes: session.maxIndexBytes,
+          });
           return result!;
         } catch (cause) {
-          // A repository whose index cannot be fetched is of no use, and left configured it
-          // would fail every later install and update: take it out again.
-          await removeRepository(root, added.id);
-          await rm(await repositoryCacheDir(root, added.uri), { recursive: true, force: true });
+          const restore = before !== undefined && before.source === added.source;
+          if (restore) {
+            await addRepository(root, {
+              id: before.id,
+              uri: before.uri,
+              description: before.description,
+              priority: before.priority,
+              active: before.active,
+              keys: before.keys,
+            });
+          } else {
+            // A repository whose index cannot be fetched is of no use, and left configured it
+            // would fail every later install and update: take it out again.
+            await removeRepository(root, added.id);
+          }
+          // The last good index stays when the repository (at that URI) stays.
+          if (before?.uri !== added.uri)
+            await rm(await repositoryCacheDir(root, added.uri), { recursive: true, force: true });
+          // The cause's own hint says what to do about it (an index over the size limit: raise
+          // the limit), so it is passed on; its code goes into the details for scripts.
+          const why = isSerpentError(cause) ? cause : undefined;
           throw new TransactionError(
             'TX_REPOSITORY_NOT_ADDED',
-            `repository ${added.id} was not added: its index could not be fetched (nothing is configured)`,
+            restore
+              ? `repository ${added.id} was not changed: its index could not be fetched with the new entry (the previous entry is kept)`
+              : `repository ${added.id} was not added: its index could not be fetched (nothing is configured)`,
             {
               cause,
-              hint: 'check the URI (it names a stone.index) and the network, then run `moss repo add` again',
-              details: { repo: added.id, uri: added.uri },
+              hint:
+                why?.hint ??
+                'check the URI (it names a stone.index), the keys and the network, then run `moss repo add` again',
+              details: { repo: added.id, uri: added.uri, ...(why ? { cause: why.code } : {}) },
             },
           );
         }
@@ -67,6 +100,7 @@ export function rootRepositories(session: RootSession): Repositories {
         refreshRepositories(l.layout.root, {
           ...(ids?.length ? { ids: ids.map(sanitizeRepositoryId) } : {}),
           onEvent: session.onEvent,
+          maxIndexBytes: session.maxIndexBytes,
         }),
       ),
   };

@@ -17,7 +17,8 @@ function summaryOf(l: Locked, s: StateInfo, active: number | undefined): StateSu
 
 /**
  * Plans and removes states in one locked call, so the states the caller confirmed are the
- * states removed. An empty plan is not confirmed and removes nothing.
+ * states removed. An empty plan is not confirmed (no state changes) but still reclaims what
+ * nothing references: the downloads, assets and rows a failed install left (issue 14, C8).
  */
 async function removeStates(
   session: RootSession,
@@ -32,18 +33,7 @@ async function removeStates(
     const plan: PrunePlan = {
       states: planned.states.map((s) => summaryOf(l, { ...s, type: 'transaction' }, active)),
     };
-    if (plan.states.length === 0) {
-      return {
-        states: [],
-        statesRemoved: 0,
-        treesRemoved: 0,
-        packagesRemoved: 0,
-        assetsRemoved: 0,
-        downloadsRemoved: 0,
-        bytesFreed: 0,
-      };
-    }
-    await options.confirm?.(plan);
+    if (plan.states.length > 0) await options.confirm?.(plan);
     const result = await commitPrune(inst, planned, session.onEvent ? { onEvent: session.onEvent } : {});
     return { states: plan.states, ...result };
   });
@@ -89,5 +79,15 @@ export function rootStates(session: RootSession): States {
         await repairState(inst, report, onEvent());
         return verifyState(inst);
       }),
+    exportLock: (id, options = {}) =>
+      session.locked(async (l) => {
+        const { exportLock } = await import('../transaction/export-state.js');
+        return exportLock(l, id, options.generator === undefined ? {} : { generator: options.generator });
+      }, 'read'),
+    exportModel: () =>
+      session.locked(async (l) => {
+        const { exportModel } = await import('../transaction/export-state.js');
+        return exportModel(l);
+      }, 'read'),
   };
 }

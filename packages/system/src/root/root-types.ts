@@ -1,5 +1,6 @@
 import type { BootStatus, SyncBootResult } from '@serpent/boot';
 import type { Repository, RepositoryConfigProblem } from '@serpent/repository';
+import type { Lock, SystemModel } from '@serpent/state-export';
 import type { LayoutEntry } from '@serpent/stone';
 import type { TransactionEvent } from '../transaction/transaction-event.js';
 
@@ -33,6 +34,13 @@ export interface OpenRootOptions {
   readonly wait?: boolean;
   /** Recorded in the lock, so a second process can say who holds the root (`moss install nano`). */
   readonly command?: string;
+  /**
+   * The largest repository index a refresh (`repositories.add`, `refresh`, a plan with
+   * `update`) accepts, in bytes; default 64 MiB. A larger one is refused with
+   * `REPO_INDEX_TOO_LARGE` before its body is read when its size is announced, else as soon as
+   * it passes the limit.
+   */
+  readonly maxIndexBytes?: number;
 }
 
 /** One package, as lists show it. */
@@ -81,6 +89,15 @@ export interface RepositoryInfo extends Repository {
   /** When its index was last fetched; undefined when it never was. */
   readonly fetchedAt: Date | undefined;
   readonly indexSha256: string | undefined;
+  /** The trusted key whose signature the cached index carried (repositories with `keys`). */
+  readonly signedBy: string | undefined;
+  /** Its signing time, unix seconds. */
+  readonly signedAt: number | undefined;
+  /**
+   * Whether the cached index is used: always without keys; with keys, only when one of them
+   * verified it (an index cached before the keys, or signed by a dropped key, waits for a refresh).
+   */
+  readonly trusted: boolean;
 }
 
 export interface RepositoryList {
@@ -96,6 +113,11 @@ export interface NewRepository {
   /** Higher wins when several offer a package (default 0). */
   readonly priority?: number;
   readonly description?: string;
+  /**
+   * Trusted minisign public keys (their `RW…` base64 lines, or whole `.pub` texts): the index
+   * must then carry a valid signature by one of them. Two during a key rotation.
+   */
+  readonly keys?: readonly string[];
 }
 
 export interface RefreshResult {
@@ -116,8 +138,30 @@ export interface PlanRequest {
   readonly remove?: readonly string[];
   /** Move every installed package to what the repositories offer. */
   readonly sync?: boolean | SyncRequest;
-  /** With `add`: make `<to>/usr` from the packages instead of a new state (an image, a build root). */
+  /**
+   * With `add` or `lock`: make `<to>/usr` from the packages instead of a new state (an image, a
+   * container, a build root).
+   */
   readonly to?: string;
+  /** Make the system exactly a lock's packages (`moss sync --lock`), or with `to`, `<to>/usr`. */
+  readonly lock?: LockRequest;
+  /** Converge the system to a system model (`moss sync --model`). */
+  readonly model?: ModelRequest;
+}
+
+export interface LockRequest {
+  /** A parsed lock file (`parseLock` of `@serpent/state-export`). */
+  readonly lock: Lock;
+  /** How to name it in messages and the new state's summary (its file name). */
+  readonly source?: string;
+}
+
+export interface ModelRequest {
+  /** A parsed system model (`parseModel` of `@serpent/state-export`). */
+  readonly model: SystemModel;
+  readonly source?: string;
+  /** Fetch every index the model resolves against first (otherwise only those never fetched). */
+  readonly update?: boolean;
 }
 
 export interface SyncRequest {
@@ -142,7 +186,8 @@ export interface PlannedChange {
 
 export interface PlannedRemoval {
   readonly package: PlannedPackage;
-  readonly reason: 'requested' | 'reverse-dependency' | 'orphan';
+  /** `not-locked`: a lock does not hold it; `not-wanted`: a model neither wants nor needs it. */
+  readonly reason: 'requested' | 'reverse-dependency' | 'orphan' | 'not-locked' | 'not-wanted';
   /** Why, in words: `depends on libgreet`, `only needed by hello`. */
   readonly because: string;
 }
@@ -151,8 +196,23 @@ export interface PlannedRemoval {
  * What a commit would do, as plain data a tool can show and a script can read (JSON-safe). Every
  * list is there for every kind, empty where it does not apply, so one renderer shows any plan.
  */
+/** An installed package whose explicit flag a lock or a model changes. */
+export interface PlannedFlag {
+  readonly name: string;
+  /** The flag it gets. */
+  readonly explicit: boolean;
+}
+
+/** A repository configuration change a model makes (after its transaction). */
+export interface PlannedRepositoryChange {
+  readonly id: string;
+  /** `write`: `etc/moss/repo.d/<id>.yaml` (new or different); `disable`: configured, not in the model. */
+  readonly action: 'write' | 'disable';
+  readonly uri: string;
+}
+
 export interface Plan {
-  readonly kind: 'install' | 'remove' | 'sync';
+  readonly kind: 'install' | 'remove' | 'sync' | 'lock' | 'model';
   /** `install --to`: the directory whose `usr` the packages become. */
   readonly to?: string;
   /** Everything to fetch and store, dependencies first. */
@@ -169,6 +229,10 @@ export interface Plan {
   readonly alreadyInstalled: readonly PlannedPackage[];
   /** Sync: installed, in no enabled repository, kept as they are. */
   readonly unavailable: readonly PlannedPackage[];
+  /** Lock, model: installed packages that stay, with another explicit flag. */
+  readonly reflag: readonly PlannedFlag[];
+  /** Model: the repository configuration made to match it. */
+  readonly configure: readonly PlannedRepositoryChange[];
   /** Nothing would change: `commit` returns at once. */
   readonly empty: boolean;
   /** The state active when the plan was made; `commit` refuses a plan made on another (TX_PLAN_STALE). */
@@ -311,12 +375,23 @@ export interface States {
   ): Promise<{ readonly stateId: number; readonly previousStateId: number | null }>;
   /** Removes these states (never the active one), then whatever only they used. */
   remove(ids: readonly number[], options?: StatesChangeOptions): Promise<PruneResult>;
-  /** Keeps the newest `keep` states (the active one counts), removes the rest as `remove` does. */
+  /**
+   * Keeps the newest `keep` states (the active one counts), removes the rest as `remove` does.
+   * With no state to remove it still reclaims what nothing references (the downloads, assets
+   * and rows a failed install left), without asking: no state changes.
+   */
   prune(options: { readonly keep: number } & StatesChangeOptions): Promise<PruneResult>;
   /** Re-hashes the store and checks every path of the live tree. */
   verify(): Promise<VerifyReport>;
   /** Fixes what `verify` found, then verifies again and returns that report. */
   repair(report: VerifyReport): Promise<VerifyReport>;
+  /**
+   * The lock of a state (default: the active one): its packages by SHA-256 with their explicit
+   * flags and origins, and the repositories with the index SHA-256 it was resolved against.
+   */
+  exportLock(id?: number, options?: { readonly generator?: string }): Promise<Lock>;
+  /** The model of the system: its repositories and the names of its explicit packages. */
+  exportModel(): Promise<SystemModel>;
 }
 
 export interface Boot {

@@ -14,14 +14,15 @@ import { dirname, join } from 'node:path';
 import { syncDirSync } from '@serpent/durable';
 import type { VfsTree } from '@serpent/vfs';
 import { syncBootEntries } from '../boot/sync-boot-entries.js';
-import type { Selection } from '../db/state-db.js';
+import type { Selection, StateRepository } from '../db/state-db.js';
 import { exchangePaths } from '../fs/exchange-paths.js';
-import { syncFilesystem } from '../fs/sync-filesystem.js';
+import { watchFilesystem } from '../fs/sync-filesystem.js';
 import { TransactionError } from '../transaction-error.js';
 import type { Installation } from './installation.js';
 import { clearJournal, type Journal, writeJournal } from './journal.js';
 import { runStateTriggers } from './run-state-triggers.js';
 import { journalChange, planStage, stageTree } from './stage-tree.js';
+import { normalizeStateIdFile } from './state-id.js';
 import { type EventSink, phase } from './transaction-event.js';
 
 export { buildStateTree, packageLabel } from './state-tree.js';
@@ -101,6 +102,9 @@ export async function finishSwap(
     }
     syncDirSync(L.staging);
   }
+  // Nothing is left in staging: it goes now, since reading calls (shared lock, read-only) no
+  // longer settle the root and would otherwise find it there until the next change.
+  if (existsSync(L.staging) && readdirSync(L.staging).length === 0) rmdirSync(L.staging);
   if (j.kind === 'activate') {
     // The target's archive dir is empty now that its usr is live.
     const dir = dirname(L.stateUsr(j.targetId));
@@ -116,6 +120,7 @@ export async function finishSwap(
           explicit: s.explicit,
           ...(s.reason ? { reason: s.reason } : {}),
         })),
+        ...(j.repositories === undefined ? {} : { repositories: j.repositories }),
         created: new Date(j.startedAt),
       }),
     );
@@ -150,6 +155,8 @@ export interface ApplyOptions {
   readonly kind: 'new-state' | 'repair' | 'rebuild';
   readonly selections: readonly Selection[];
   readonly summary?: string;
+  /** The repositories the selections were resolved against, recorded with the state. */
+  readonly repositories?: readonly StateRepository[];
   readonly onEvent?: EventSink;
   /** A tree built beforehand (conflicts already checked); built from the selections otherwise. */
   readonly tree?: VfsTree;
@@ -194,15 +201,26 @@ export async function applyState(inst: Installation, options: ApplyOptions): Pro
     previousId,
     ...(options.summary === undefined ? {} : { summary: options.summary }),
     selections: options.selections,
+    ...(options.repositories === undefined ? {} : { repositories: options.repositories }),
     startedAt: Date.now(),
     ...(options.skipTriggers ? { skipTriggers: true } : {}),
     ...(change === undefined ? {} : { change }),
   };
   writeJournal(L.journal, journal);
-  await stageTree(inst, stage, options.selections, targetId, onEvent);
+  rmSync(L.staging, { recursive: true, force: true });
+  mkdirSync(L.staging, { recursive: true });
+  // Opened before the tree is made, so a writeback error of anything written to it fails the flush.
+  const sync = watchFilesystem(L.staging);
   const tree = stage.kind === 'blit' ? stage.tree : undefined;
-  await phase(onEvent, 'triggers', () => runStateTriggers(inst, 'transaction', L.stagingUsr, onEvent, tree));
-  await phase(onEvent, 'sync', () => syncFilesystem(L.staging));
+  try {
+    await stageTree(inst, stage, options.selections, targetId, onEvent);
+    await phase(onEvent, 'triggers', () =>
+      runStateTriggers(inst, 'transaction', L.stagingUsr, onEvent, tree),
+    );
+    await phase(onEvent, 'sync', () => sync.flush());
+  } finally {
+    sync.close();
+  }
   const swapping: Journal = { ...journal, stagedInode: statSync(L.stagingUsr).ino };
   writeJournal(L.journal, swapping);
   await swapStaging(inst, onEvent);
@@ -259,6 +277,8 @@ export async function activateState(
   };
   rmSync(L.staging, { recursive: true, force: true });
   mkdirSync(L.staging, { recursive: true });
+  // A tree archived by an earlier version of ours says "2\n", which the original cannot read.
+  normalizeStateIdFile(archived);
   writeJournal(L.journal, journal);
   renameSync(archived, L.stagingUsr);
   await swapStaging(inst, onEvent);

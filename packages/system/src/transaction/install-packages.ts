@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { mapLimit } from '@serpent/concurrency';
 import { hashFile } from '@serpent/durable';
 import {
@@ -8,8 +9,10 @@ import {
   type Selection as ResolvedSelection,
   resolveInstall,
 } from '@serpent/resolve';
-import { type PackageMeta, StoneReader } from '@serpent/stone';
-import { syncFilesystem } from '../fs/sync-filesystem.js';
+import { FileType, type PackageMeta, packageNameProblem, StoneReader } from '@serpent/stone';
+import type { StateRepository } from '../db/state-db.js';
+import { watchFilesystem } from '../fs/sync-filesystem.js';
+import { stateRepositories } from '../repositories/repository-state.js';
 import { TransactionError } from '../transaction-error.js';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
@@ -35,16 +38,44 @@ export async function readLocalStones(paths: readonly string[]): Promise<LocalSt
 /** Stones read at once by readLocalStones: enough to overlap hashing with reading. */
 const READ_CONCURRENCY = 8;
 
+const NOT_PACKAGES: Record<number, string> = {
+  [FileType.Delta]: 'delta',
+  [FileType.Repository]: 'repository index',
+  [FileType.BuildManifest]: 'build manifest',
+};
+
 async function readLocalStone(p: string): Promise<LocalStone> {
   const path = resolve(p);
   const stone = await StoneReader.open(path);
   try {
+    // A repository index or a build manifest has a Meta payload too, but no files: installing
+    // one would record a package that is not there.
+    const type = stone.header.fileType;
+    if (type !== FileType.Binary) {
+      throw new TransactionError(
+        'TX_NOT_A_PACKAGE',
+        `${path}: a ${NOT_PACKAGES[type] ?? `type ${type}`} stone, not a package`,
+        {
+          hint: 'give a package (.stone from boulder); to use a stone.index, add its repository with `moss repo add`',
+          details: { path, fileType: type },
+        },
+      );
+    }
     const [meta, id, st] = await Promise.all([stone.meta(), hashFile(path), stat(path)]);
+    const unsafe = packageNameProblem(meta);
+    if (unsafe !== undefined) {
+      throw new TransactionError('TX_BAD_PACKAGE_NAME', `${path}: ${unsafe}`, {
+        hint: 'this stone was not made by a packaging tool that checks names; rebuild it or leave it out',
+        details: { path },
+      });
+    }
     return {
       path,
       id,
       size: st.size,
-      meta: { ...meta, packageUri: path, packageHash: id, packageSize: st.size },
+      // An absolute URL, as the original keeps every package's URI in the install DB (it
+      // parses the column as a URL to fetch a package again): file:// for a local stone.
+      meta: { ...meta, packageUri: pathToFileURL(path).href, packageHash: id, packageSize: st.size },
     };
   } finally {
     await stone.close();
@@ -117,13 +148,19 @@ export function planInstall(
 export async function commitInstall(
   inst: Installation,
   prepared: PreparedInstall,
-  options: { onEvent?: EventSink; fetch?: Fetcher; summary?: string } = {},
+  options: {
+    onEvent?: EventSink;
+    fetch?: Fetcher;
+    summary?: string;
+    repositories?: readonly StateRepository[];
+  } = {},
 ): Promise<number> {
   return commitPackages(inst, {
     install: prepared.plan.install,
     selections: prepared.plan.selections,
     stones: prepared.stones,
     summary: options.summary ?? 'Install',
+    repositories: options.repositories ?? (await stateRepositories(inst.root)),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
@@ -143,6 +180,8 @@ export async function commitPackages(
     selections: readonly ResolvedSelection[];
     stones?: ReadonlyMap<string, LocalStone>;
     summary: string;
+    /** The repositories the selections were resolved against, recorded with the state. */
+    repositories?: readonly StateRepository[];
     fetch?: Fetcher;
     onEvent?: EventSink;
   },
@@ -152,6 +191,7 @@ export async function commitPackages(
   return applyState(inst, {
     kind: 'new-state',
     summary: input.summary,
+    ...(input.repositories === undefined ? {} : { repositories: input.repositories }),
     selections: input.selections.map((s) => ({
       packageId: s.id,
       explicit: s.explicit,
@@ -202,6 +242,8 @@ export async function storePackages(
   // (the 1,820 layouts of the transaction benchmark were held until the end, then written in
   // one go). Until the commit nothing is visible, and a crash leaves no row behind.
   const batch = needed.length === 0 ? undefined : inst.dbs.layout.openBatch();
+  // Opened before the precache writes a byte, so a writeback error of any asset fails the flush.
+  const sync = watchFilesystem(inst.store.assetsDir);
   try {
     const results = await phase(onEvent, 'precache', async () => {
       const paths = needed.map((c) => stones.get(c.id)?.path ?? fetched.get(c.id)!);
@@ -226,10 +268,10 @@ export async function storePackages(
         },
       });
       // The durability barrier of the store (opened without per-asset fsync): every new asset
-      // reaches the disk before a database row refers to it.
-      await syncFilesystem(inst.store.assetsDir);
+      // reaches the disk before a database row refers to it, or nothing is recorded.
+      await sync.flush();
       return out;
-    });
+    }).finally(() => sync.close());
     // Its own phase so that database time shows apart from file work (the repository benchmark
     // asks whether an install is limited by the blit or by the database).
     await phase(onEvent, 'register', async () => {

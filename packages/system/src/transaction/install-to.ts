@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { syncDirSync } from '@serpent/durable';
 import { blit } from '@serpent/vfs';
 import { exchangePaths } from '../fs/exchange-paths.js';
-import { syncFilesystem } from '../fs/sync-filesystem.js';
+import { watchFilesystem } from '../fs/sync-filesystem.js';
 import { TransactionError } from '../transaction-error.js';
 import { buildStateTree, ensureRootLinks } from './apply-state.js';
 import type { Fetcher, PreparedInstall } from './install-packages.js';
@@ -33,7 +33,10 @@ export interface InstallToResult {
  */
 export async function commitInstallTo(
   inst: Installation,
-  prepared: PreparedInstall,
+  prepared: {
+    readonly plan: Pick<PreparedInstall['plan'], 'install' | 'selections'>;
+    readonly stones: PreparedInstall['stones'];
+  },
   targetDir: string,
   options: { onEvent?: EventSink; fetch?: Fetcher } = {},
 ): Promise<InstallToResult> {
@@ -50,17 +53,23 @@ export async function commitInstallTo(
   const staging = join(target, TARGET_STAGING);
   // A staging tree left by an interrupted run is ours to delete: nothing else names it.
   rmSync(staging, { recursive: true, force: true });
-  await phase(onEvent, 'blit', () =>
-    blit(tree, staging, {
-      store: inst.store.assetsDir,
-      onProgress: (p) => onEvent?.({ type: 'blit-progress', done: p.done, total: p.total }),
-    }),
-  );
-  mkdirSync(join(target, 'etc'), { recursive: true });
-  await phase(onEvent, 'triggers', () =>
-    runStateTriggers(inst, 'transaction', staging, onEvent, tree, target),
-  );
-  await phase(onEvent, 'sync', () => syncFilesystem(staging));
+  // Opened before the blit, so a writeback error of anything it writes fails the flush.
+  const sync = watchFilesystem(target);
+  try {
+    await phase(onEvent, 'blit', () =>
+      blit(tree, staging, {
+        store: inst.store.assetsDir,
+        onProgress: (p) => onEvent?.({ type: 'blit-progress', done: p.done, total: p.total }),
+      }),
+    );
+    mkdirSync(join(target, 'etc'), { recursive: true });
+    await phase(onEvent, 'triggers', () =>
+      runStateTriggers(inst, 'transaction', staging, onEvent, tree, target),
+    );
+    await phase(onEvent, 'sync', () => sync.flush());
+  } finally {
+    sync.close();
+  }
   const usr = join(target, 'usr');
   await phase(onEvent, 'swap', () => {
     if (existsSync(usr)) {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { syncDirSync, writeFileAtomicSync } from '@serpent/durable';
 import type { DirtyDirectory } from '@serpent/vfs';
-import type { Selection } from '../db/state-db.js';
+import type { Selection, StateRepository } from '../db/state-db.js';
 import { TransactionError } from '../transaction-error.js';
 
 /**
@@ -26,6 +26,8 @@ export interface Journal {
   /** For `new-state`: the state to record once live. */
   readonly summary?: string;
   readonly selections?: readonly Selection[];
+  /** For `new-state`: the repositories its packages were resolved against, recorded with it. */
+  readonly repositories?: readonly StateRepository[];
   readonly startedAt: number;
   /**
    * Inode of the tree to be swapped in, written once it is complete. After a crash, `/usr`

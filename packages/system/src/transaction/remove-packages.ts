@@ -25,9 +25,13 @@ export async function commitRemove(
   plan: RemovePlan,
   options: { onEvent?: EventSink } = {},
 ): Promise<number> {
+  // What stays was resolved against the previous state's repositories.
+  const previous = inst.activeStateId();
+  const repositories = previous === undefined ? undefined : inst.dbs.state.getState(previous)?.repositories;
   return applyState(inst, {
     kind: 'new-state',
     summary: 'Remove',
+    ...(repositories === undefined || repositories.length === 0 ? {} : { repositories }),
     selections: plan.selections.map((s) => ({
       packageId: s.id,
       explicit: s.explicit,

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { writeFileAtomicSync } from '@serpent/durable';
 import {
   type ApplyChangeResult,
   applyTreeChange,
@@ -10,11 +11,12 @@ import {
   type VfsTree,
 } from '@serpent/vfs';
 import type { Selection } from '../db/state-db.js';
-import { syncFilesystem } from '../fs/sync-filesystem.js';
+import { type FilesystemSync, watchFilesystem } from '../fs/sync-filesystem.js';
 import { planStateChange, prepareStateChange } from './change-plan.js';
 import { scanDirtyDirectories } from './dirty-scan.js';
 import type { Installation } from './installation.js';
 import type { Journal } from './journal.js';
+import { stateIdText } from './state-id.js';
 import { buildStateTree } from './state-tree.js';
 import { type EventSink, phase } from './transaction-event.js';
 import { dropLedger, readLedger, writeLedger } from './tree-ledger.js';
@@ -95,7 +97,8 @@ export function journalChange(inst: Installation, stage: StagePlan): Journal['ch
 /**
  * Makes the new tree in `staging/usr`: the spare tree taken from where it was (its state, if it
  * had one, no longer has a tree) and changed in place, or a blit into an empty directory. Then
- * writes `.stateID` and the tree's ledger. The journal must be written before.
+ * writes `.stateID` and the tree's ledger. The journal must be written before, and `staging`
+ * must exist, empty.
  */
 export async function stageTree(
   inst: Installation,
@@ -105,8 +108,6 @@ export async function stageTree(
   onEvent: EventSink | undefined,
 ): Promise<void> {
   const L = inst.layout;
-  rmSync(L.staging, { recursive: true, force: true });
-  mkdirSync(L.staging, { recursive: true });
   let dirs: string[];
   if (stage.kind === 'change') {
     renameSync(stage.spare.usr, L.stagingUsr);
@@ -125,7 +126,7 @@ export async function stageTree(
     for (const n of stage.tree.walk()) if (n.kind === 'directory') dirs.push(n.path);
   }
   // Digits only: the original moss parses the whole text as the id ("2\n" reads as no state).
-  writeFileSync(join(L.stagingUsr, '.stateID'), String(targetId));
+  writeFileAtomicSync(join(L.stagingUsr, '.stateID'), stateIdText(targetId));
   writeLedger(L.stagingUsr, { version: 1, packages: selectedPackages(selections), rows: stage.rows, dirs });
 }
 
@@ -178,6 +179,22 @@ export async function settleStagedTree(
 ): Promise<'kept' | 'finished' | 'discarded' | undefined> {
   const L = inst.layout;
   if (!existsSync(L.stagingUsr)) return undefined;
+  // Opened before the change is finished, so a writeback error of what it writes fails the flush.
+  const sync = watchFilesystem(L.rootsDir);
+  try {
+    return await settle(inst, j, onEvent, sync);
+  } finally {
+    sync.close();
+  }
+}
+
+async function settle(
+  inst: Installation,
+  j: Journal,
+  onEvent: EventSink | undefined,
+  sync: FilesystemSync,
+): Promise<'kept' | 'finished' | 'discarded'> {
+  const L = inst.layout;
   const packages = selectedPackages(j.selections ?? []);
   const ledger = readLedger(L.stagingUsr)?.ledger;
   const complete =
@@ -215,7 +232,7 @@ export async function settleStagedTree(
   mkdirSync(dirname(L.spareUsr), { recursive: true });
   renameSync(L.stagingUsr, L.spareUsr);
   // The kept tree and its ledger on disk before the journal that described them goes.
-  await syncFilesystem(L.rootsDir);
+  await sync.flush();
   return outcome;
 }
 

@@ -1,4 +1,6 @@
 import { type Candidate, resolveSync, type SyncPlan } from '@serpent/resolve';
+import type { StateRepository } from '../db/state-db.js';
+import { stateRepositories } from '../repositories/repository-state.js';
 import { TransactionError } from '../transaction-error.js';
 import { commitPackages, type Fetcher } from './install-packages.js';
 import type { Installation } from './installation.js';
@@ -30,15 +32,16 @@ export function syncIsEmpty(plan: SyncPlan): boolean {
 }
 
 /** Applies a sync in one transaction: fetch and precache what is new, then the new state. */
-export function commitSync(
+export async function commitSync(
   inst: Installation,
   plan: SyncPlan,
-  options: { fetch?: Fetcher; onEvent?: EventSink } = {},
+  options: { fetch?: Fetcher; onEvent?: EventSink; repositories?: readonly StateRepository[] } = {},
 ): Promise<number> {
   return commitPackages(inst, {
     install: plan.install,
     selections: plan.selections,
     summary: 'Sync',
+    repositories: options.repositories ?? (await stateRepositories(inst.root)),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });

@@ -73,6 +73,7 @@ export type TransactionEvent =
       readonly argv: readonly string[];
     }
   | {
+      /** One whole line of a trigger's output (with its `\n`, or the last piece without). */
       readonly type: 'trigger-output';
       readonly trigger: string;
       readonly stream: 'stdout' | 'stderr';

@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { xxh3_128 } from '@serpent/stone';
 import type { AssetUse, VerifyIssue, VerifyReport } from '../root/root-types.js';
 import { TransactionError } from '../transaction-error.js';
@@ -118,7 +119,7 @@ export async function repairState(
       (layouts.get(p.id) ?? []).some((e) => e.type === 'regular' && badHashes.has(e.hash)),
     );
     const sources = affected.map((p) => {
-      const local = p.meta.packageUri && existsSync(p.meta.packageUri) ? p.meta.packageUri : undefined;
+      const local = localPath(p.meta.packageUri);
       const hash = p.meta.packageHash;
       const download = hash
         ? join(inst.layout.downloadsDir, hash.slice(0, 5), hash.slice(-5), hash)
@@ -147,4 +148,19 @@ export async function repairState(
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
   }
+}
+
+/**
+ * The local stone a package was installed from, if it is still there: its URI is a file://
+ * URL (a bare path in install DBs our earlier versions wrote).
+ */
+function localPath(uri: string | undefined): string | undefined {
+  if (uri === undefined) return undefined;
+  let path: string;
+  try {
+    path = uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+  } catch {
+    return undefined;
+  }
+  return path.startsWith('/') && existsSync(path) ? path : undefined;
 }

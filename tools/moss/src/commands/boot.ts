@@ -15,33 +15,33 @@ const BOOT_FLAGS = {
   },
 } as const;
 
-function statusText(s: BootStatus): string {
+/** Titles, paths and options come from the root's files: one line each, shown whole by the report. */
+function statusLines(s: BootStatus): string[] {
   const env = s.environment;
   return [
-    `Mode       : ${s.mode}\n`,
-    env ? `Firmware   : ${env.firmware}${env.loaderInfo ? ` (${env.loaderInfo})` : ''}\n` : '',
-    env?.rootArguments ? `Root       : ${env.rootArguments.join(' ')}\n` : '',
-    `ESP        : ${s.espDir ?? '(none)'}\n`,
-    `Boot dir   : ${s.bootRoot ?? '(none)'}\n`,
-    ...s.bootloader.map((b) => `Bootloader : ${b.path}${b.version ? ` (${b.version})` : ''}\n`),
-    `Entries    : ${s.entries.length}\n`,
-    ...s.entries.map(
-      (e) =>
-        `  ${e.isDefault ? '*' : ' '} ${e.title ?? e.path}${e.stateId ? `  [state ${e.stateId}]` : ''}${e.ours ? '' : '  (not ours)'}\n` +
-        `      linux ${e.linux ?? '-'}${e.initrd.length ? `, initrd ${e.initrd.join(' ')}` : ''}\n` +
-        (e.options ? `      options ${e.options}\n` : '') +
-        (e.missing.length ? `      missing: ${e.missing.join(', ')}\n` : ''),
-    ),
-  ].join('');
+    `Mode       : ${s.mode}`,
+    ...(env ? [`Firmware   : ${env.firmware}${env.loaderInfo ? ` (${env.loaderInfo})` : ''}`] : []),
+    ...(env?.rootArguments ? [`Root       : ${env.rootArguments.join(' ')}`] : []),
+    `ESP        : ${s.espDir ?? '(none)'}`,
+    `Boot dir   : ${s.bootRoot ?? '(none)'}`,
+    ...s.bootloader.map((b) => `Bootloader : ${b.path}${b.version ? ` (${b.version})` : ''}`),
+    `Entries    : ${s.entries.length}`,
+    ...s.entries.flatMap((e) => [
+      `  ${e.isDefault ? '*' : ' '} ${e.title ?? e.path}${e.stateId ? `  [state ${e.stateId}]` : ''}${e.ours ? '' : '  (not ours)'}`,
+      `      linux ${e.linux ?? '-'}${e.initrd.length ? `, initrd ${e.initrd.join(' ')}` : ''}`,
+      ...(e.options ? [`      options ${e.options}`] : []),
+      ...(e.missing.length ? [`      missing: ${e.missing.join(', ')}`] : []),
+    ]),
+  ];
 }
 
-function syncText(r: BootSyncResult): string {
-  if (!r || r.status === 'skipped') return `Boot entries not written: ${r?.reason ?? 'no boot directory'}`;
+function syncLines(r: BootSyncResult): string[] {
+  if (!r || r.status === 'skipped') return [`Boot entries not written: ${r?.reason ?? 'no boot directory'}`];
   const n = r.entries.length;
-  return (
-    r.entries.map((e) => `  ${e.isDefault ? '*' : ' '} ${e.title} (kernel ${e.kernelVersion})\n`).join('') +
-    `${n} entr${n === 1 ? 'y' : 'ies'}; ${r.copied.length} file(s) copied, ${r.removed.length} removed`
-  );
+  return [
+    ...r.entries.map((e) => `  ${e.isDefault ? '*' : ' '} ${e.title} (kernel ${e.kernelVersion})`),
+    `${n} entr${n === 1 ? 'y' : 'ies'}; ${r.copied.length} file(s) copied, ${r.removed.length} removed`,
+  ];
 }
 
 const dirs = (args: Parameters<typeof flagString>[0]) => {
@@ -60,7 +60,7 @@ const status: Command = {
   ],
   run: (ctx) =>
     withRoot(ctx, async (root, report) => {
-      report.result(await root.boot.status(dirs(ctx.args)), statusText);
+      report.result(await root.boot.status(dirs(ctx.args)), statusLines);
       return EXIT.ok;
     }),
 };
@@ -85,7 +85,7 @@ const sync: Command = {
       const keep =
         ctx.args.flags.keep === undefined ? {} : { keep: flagInt(ctx.args, 'keep', 4, 'moss boot sync') };
       report.result((await root.boot.sync({ ...dirs(ctx.args), ...keep })) ?? null, (r) =>
-        syncText(r ?? undefined),
+        syncLines(r ?? undefined),
       );
       return EXIT.ok;
     }),

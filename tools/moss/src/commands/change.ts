@@ -1,6 +1,6 @@
 import { type CommandContext, EXIT } from '@serpent/cli';
 import type { CommitResult, Plan, PlanRequest } from '@serpent/system';
-import { planText } from '../render/plan-text.js';
+import { planLines } from '../render/plan-lines.js';
 import { withRoot, yes } from './with-root.js';
 
 /**
@@ -19,7 +19,7 @@ export function runChange(
       report.result({ plan, result: null }, nothing(plan));
       return EXIT.ok;
     }
-    report.line(planText(plan, ctx.io.columns).trimEnd());
+    report.line(planLines(plan, ctx.io.columns));
     report.line('');
     await report.confirm('Do you wish to continue?', yes(ctx));
     const result = await root.commit(plan);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { type Command, EXIT } from '@serpent/cli';
-import { writeIndex } from '@serpent/repository';
+import { type Command, EXIT, flagString } from '@serpent/cli';
+import { readSecretKey, signIndex, writeIndex } from '@serpent/repository';
 import { reportOf } from './with-root.js';
 
 export const indexCommand: Command = {
@@ -11,20 +11,35 @@ export const indexCommand: Command = {
   description:
     'The index is byte-compatible with the original moss index. Stones whose size and mtime are\n' +
     'unchanged since the last run are not read again (a side-cache beside the index remembers\n' +
-    'them). It reports what was added, updated and dropped against the previous index.',
+    'them). It reports what was added, updated and dropped against the previous index.\n' +
+    'With --sign KEY it also writes DIR/stone.index.minisig, a minisign signature whose trusted\n' +
+    'comment carries the signing time (clients refuse an index older than one they have seen).',
+  flags: {
+    sign: {
+      value: true,
+      placeholder: 'KEY',
+      description: 'Sign the index with this secret key (`moss keygen`, or `minisign -G -W`)',
+    },
+  },
   examples: [
     ['moss index ./repo', 'index every stone under ./repo'],
+    ['moss index ./repo --sign ~/keys/repo.key', 'and sign it'],
     ['moss -D /tmp/root repo add local file://$PWD/repo/stone.index', 'then use it as a repository'],
   ],
   async run(ctx) {
     const report = reportOf(ctx);
+    const dir = resolve(ctx.args.positionals[0]!);
+    const signWith = flagString(ctx.args, 'sign');
+    // The key is read first: a key that cannot be used stops the run before the index is touched.
+    const key = signWith === undefined ? undefined : await readSecretKey(resolve(signWith));
     const t0 = performance.now();
-    const r = await writeIndex(resolve(ctx.args.positionals[0]!), {
+    const r = await writeIndex(dir, {
       onEvent: (e) => {
         if (e.type === 'superseded') report.note(`note: ${e.path} is superseded by ${e.by}`);
         if (e.type === 'warning') report.warn(`${e.path}: ${e.message}`);
       },
     });
+    const signed = key === undefined ? undefined : await signIndex(dir, key);
     const ms = Math.round(performance.now() - t0);
     const v = (p: { version: string; release: number }) => `${p.version}-${p.release}`;
     const summary = {
@@ -36,16 +51,18 @@ export const indexCommand: Command = {
       unchanged: r.unchanged,
       hashed: r.hashed,
       reused: r.reused,
+      ...(signed ? { signature: signed.path, keyId: signed.keyId, signedAt: signed.timestamp } : {}),
       ms,
     };
-    report.result(summary, () =>
-      [
-        ...r.added.map((p) => `  added    ${p.name} ${v(p)}`),
-        ...r.updated.map((u) => `  updated  ${u.after.name} ${v(u.before)} → ${v(u.after)}`),
-        ...r.dropped.map((p) => `  dropped  ${p.name} ${v(p)}`),
-        `Wrote ${r.path}: ${r.packages.length} package(s); ${r.added.length} added, ${r.updated.length} updated, ${r.dropped.length} dropped, ${r.unchanged} unchanged (${r.hashed} hashed, ${r.reused} reused) in ${ms} ms`,
-      ].join('\n'),
-    );
+    report.result(summary, () => [
+      ...r.added.map((p) => `  added    ${p.name} ${v(p)}`),
+      ...r.updated.map((u) => `  updated  ${u.after.name} ${v(u.before)} → ${v(u.after)}`),
+      ...r.dropped.map((p) => `  dropped  ${p.name} ${v(p)}`),
+      `Wrote ${r.path}: ${r.packages.length} package(s); ${r.added.length} added, ${r.updated.length} updated, ${r.dropped.length} dropped, ${r.unchanged} unchanged (${r.hashed} hashed, ${r.reused} reused) in ${ms} ms`,
+      ...(signed
+        ? [`Signed it with key ${signed.keyId}: ${signed.path} (timestamp ${signed.timestamp})`]
+        : []),
+    ]);
     return EXIT.ok;
   },
 };

@@ -5,6 +5,7 @@ import { indexCommand } from './index-dir.js';
 import { infoCommand } from './info.js';
 import { inspectCommand } from './inspect.js';
 import { installCommand } from './install.js';
+import { keygenCommand } from './keygen.js';
 import { listCommand } from './list.js';
 import { removeCommand } from './remove.js';
 import { repoCommand } from './repo.js';
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   infoCommand,
   repoCommand,
   indexCommand,
+  keygenCommand,
   stateCommand,
   bootCommand,
   inspectCommand,

@@ -8,28 +8,43 @@ const FILE_TEXT = {
   symlink: (f: { target?: string }) => ` -> ${f.target}`,
 };
 
-function detailsText(d: PackageDetails): string {
-  const row = (k: string, v: string) => `${k.padEnd(18)}${v}\n`;
+/**
+ * One package as lines. Every value comes from a package or an index: each line is shown whole
+ * by the report, so a line break or escape sequence in a name, summary or file name is shown,
+ * not obeyed; only the description's own line breaks make lines (indented under its label).
+ */
+function detailsLines(d: PackageDetails): string[] {
+  const row = (k: string, v: string) => `${k.padEnd(18)}${v}`;
   const status =
     d.status === 'installed'
       ? `Installed${d.explicit ? '' : ' (as a dependency)'}`
       : `Not installed (available from ${d.repository})`;
+  const [first = '', ...more] = d.description.trim().split('\n');
   return [
     row('Name', d.name),
     row('Status', status),
     row('Version', d.version),
     row('Release number', String(d.release)),
-    d.buildRelease > 1 ? row('Build release', String(d.buildRelease)) : '',
+    ...(d.buildRelease > 1 ? [row('Build release', String(d.buildRelease))] : []),
     row('Homepage', d.homepage),
     row('Summary', d.summary),
-    row('Description', d.description.trim().replace(/\n/g, `\n${' '.repeat(18)}`)),
+    row('Description', first),
+    ...more.map((l) => `${' '.repeat(18)}${l}`),
     row('Licenses', d.licenses.join(', ')),
-    `Dependencies\n${d.dependencies.map((x) => `    - ${x}\n`).join('')}`,
-    `Providers\n${d.providers.map((x) => `    - ${x}\n`).join('')}`,
-    d.files
-      ? `Files\n${d.files.map((f) => `    ${f.path}${f.type in FILE_TEXT ? FILE_TEXT[f.type as keyof typeof FILE_TEXT](f) : ''}\n`).join('')}`
-      : '',
-  ].join('');
+    'Dependencies',
+    ...d.dependencies.map((x) => `    - ${x}`),
+    'Providers',
+    ...d.providers.map((x) => `    - ${x}`),
+    ...(d.files
+      ? [
+          'Files',
+          ...d.files.map(
+            (f) =>
+              `    ${f.path}${f.type in FILE_TEXT ? FILE_TEXT[f.type as keyof typeof FILE_TEXT](f) : ''}`,
+          ),
+        ]
+      : []),
+  ];
 }
 
 export const infoCommand: Command = {
@@ -55,7 +70,7 @@ export const infoCommand: Command = {
         }
         found.push(d);
       }
-      report.result(found, (list) => list.map(detailsText).join('\n'));
+      report.result(found, (list) => list.flatMap((d, i) => [...(i > 0 ? [''] : []), ...detailsLines(d)]));
       return EXIT.ok;
     });
   },

@@ -1,11 +1,13 @@
 import { type Command, flagString, formatColumns } from '@serpent/cli';
+import { UsageError } from '@serpent/errors';
 import { runChange } from './change.js';
+import { readLockFile } from './exported-state.js';
 
 export const installCommand: Command = {
   name: 'install',
   aliases: ['it'],
   summary: 'Install packages: .stone files, names or providers',
-  synopsis: 'PACKAGE...',
+  synopsis: '[PACKAGE...]',
   description:
     'Arguments ending in .stone are package files; others are names or providers such as\n' +
     'binary(nano) or soname(libz.so.1(x86_64)), looked up among those files, the installed\n' +
@@ -14,12 +16,19 @@ export const installCommand: Command = {
     'in atomically as a new state; the previous state stays available (`moss state activate`).\n' +
     'With --to DIR the packages (all of them, whatever the root has installed) become DIR/usr\n' +
     "instead, with the root's store and repositories and no state recorded: only DIR/usr is\n" +
-    'replaced, in one atomic exchange at the end; DIR must exist, on the same filesystem as the root.',
+    'replaced, in one atomic exchange at the end; DIR must exist, on the same filesystem as the root.\n' +
+    'With --to DIR --lock FILE the packages are exactly those of a lock (`moss state export`):\n' +
+    'the same lock gives the same /usr on every machine.',
   flags: {
     to: {
       value: true,
       placeholder: 'DIR',
       description: 'Install into DIR/usr (an image or build root) instead of the root; no state',
+    },
+    lock: {
+      value: true,
+      placeholder: 'FILE',
+      description: 'With --to: install exactly the packages of this lock file',
     },
   },
   examples: [
@@ -30,10 +39,29 @@ export const installCommand: Command = {
     ['moss install nano', 'install by name (from repositories)'],
     ["moss install 'binary(nano)'", 'install whatever provides the nano binary'],
     ['moss install --to /var/tmp/image bash coreutils -y', 'make /var/tmp/image/usr from two packages'],
+    ['moss install --to /var/tmp/container --lock app.lock -y', 'a container root from a lock'],
   ],
   async run(ctx) {
     const add = ctx.args.positionals;
     const to = flagString(ctx.args, 'to');
+    const lockFile = flagString(ctx.args, 'lock');
+    if (lockFile !== undefined) {
+      if (to === undefined || add.length > 0)
+        throw new UsageError(
+          'moss install --lock: give --to DIR and no package names (the lock names them)',
+          'to make this system the lock, use `moss sync --lock FILE`',
+        );
+      const lock = await readLockFile(lockFile);
+      return runChange(
+        ctx,
+        { lock: { lock, source: lockFile }, to },
+        (_, r) =>
+          `${r.target!.usr}: ${lock.packages.length} package(s) of ${lockFile}, ${r.target!.entries} entries (no state recorded)`,
+        () => `${lockFile} holds no packages`,
+      );
+    }
+    if (add.length === 0)
+      throw new UsageError('moss install: PACKAGE... needed', 'Usage: moss install [--to DIR] PACKAGE...');
     return runChange(
       ctx,
       { add, ...(to === undefined ? {} : { to }) },

@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { type Command, EXIT, flagInt, flagString } from '@serpent/cli';
+import { parsePublicKey } from '@serpent/repository';
 import type { RepositoryInfo } from '@serpent/system';
 import { withRoot } from './with-root.js';
 
@@ -15,6 +17,13 @@ const add: Command = {
       placeholder: 'N',
       description: 'Higher wins when several offer a package (default 0)',
     },
+    key: {
+      value: true,
+      multiple: true,
+      placeholder: 'PUBKEY',
+      description:
+        'Trust this minisign public key (its RW… line, or a .pub file); repeat for two keys during a rotation',
+    },
   },
   examples: [
     [
@@ -22,18 +31,46 @@ const add: Command = {
       'a remote repository',
     ],
     ['moss repo add local file:///srv/repo/stone.index -p 10', 'a local one that wins over the others'],
+    [
+      'moss repo add volatile https://packages.example.org/volatile/x86_64/stone.index --key repo.key.pub',
+      'only accept an index signed by this key',
+    ],
   ],
   async run(ctx) {
     const [id, uri] = ctx.args.positionals as [string, string];
     const description = flagString(ctx.args, 'comment');
     const priority = flagInt(ctx.args, 'priority', 0, 'moss repo add');
+    const given = ctx.args.flags.key;
+    // A path to a .pub file, or the key itself (checked by the repository config either way).
+    const keys = (given === undefined ? [] : Array.isArray(given) ? given : [String(given)]).map((k) =>
+      existsSync(k) ? readFileSync(k, 'utf8') : k,
+    );
     return withRoot(ctx, async (root, report) => {
-      const r = await root.repositories.add({ id, uri, priority, ...(description ? { description } : {}) });
-      report.result(r, `${r.repo} added`);
+      const r = await root.repositories.add({
+        id,
+        uri,
+        priority,
+        ...(description ? { description } : {}),
+        ...(keys.length > 0 ? { keys } : {}),
+      });
+      const ids = keys.map((k) => parsePublicKey(k).id);
+      report.result(r, `${r.repo} added${ids.length > 0 ? `, trusting key ${ids.join(', ')}` : ''}`);
       return EXIT.ok;
     });
   },
 };
+
+/** The trust line of a repository with keys, for `repo list`. */
+function trust(r: RepositoryInfo): string[] {
+  if (r.keys.length === 0) return [];
+  const ids = r.keys.map((k) => parsePublicKey(k).id).join(', ');
+  const state = r.trusted
+    ? `index signed by ${r.signedBy}${r.signedAt ? ` at ${new Date(r.signedAt * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')}` : ''}`
+    : r.fetchedAt
+      ? 'the cached index is not verified by these keys and is not used: run `moss repo update`'
+      : 'no index yet';
+  return [`  trusted keys: ${ids}; ${state}`];
+}
 
 const fresh = (r: RepositoryInfo) =>
   r.fetchedAt
@@ -52,7 +89,10 @@ const list: Command = {
       report.list(repositories, {
         json: (r) => r,
         row: (r) => [
-          `- ${r.id} = ${r.uri} [${r.priority}]${r.active ? '' : ' (disabled)'} (${r.scope}; ${fresh(r)})`,
+          [
+            `- ${r.id} = ${r.uri} [${r.priority}]${r.active ? '' : ' (disabled)'} (${r.scope}; ${fresh(r)})`,
+            ...trust(r),
+          ].join('\n'),
         ],
         empty: 'No repositories have been configured yet',
       });

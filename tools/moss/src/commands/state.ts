@@ -1,14 +1,19 @@
 import { type Command, type CommandContext, EXIT, flagInt } from '@serpent/cli';
 import { SerpentError, UsageError } from '@serpent/errors';
 import type { PruneResult, StateSummary, VerifyIssue } from '@serpent/system';
+import { exportCommand } from './state-export.js';
 import { withRoot, yes } from './with-root.js';
 
 /** ISO 8601 in UTC, to the second: the same text in every locale and time zone. */
 const when = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-const stateText = (s: StateSummary) =>
-  `State #${s.id} - ${s.summary ?? 'system transaction'}${s.active ? ' (active)' : s.tree ? '' : ' (tree recycled: activating it rebuilds it)'}\n` +
-  `Created: ${when(s.created)}\n${s.description ? `Description: ${s.description}\n` : ''}Packages: ${s.packages}\n`;
+/** A state as lines (its summary and description are shown one line each, escapes visible). */
+const stateLines = (s: StateSummary): string[] => [
+  `State #${s.id} - ${s.summary ?? 'system transaction'}${s.active ? ' (active)' : s.tree ? '' : ' (tree recycled: activating it rebuilds it)'}`,
+  `Created: ${when(s.created)}`,
+  ...(s.description ? [`Description: ${s.description}`] : []),
+  `Packages: ${s.packages}`,
+];
 
 const stateJson = (s: StateSummary) => ({
   ...s,
@@ -24,7 +29,7 @@ const list: Command = {
   run: (ctx) =>
     withRoot(ctx, async (root, report) => {
       const states = await root.states.list();
-      report.result(states.map(stateJson), () => states.map(stateText).join('\n'));
+      report.result(states.map(stateJson), () => states.flatMap((st) => [...stateLines(st), '']));
       return EXIT.ok;
     }),
 };
@@ -35,7 +40,7 @@ const active: Command = {
   run: (ctx) =>
     withRoot(ctx, async (root, report) => {
       const s = await root.states.active();
-      report.result(s ? stateJson(s) : null, s ? stateText(s) : 'No state is active in this root');
+      report.result(s ? stateJson(s) : null, s ? stateLines(s) : 'No state is active in this root');
       return EXIT.ok;
     }),
 };
@@ -71,18 +76,26 @@ const activate: Command = {
   },
 };
 
+const freed = (r: PruneResult) =>
+  `${r.packagesRemoved} package(s) no state uses, ${r.assetsRemoved} asset(s) and ${r.downloadsRemoved} download(s)${r.treesRemoved > 0 ? `, and ${r.treesRemoved} archived tree(s) beyond those kept (rebuilt if activated)` : ''}; ${(r.bytesFreed / 1048576).toFixed(1)} MiB freed`;
+
+/** With no state to remove, prune still reclaims what a failed install left: say what. */
 const pruned = (r: PruneResult) =>
-  r.statesRemoved === 0
-    ? 'No states to remove'
-    : `Removed ${r.statesRemoved} state(s), ${r.packagesRemoved} package(s) no state uses, ${r.assetsRemoved} asset(s) and ${r.downloadsRemoved} download(s)${r.treesRemoved > 0 ? `, and ${r.treesRemoved} archived tree(s) beyond those kept (rebuilt if activated)` : ''}; ${(r.bytesFreed / 1048576).toFixed(1)} MiB freed`;
+  r.statesRemoved > 0
+    ? `Removed ${r.statesRemoved} state(s), ${freed(r)}`
+    : r.packagesRemoved + r.assetsRemoved + r.downloadsRemoved + r.treesRemoved === 0
+      ? 'No states to remove'
+      : `No states to remove; removed ${freed(r)}`;
 
 /** prune and remove: show what goes, ask, remove, say what was freed. */
 function removeStates(ctx: CommandContext, which: { keep: number } | { ids: number[] }) {
   return withRoot(ctx, async (root, report) => {
     const confirm = async (plan: { states: readonly StateSummary[] }) => {
-      report.line(
-        `The following state(s) will be removed:\n${plan.states.map((s) => `  State ${s.id} - ${s.summary ?? 'system transaction'}\n`).join('')}`,
-      );
+      report.line([
+        'The following state(s) will be removed:',
+        ...plan.states.map((s) => `  State ${s.id} - ${s.summary ?? 'system transaction'}`),
+        '',
+      ]);
       await report.confirm('Do you wish to continue?', yes(ctx));
     };
     const r =
@@ -147,7 +160,7 @@ const verify: Command = {
       report.line(
         issues.length === 0
           ? 'No issues found'
-          : `Found ${issues.length} issue(s)\n${issues.map(issueText).join('\n')}`,
+          : [`Found ${issues.length} issue(s)`, ...issues.map(issueText)],
       );
       if (issues.length > 0 && !ctx.args.flags.repair) {
         report.result(found, `Run \`moss -D ${root.path} state verify --repair\` to fix them`);
@@ -173,6 +186,6 @@ const verify: Command = {
 
 export const stateCommand: Command = {
   name: 'state',
-  summary: 'Manage system states: list, activate (rollback), prune, verify',
-  subcommands: [list, active, activate, prune, remove, verify],
+  summary: 'Manage system states: list, activate (rollback), prune, verify, export',
+  subcommands: [list, active, activate, prune, remove, verify, exportCommand],
 };

@@ -1,18 +1,25 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from '@serpent/cli';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+import { versions } from '../versions.js';
 
 export const versionCommand: Command = {
   name: 'version',
   summary: 'Print the moss version',
-  flags: { full: { short: 'f', description: 'Also print the Node version and platform' } },
-  examples: [['moss version --full', 'moss 0.1.0 and the runtime']],
-  async run({ args, io }) {
-    io.stdout(`moss ${pkg.version}\n`);
-    if (args.flags.full) io.stdout(`node ${process.version} (${process.platform}-${process.arch})\n`);
+  flags: { full: { short: 'f', description: 'Also print the Node version, platform and every package' } },
+  examples: [
+    ['moss version --full', 'moss 0.1.0, the runtime and the packages inside'],
+    ['moss version --json', 'the same as JSON'],
+  ],
+  async run({ args, globals, io }) {
+    const v = versions();
+    if (globals.json === true) {
+      io.stdout(`${JSON.stringify(v, null, 2)}\n`);
+      return 0;
+    }
+    io.stdout(`moss ${v.version}\n`);
+    if (args.flags.full) {
+      io.stdout(`node ${v.node} (${v.platform}, ${v.build})\n`);
+      for (const [name, version] of Object.entries(v.packages)) io.stdout(`${name} ${version}\n`);
+    }
     return 0;
   },
 };

@@ -1,4 +1,4 @@
-import { type CommandContext, createReport, type Report } from '@serpent/cli';
+import { type CommandContext, createReport, flagSize, type Report } from '@serpent/cli';
 import { openRoot, type Root, type RootEvent } from '@serpent/system';
 import { rootEventRenderer } from '../render/root-events.js';
 
@@ -31,8 +31,16 @@ export async function withRoot<T>(
 ) {
   const report = reportOf(ctx);
   const killAt = process.env.MOSS_FAULT_KILL_AT;
+  // --max-index-size: every index this command fetches (repo add/update, sync --update).
+  const maxIndexBytes = flagSize(
+    { flags: ctx.globals, positionals: [] },
+    'max-index-size',
+    undefined,
+    'moss',
+  );
   await using root = await openRoot(rootOf(ctx), {
     command: `moss ${process.argv.slice(2).join(' ')}`,
+    ...(maxIndexBytes === undefined ? {} : { maxIndexBytes }),
     onEvent: (e) => {
       report.event(e);
       if (!killAt) return;

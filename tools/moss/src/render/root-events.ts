@@ -28,9 +28,9 @@ export function rootEventRenderer(): (e: RootEvent, report: Report<RootEvent>) =
   return (e, report) => {
     switch (e.type) {
       case 'waiting-for-lock':
-        return report.note(
+        return report.note([
           `Waiting: another process holds this root${e.pid ? ` (pid ${e.pid}${e.command ? `: ${e.command}` : ''})` : ''}`,
-        );
+        ]);
       case 'recovered':
         return report.note(
           e.outcome === 'completed'
@@ -70,10 +70,12 @@ export function rootEventRenderer(): (e: RootEvent, report: Report<RootEvent>) =
         } else report.detail(`${e.phase} done in ${e.ms} ms`);
         return;
       case 'trigger':
-        return report.note(`Trigger ${e.trigger} (${e.scope}): ${e.argv.join(' ')}`);
+        return report.note([`Trigger ${e.trigger} (${e.scope}): ${e.argv.join(' ')}`]);
       case 'trigger-output':
+        // One whole line per event (the engine cuts output at line ends), so each gets its
+        // prefix and lines of stdout and stderr never interleave mid-line.
         if (report.verbose || e.stream === 'stderr')
-          report.io.stderr(e.text.replace(/^/gm, `  [${e.trigger}] `).replace(/ {2}\[[^\]]*\] $/, ''));
+          report.note([`  [${e.trigger}] ${e.text.replace(/\n$/, '')}`]);
         return;
       case 'repository-refreshing':
         return report.note(`Refreshing ${e.repo}`);

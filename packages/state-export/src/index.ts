@@ -1,0 +1,11 @@
+export { type ExportedPackage, lockOf, modelOf } from './export-state.js';
+export { LOCK_FORMAT, LOCK_VERSION, type Lock, type LockedPackage, type LockRepository } from './lock.js';
+export { parseLock } from './parse-lock.js';
+export { parseModel } from './parse-model.js';
+export { type LockPlan, type LockSources, lockSources, resolveLock, unavailable } from './resolve-lock.js';
+export { type ModelPlan, resolveModel } from './resolve-model.js';
+export { LOCK_SCHEMA_FILE, MODEL_SCHEMA_FILE, schemaOf } from './schemas.js';
+export { serializeLock } from './serialize-lock.js';
+export { serializeModel } from './serialize-model.js';
+export { StateExportError, type StateExportErrorCode } from './state-export-error.js';
+export { MODEL_VERSION, type ModelRepository, type SystemModel } from './system-model.js';
