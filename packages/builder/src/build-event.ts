@@ -27,11 +27,17 @@ export type BuildEvent =
       readonly log: string;
     }
   | {
+      /**
+       * One whole line of a phase's output with its `\n` (the last piece without one when the
+       * phase ends), never part of one: each stream is cut at line ends, so a prefixed display
+       * never splits a line, mixes stdout and stderr mid-line, or loses an unterminated last line.
+       */
       readonly type: 'phase-output';
       readonly target: string;
       readonly stage: PgoStage;
       readonly phase: string;
-      readonly chunk: string;
+      readonly stream: 'stdout' | 'stderr';
+      readonly text: string;
     }
   | ({ readonly type: 'phase-end' } & PhaseTiming)
   | {

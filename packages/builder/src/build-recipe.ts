@@ -7,7 +7,7 @@ import { type BuildRootEvent, installBuildRoot } from './build-root.js';
 import { openBuildShell } from './build-shell.js';
 import { missingOnHost } from './host-check.js';
 import { type PlanOptions, planFromRecipe, type RecipePlan } from './plan-recipe.js';
-import type { Profile } from './profiles.js';
+import { type Profile, profileOf } from './profiles.js';
 import { type BuildResult, type BuildRoot, buildContainer, runBuild } from './run-build.js';
 import { GUEST, keepWorkspace, workspaceOf } from './workspace.js';
 
@@ -20,6 +20,17 @@ export type RecipeBuildEvent =
 
 /** Where a recipe builds: the host's `/usr`, or a root installed from a profile's repositories. */
 export type RootChoice = 'host' | { readonly profile: Profile };
+
+/**
+ * The root `boulder build` and `boulder chroot` use: the host's with `host`, else the profile
+ * `profile` (default `DEFAULT_PROFILE`) of these config dirs.
+ */
+export async function chooseRoot(
+  configDirs: readonly string[],
+  choice: { readonly host?: boolean; readonly profile?: string | undefined },
+): Promise<RootChoice> {
+  return choice.host ? 'host' : { profile: await profileOf(configDirs, choice.profile) };
+}
 
 export interface RecipeBuildOptions extends Pick<PlanOptions, 'buildRelease' | 'jobs' | 'noPgo'> {
   /** A `stone.yaml`, or the directory holding it. */

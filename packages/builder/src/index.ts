@@ -12,6 +12,7 @@ export type {
 } from './build-plan.js';
 export {
   buildRecipe,
+  chooseRoot,
   openRecipeShell,
   type RecipeBuildEvent,
   type RecipeBuildOptions,
@@ -37,6 +38,7 @@ export { type LookupOptions, lookupMonitoring, type Monitoring } from './draft/m
 export { type DraftRecipe, renderMonitoringYaml, renderStoneYaml } from './draft/render-draft.js';
 export { scanDependencies } from './draft/scan-dependencies.js';
 export { isArchive, projectMetadata, sourceMetadata } from './draft/source-metadata.js';
+export { bumpRecipeFile, type RecipeUpdate, updateRecipeFile } from './edit-recipe-file.js';
 export { type Emission, type EmittedPackage, emitPackages, stoneFileName } from './emit.js';
 export { summarizeFailure } from './failure-summary.js';
 export {
@@ -52,6 +54,8 @@ export { pkgConfigRequires } from './pkg-config.js';
 export { type PlanOptions, planFromRecipe, type RecipePlan, sourceDateEpoch } from './plan-recipe.js';
 export { prepareScript, workDirOf } from './prepare-script.js';
 export {
+  addProfile,
+  DEFAULT_PROFILE,
   DEFAULT_PROFILES,
   findProfile,
   loadProfiles,
@@ -59,6 +63,7 @@ export {
   type ProfileRepository,
   parseRepositorySpec,
   profileId,
+  profileOf,
   saveProfile,
   updateProfile,
 } from './profiles.js';

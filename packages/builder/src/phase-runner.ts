@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ContainerSpec, runInContainer } from '@serpent/container';
+import { type ContainerSpec, lineSplitter, runInContainer } from '@serpent/container';
 import { BuildError } from './build-error.js';
 import type { BuildEvent, PhaseTiming } from './build-event.js';
 import type { BuildPhase, BuildPlan, BuildTarget, PgoStage } from './build-plan.js';
@@ -44,21 +44,31 @@ export async function runPhase(ctx: PhaseContext, run: PhaseRun): Promise<PhaseT
   ctx.emit({ type: 'phase-start', target, stage, phase: name, log });
   const out = createWriteStream(log);
   const started = performance.now();
-  const onChunk = (c: Buffer) => {
-    out.write(c);
-    ctx.emit({ type: 'phase-output', target, stage, phase: name, chunk: c.toString('utf8') });
-  };
+  const lines = (stream: 'stdout' | 'stderr') =>
+    lineSplitter((l) =>
+      ctx.emit({ type: 'phase-output', target, stage, phase: name, stream, text: l.toString('utf8') }),
+    );
+  const stdout = lines('stdout');
+  const stderr = lines('stderr');
   let result: Awaited<ReturnType<typeof runInContainer>>;
   try {
     result = await runInContainer(ctx.spec, {
       argv: ['/bin/sh', `${GUEST.scripts}/${stem}.sh`],
       env: { HOME: `${GUEST.build}/${target}`, PATH: '/usr/bin:/usr/sbin', TERM: 'dumb' },
       cwd: run.cwd,
-      onStdout: onChunk,
-      onStderr: onChunk,
+      onStdout: (c) => {
+        out.write(c);
+        stdout.push(c);
+      },
+      onStderr: (c) => {
+        out.write(c);
+        stderr.push(c);
+      },
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
   } finally {
+    stdout.end();
+    stderr.end();
     await closeStream(out);
   }
   const timing = { target, stage, phase: name, ms: performance.now() - started, status: result.status, log };

@@ -1,8 +1,11 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '@serpent/errors';
+import { writeFileAtomic } from '@serpent/durable';
+import { isSerpentError, UsageError } from '@serpent/errors';
 import { parse, stringify } from 'yaml';
+import type { BoulderDirs } from './boulder-dirs.js';
 import { BuildError } from './build-error.js';
+import { downloadFile } from './download-file.js';
 
 /** A moss repository a profile builds against. */
 export interface ProfileRepository {
@@ -24,10 +27,13 @@ export function profileId(name: string): string {
   return name.replace(/[^A-Za-z0-9-]/g, '_');
 }
 
+/** The profile a build uses when none is named. */
+export const DEFAULT_PROFILE = 'default-x86_64';
+
 /** The profile shipped with boulder. */
 export const DEFAULT_PROFILES: readonly Profile[] = [
   {
-    id: 'default-x86_64',
+    id: DEFAULT_PROFILE,
     repositories: {
       volatile: {
         description: 'Volatile development repository',
@@ -96,16 +102,12 @@ export async function loadProfiles(configDirs: readonly string[]): Promise<Map<s
   return out;
 }
 
-/** Writes `<configDir>/profile.d/<id>.yaml` (atomically). */
+/** Writes `<configDir>/profile.d/<id>.yaml` (crash-safely: a temporary name, fsync, rename). */
 export async function saveProfile(configDir: string, profile: Profile): Promise<string> {
   const dir = join(configDir, 'profile.d');
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${profileId(profile.id)}.yaml`);
-  await writeFile(
-    `${file}.tmp`,
-    stringify({ [profileId(profile.id)]: { repositories: profile.repositories } }),
-  );
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomic(file, stringify({ [profileId(profile.id)]: { repositories: profile.repositories } }));
   return file;
 }
 
@@ -160,33 +162,50 @@ export async function updateProfile(
     const dir = join(cacheDir, 'repos', profileId(profile.id), profileId(rid));
     await mkdir(dir, { recursive: true });
     const path = join(dir, 'stone.index');
-    const bytes = await download(repo.uri, `${path}.part`);
-    await rename(`${path}.part`, path);
+    // The one downloader (retries, timeouts, `.part` then rename), as moss fetches indexes.
+    const { bytes } = await downloadFile(repo.uri, path);
     out.push({ repository: rid, path, bytes });
   }
   return out;
 }
 
-async function download(uri: string, dest: string): Promise<number> {
-  if (uri.startsWith('file://')) {
-    const data = await readFile(new URL(uri));
-    await writeFile(dest, data);
-    return data.length;
+/** The profile `id` (default {@link DEFAULT_PROFILE}) of these config dirs. */
+export async function profileOf(configDirs: readonly string[], id = DEFAULT_PROFILE): Promise<Profile> {
+  return findProfile(await loadProfiles(configDirs), id);
+}
+
+/**
+ * `boulder profile add`: saves a profile of these repositories (`name=ID,uri=URL[,priority=N]`,
+ * see {@link parseRepositorySpec}) in `dirs.saveDir`, then fetches their indexes as
+ * `updateProfile` does. When a fetch fails the profile is taken out again (a profile of the
+ * same name saved before comes back), as moss does for `repo add`: left saved, it would fail
+ * every build that uses it. A spec that does not parse stops it before anything is written.
+ */
+export async function addProfile(
+  dirs: BoulderDirs,
+  name: string,
+  repositories: readonly string[],
+): Promise<{ id: string; file: string; refreshed: Awaited<ReturnType<typeof updateProfile>> }> {
+  const id = profileId(name);
+  const profile = { id: name, repositories: Object.fromEntries(repositories.map(parseRepositorySpec)) };
+  const before = await readFile(join(dirs.saveDir, 'profile.d', `${id}.yaml`)).catch(() => undefined);
+  const file = await saveProfile(dirs.saveDir, profile);
+  try {
+    return { id, file, refreshed: await updateProfile(await profileOf(dirs.configDirs, id), dirs.cacheDir) };
+  } catch (cause) {
+    if (before === undefined) await rm(file, { force: true });
+    else await writeFileAtomic(file, before);
+    const why = isSerpentError(cause) ? cause : undefined;
+    throw new BuildError(
+      'BUILD_PROFILE_NOT_SAVED',
+      before === undefined
+        ? `profile ${id} was not saved: an index of its repositories could not be fetched`
+        : `profile ${id} was not changed: an index of its new repositories could not be fetched (the previous profile is kept)`,
+      {
+        cause,
+        hint: why?.hint ?? 'check the repository URIs and the network, then run `boulder profile add` again',
+        details: { profile: id, ...(why ? { cause: why.code } : {}) },
+      },
+    );
   }
-  const res = await fetch(uri).catch((e: Error) => {
-    throw new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot fetch ${uri}: ${e.message}`, {
-      hint: 'check the repository URI and the network',
-      details: { uri },
-      cause: e,
-    });
-  });
-  if (!res.ok) {
-    throw new BuildError('BUILD_UPSTREAM_FETCH_FAILED', `cannot fetch ${uri}: HTTP ${res.status}`, {
-      hint: 'check the repository URI',
-      details: { uri, status: res.status },
-    });
-  }
-  const data = Buffer.from(await res.arrayBuffer());
-  await writeFile(dest, data);
-  return data.length;
 }

@@ -5,10 +5,14 @@ import { pathToFileURL } from 'node:url';
 import { encodeRepositoryIndex, StoneReader } from '@serpent/stone';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  addProfile,
+  boulderDirs,
+  chooseRoot,
   findProfile,
   loadProfiles,
   parseRepositorySpec,
   profileId,
+  profileOf,
   saveProfile,
   updateProfile,
 } from '../src/index.ts';
@@ -78,5 +82,52 @@ describe('profiles', () => {
     ]);
     expect(() => parseRepositorySpec('uri=file:///x')).toThrow('needs name=ID,uri=URL');
     expect(() => parseRepositorySpec('name=a,uri=b,priority=high')).toThrow('priority must be an integer');
+  });
+
+  it('adds a profile: saved, then its indexes fetched; a bad spec writes nothing', async () => {
+    const index = join(dir, 'added.index');
+    writeFileSync(index, await encodeRepositoryIndex([], { level: 1 }));
+    const dirs = boulderDirs({ configDir: join(dir, 'added-config'), cacheDir: join(dir, 'added-cache') });
+    const r = await addProfile(dirs, 'my local', [`name=here,uri=${pathToFileURL(index).href},priority=5`]);
+    expect(r.id).toBe('my_local');
+    expect(r.file).toBe(join(dir, 'added-config', 'profile.d', 'my_local.yaml'));
+    expect(r.refreshed.map((x) => [x.repository, readFileSync(x.path)])).toEqual([
+      ['here', readFileSync(index)],
+    ]);
+    expect((await profileOf(dirs.configDirs, 'my_local')).repositories.here?.priority).toBe(5);
+    await expect(addProfile(dirs, 'bad', ['uri=file:///x'])).rejects.toThrow('needs name=ID,uri=URL');
+    await expect(profileOf(dirs.configDirs, 'bad')).rejects.toMatchObject({ code: 'BUILD_PROFILE_UNKNOWN' });
+  });
+
+  it('a profile whose index cannot be fetched is not saved, or the one before it is kept', async () => {
+    const index = join(dir, 'kept.index');
+    writeFileSync(index, await encodeRepositoryIndex([], { level: 1 }));
+    const dirs = boulderDirs({
+      configDir: join(dir, 'failing-config'),
+      cacheDir: join(dir, 'failing-cache'),
+    });
+    const missing = `name=gone,uri=${pathToFileURL(join(dir, 'no-such.index')).href}`;
+    await expect(addProfile(dirs, 'fresh', [missing])).rejects.toMatchObject({
+      code: 'BUILD_PROFILE_NOT_SAVED',
+      message: 'profile fresh was not saved: an index of its repositories could not be fetched',
+    });
+    await expect(profileOf(dirs.configDirs, 'fresh')).rejects.toMatchObject({
+      code: 'BUILD_PROFILE_UNKNOWN',
+    });
+    const { file } = await addProfile(dirs, 'kept', [`name=here,uri=${pathToFileURL(index).href}`]);
+    const saved = readFileSync(file);
+    await expect(addProfile(dirs, 'kept', [missing])).rejects.toMatchObject({
+      code: 'BUILD_PROFILE_NOT_SAVED',
+    });
+    expect(readFileSync(file)).toEqual(saved);
+  });
+
+  it("chooses the host, a named profile, or boulder's default one", async () => {
+    const none = [join(dir, 'nothing')];
+    expect(await chooseRoot(none, { host: true, profile: 'whatever' })).toBe('host');
+    expect(await chooseRoot(none, {})).toEqual({ profile: await profileOf(none, 'default-x86_64') });
+    await expect(chooseRoot(none, { profile: 'nope' })).rejects.toMatchObject({
+      code: 'BUILD_PROFILE_UNKNOWN',
+    });
   });
 });

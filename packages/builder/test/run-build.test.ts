@@ -83,6 +83,8 @@ function plan(upstream: { uri: string; hash: string }, build: string): BuildPlan
               'mkdir -p $D/usr/lib/cmake/Greet && echo "# cmake" > $D/usr/lib/cmake/Greet/GreetConfig.cmake',
               'echo "libtool" > $D/usr/lib/libgreet.la',
               'install -Dm644 greet.h $D/etc/greet.conf',
+              'echo "größer" >&2',
+              'printf "the end"',
             ].join('\n'),
           },
         ],
@@ -138,6 +140,13 @@ describe.skipIf(!probe.ok)('runBuild in host mode', () => {
     );
     for (const t of result.timings) expect(existsSync(t.log)).toBe(true);
     expect(events.find((e) => e.type === 'warning')).toMatchObject({ paths: ['/etc/greet.conf'] });
+    // Output comes in whole lines per stream, the unterminated last one too, before phase-end.
+    const install = events.filter((e) => 'phase' in e && e.phase === 'install');
+    expect(install.filter((e) => e.type === 'phase-output').map((e) => [e.stream, e.text])).toEqual([
+      ['stderr', 'größer\n'],
+      ['stdout', 'the end'],
+    ]);
+    expect(install.at(-1)?.type).toBe('phase-end');
 
     const main = await StoneReader.open(join(out, 'greet-1.0-3-1-x86_64.stone'));
     await main.verify();

@@ -26,5 +26,7 @@ export interface Command {
   readonly examples?: ReadonlyArray<readonly [command: string, what: string]>;
   readonly flags?: FlagSpec;
   readonly subcommands?: readonly Command[];
-  readonly run?: (ctx: CommandContext) => Promise<number>;
+  /** Resolves the exit status; nothing (a command that simply finishes) is 0. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: an async function that returns nothing is Promise<void>, and is meant to fit
+  readonly run?: (ctx: CommandContext) => Promise<number | void>;
 }

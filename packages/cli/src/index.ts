@@ -17,10 +17,12 @@ export {
   flagString,
   type ParsedArgs,
   parseFlags,
+  positionalInt,
 } from './parse-flags.js';
 export { type Progress, progressBar } from './progress.js';
 export { EXIT, renderError } from './render-error.js';
 export {
+  commandReport,
   createReport,
   type ListFormat,
   type Report,
@@ -31,3 +33,4 @@ export {
 export { type CliOptions, expandShortcut, runCli } from './run-cli.js';
 export { style } from './style.js';
 export { type ToolVersions, toolVersions } from './tool-versions.js';
+export { versionCommand } from './version-command.js';

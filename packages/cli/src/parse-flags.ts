@@ -90,6 +90,16 @@ export function flagInt(parsed: ParsedArgs, name: string, fallback: number, comm
   return Number(v);
 }
 
+/**
+ * A positional argument that is a non-negative integer (`moss state activate 3`), in the words
+ * of {@link flagInt}: anything else is a UsageError naming `what` it is, with `hint`.
+ */
+export function positionalInt(text: string, what: string, command: string, hint?: string): number {
+  if (!/^\d+$/.test(text))
+    throw new UsageError(`${command}: ${what} must be a whole number, not "${text}"`, hint);
+  return Number(text);
+}
+
 const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 
 /**

@@ -1,3 +1,4 @@
+import type { CommandContext } from './command.js';
 import type { CommandIo } from './command-io.js';
 import { confirm } from './confirm.js';
 import { escapeControl } from './escape-control.js';
@@ -125,4 +126,16 @@ export function createReport<E extends ReportEvent = ReportEvent>(
     confirm: (question, yes) => confirm(io, question, yes),
   };
   return report;
+}
+
+/** A command's report: `--json` and `-v` as its global flags say, events drawn by `renderEvent`. */
+export function commandReport<E extends ReportEvent = ReportEvent>(
+  ctx: CommandContext,
+  renderEvent?: ReportOptions<E>['renderEvent'],
+): Report<E> {
+  return createReport<E>(ctx.io, {
+    json: ctx.globals.json === true,
+    verbose: ctx.globals.verbose === true,
+    ...(renderEvent ? { renderEvent } : {}),
+  });
 }

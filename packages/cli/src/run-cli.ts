@@ -159,7 +159,7 @@ export async function runCli(rawArgv: readonly string[], options: CliOptions): P
       const v = parsed.flags[k];
       if (v !== undefined) globalFlags[k] = v;
     }
-    return await cmd.run!({ args: parsed, globals: globalFlags, io });
+    return (await cmd.run!({ args: parsed, globals: globalFlags, io })) ?? EXIT.ok;
   } catch (err) {
     return renderError(err, io, { json, tool });
   }

@@ -21,5 +21,6 @@ describe('escapeControl (issue 14, C9: terminal injection)', () => {
   it('keeps line breaks only when asked (multi-line descriptions), escaping the rest', () => {
     expect(escapeControl('one\ntwo\x1b[31m', { keepNewlines: true })).toBe('one\ntwo\\x1b[31m');
     expect(escapeControl('one\r\ntwo', { keepNewlines: true })).toBe('one\\r\ntwo');
+    expect(escapeControl('make\tinstall\n', { keepNewlines: true })).toBe('make\tinstall\n');
   });
 });

@@ -7,6 +7,7 @@ import {
   expandShortcut,
   formatColumns,
   parseFlags,
+  positionalInt,
   runCli,
 } from '../src/index.js';
 
@@ -22,9 +23,9 @@ const root: Command = {
       synopsis: 'NAME...',
       flags: { to: { value: true, placeholder: 'DIR', description: 'target' } },
       examples: [['tool install a', 'installs a']],
+      // Resolving nothing is status 0.
       run: async (ctx) => {
         seen.push(ctx);
-        return 0;
       },
     },
     {
@@ -32,6 +33,7 @@ const root: Command = {
       summary: 'states',
       subcommands: [
         { name: 'list', summary: 'list states', run: async () => 0 },
+        { name: 'odd', summary: 'says 4', run: async () => 4 },
         {
           name: 'fail',
           summary: 'fails',
@@ -61,6 +63,7 @@ describe('runCli', () => {
     expect(ctx.args.positionals).toEqual(['a', 'b']);
     expect(ctx.globals).toEqual({ directory: '/r', yes: true });
     expect(ctx.args.flags.to).toBe('/x');
+    expect(await runCli(['state', 'odd'], { root, globals, io })).toBe(4);
   });
 
   it('prints help with examples at every level', async () => {
@@ -88,6 +91,17 @@ describe('runCli', () => {
 });
 
 describe('parseFlags', () => {
+  it('reads a whole-number argument, or says what it must be', () => {
+    expect(positionalInt('12', 'a state id', 'tool state activate')).toBe(12);
+    expect(() => positionalInt('1a', 'a state id', 'tool state activate', 'list them')).toThrow(
+      expect.objectContaining({
+        code: 'USAGE',
+        message: 'tool state activate: a state id must be a whole number, not "1a"',
+        hint: 'list them',
+      }),
+    );
+  });
+
   it('clusters switches and takes a glued short value', () => {
     const spec = {
       a: { short: 'a', description: '' },

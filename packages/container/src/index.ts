@@ -1,4 +1,5 @@
 export { ContainerError, type ContainerErrorCode } from './container-error.js';
+export { type LineSplitter, lineSplitter } from './line-splitter.js';
 export {
   type Bind,
   type ContainerSpec,

@@ -67,7 +67,7 @@ describe('writeFileAtomic', () => {
 
   it('names temporary files as hidden, unique siblings', () => {
     const a = tempPathFor('/x/y/file');
-    expect(a).toMatch(new RegExp(`^/x/y/\\.file\\.${process.pid}\\.[0-9a-f]{8}\\.tmp$`));
+    expect(a).toMatch(new RegExp(`^/x/y/\\.file\\.${process.pid}\\.[0-9a-z]+\\.[0-9a-z]+\\.tmp$`));
     expect(tempPathFor('/x/y/file')).not.toBe(a);
   });
 

@@ -53,7 +53,7 @@ function parse(text: string, file: string) {
   return doc;
 }
 
-function releaseEdit(doc: ReturnType<typeof parse>, release: number | undefined, file: string): Edit {
+function releaseOf(doc: ReturnType<typeof parse>, file: string): number {
   const node = nodeAt(doc, ['release']);
   const old = isScalar(node) ? Number(node.value) : Number.NaN;
   if (!Number.isInteger(old)) {
@@ -62,8 +62,18 @@ function releaseEdit(doc: ReturnType<typeof parse>, release: number | undefined,
       details: { file, key: 'release' },
     });
   }
+  return old;
+}
+
+function releaseEdit(doc: ReturnType<typeof parse>, release: number | undefined, file: string): Edit {
+  const old = releaseOf(doc, file);
   // An integer is written bare, whatever the old style.
-  return scalarEdit(node, String(release ?? old + 1), 'release', file, true);
+  return scalarEdit(nodeAt(doc, ['release']), String(release ?? old + 1), 'release', file, true);
+}
+
+/** The recipe's `release` (what `bumpRelease` starts from); not an integer: RECIPE_EDIT_FAILED. */
+export function recipeRelease(text: string, file = 'stone.yaml'): number {
+  return releaseOf(parse(text, file), file);
 }
 
 /**

@@ -6,7 +6,7 @@ export {
   splitAtBreakpoints,
 } from './breakpoints.js';
 export { buildTargets } from './build-targets.js';
-export { bumpRelease, type UpstreamUpdate, updateRecipe } from './edit-recipe.js';
+export { bumpRelease, recipeRelease, type UpstreamUpdate, updateRecipe } from './edit-recipe.js';
 export {
   MacroExpander,
   type MacroTable,
@@ -28,9 +28,9 @@ export {
   tuningTables,
   workDirName,
 } from './expand-recipe.js';
-export { listMacros, type MacroListing } from './list-macros.js';
+export { type FoundMacro, findMacro, listMacros, type MacroListing } from './list-macros.js';
 export { DEFAULT_MACRO_DIR, loadMacros, type MacroSet } from './load-macros.js';
-export { loadRecipe } from './load-recipe.js';
+export { loadRecipe, readRecipeText } from './load-recipe.js';
 export {
   type ActionMacro,
   type FlagValues,

@@ -100,3 +100,24 @@ export function listMacros(macros: MacroSet, target = 'x86_64', toolchain: Toolc
     })),
   };
 }
+
+/** What one name stands for in a listing: an action, a definition (a name may be both), or a breakpoint. */
+export interface FoundMacro {
+  readonly action?: MacroListing['actions'][number];
+  readonly definition?: MacroListing['definitions'][number];
+  readonly breakpoint?: MacroListing['breakpoints'][number];
+}
+
+/**
+ * Looks `name` up as a recipe writes it (`%cmake`, `%(libdir)`) or bare (`cmake`); undefined
+ * when the listing has nothing of that name.
+ */
+export function findMacro(listing: MacroListing, name: string): FoundMacro | undefined {
+  const bare = name.replace(/^%\(?|\)$/g, '');
+  const breakpoint = listing.breakpoints.find((x) => x.name === bare);
+  if (breakpoint) return { breakpoint };
+  const action = listing.actions.find((x) => x.name === bare);
+  const definition = listing.definitions.find((x) => x.name === bare);
+  if (!action && !definition) return undefined;
+  return { ...(action ? { action } : {}), ...(definition ? { definition } : {}) };
+}

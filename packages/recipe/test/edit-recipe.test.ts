@@ -1,5 +1,15 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bumpRelease, parseRecipe, RecipeError, updateRecipe } from '../src/index.js';
+import {
+  bumpRelease,
+  parseRecipe,
+  RecipeError,
+  readRecipeText,
+  recipeRelease,
+  updateRecipe,
+} from '../src/index.js';
 
 const text = `# SPDX-License-Identifier: MPL-2.0
 name        : nano
@@ -68,5 +78,31 @@ describe('updateRecipe', () => {
     expect(() =>
       updateRecipe(text, { version: '9', upstreams: [{ ref: 'a' }, { ref: 'b' }, { ref: 'c' }] }),
     ).toThrow(/3 upstreams given, the recipe has 2/);
+  });
+});
+
+describe('recipeRelease', () => {
+  it('is the release bumpRelease starts from, or the same error', () => {
+    expect(recipeRelease(text)).toBe(41);
+    expect(() => recipeRelease('name: x\n', 'x.yaml')).toThrow(
+      expect.objectContaining({ code: 'RECIPE_EDIT_FAILED' }),
+    );
+  });
+});
+
+describe('readRecipeText', () => {
+  it('reads a stone.yaml, or the one in a directory; anything else is RECIPE_READ_FAILED', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recipe-text-'));
+    try {
+      writeFileSync(join(dir, 'stone.yaml'), text);
+      expect(await readRecipeText(dir)).toEqual({ file: join(dir, 'stone.yaml'), text });
+      expect(await readRecipeText(join(dir, 'stone.yaml'))).toEqual({ file: join(dir, 'stone.yaml'), text });
+      await expect(readRecipeText(join(dir, 'nowhere'))).rejects.toMatchObject({
+        code: 'RECIPE_READ_FAILED',
+        hint: 'pass the path of a stone.yaml, or of the directory that holds it',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DownloadResult, download, FetchError } from '@serpent/fetch';
 import { sha256, xxh3_64 } from '@serpent/stone';
+import { INDEX_NAME } from './index-name.js';
 import {
   MAX_SIGNATURE_BYTES,
   type MinisignSignature,
@@ -14,7 +15,6 @@ import { RepositoryError } from './repository-error.js';
 import { INDEX_SIGNATURE_NAME, signatureUrl } from './sign-index.js';
 import type { FetchedIndex, FetchIndexOptions, IndexedPackage, Repository } from './types.js';
 import { trustedKeysOf, type VerifiedSignature, verifyIndexSignature } from './verify-index.js';
-import { INDEX_NAME } from './write-index.js';
 
 /**
  * The original's cache directory of a repository: `<root>/.moss/repo/<h>`, where h is the

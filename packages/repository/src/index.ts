@@ -1,5 +1,6 @@
 export { DEFAULT_MAX_INDEX_BYTES, fetchIndex, packageUrl, repositoryCacheDir } from './fetch-index.js';
 export { downloadPath, fetchPackages } from './fetch-packages.js';
+export { INDEX_NAME } from './index-name.js';
 export { publicKeyPathFor, readPublicKey, readSecretKey, writeKeyPair } from './key-files.js';
 export {
   formatPublicKey,
@@ -64,4 +65,4 @@ export {
   type VerifiedSignature,
   verifyIndexSignature,
 } from './verify-index.js';
-export { INDEX_CACHE_NAME, INDEX_NAME, writeIndex } from './write-index.js';
+export { INDEX_CACHE_NAME, writeIndex } from './write-index.js';

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@serpent/durable';
+import { INDEX_NAME } from './index-name.js';
 import type { MinisignSecretKey } from './minisign-key.js';
 import { formatSignature, parseSignature, signatureTimestamp, signData } from './minisign-signature.js';
 import { RepositoryError } from './repository-error.js';
-import { INDEX_NAME } from './write-index.js';
 
 /** The detached signature beside an index: minisign's default name for `stone.index`. */
 export const INDEX_SIGNATURE_NAME = `${INDEX_NAME}.minisig`;

@@ -1,4 +1,6 @@
 import type { PackageMeta } from '@serpent/stone';
+import type { MinisignSecretKey } from './minisign-key.js';
+import type { SignIndexResult } from './sign-index.js';
 import type { VerifiedSignature } from './verify-index.js';
 
 /** One package of a repository index: its meta with the three index-only fields set. */
@@ -39,6 +41,8 @@ export interface WriteIndexOptions {
   readonly concurrency?: number;
   /** zstd level of the index's Meta payloads; default 18, as the original writer. */
   readonly level?: number;
+  /** Also sign the new index with this key (`stone.index.minisig`, see `signIndex`). */
+  readonly sign?: MinisignSecretKey;
 }
 
 export interface WriteIndexResult {
@@ -58,6 +62,8 @@ export interface WriteIndexResult {
   readonly hashed: number;
   /** Stones whose entry was reused from the side-cache. */
   readonly reused: number;
+  /** With `sign`: the signature written beside the index. */
+  readonly signature?: SignIndexResult;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,12 +21,11 @@ import {
   type IndexCache,
   stripIndexFields,
 } from './index-cache.js';
+import { INDEX_NAME } from './index-name.js';
 import { readIndex } from './read-index.js';
 import { RepositoryError } from './repository-error.js';
+import { signIndex } from './sign-index.js';
 import type { IndexedPackage, WriteIndexOptions, WriteIndexResult } from './types.js';
-
-/** The index file `moss index DIR` writes. */
-export const INDEX_NAME = 'stone.index';
 
 /**
  * The side-cache beside the index: for every stone found, its size, mtime (ns), SHA-256 and
@@ -293,5 +292,17 @@ export async function writeIndex(dir: string, opts: WriteIndexOptions = {}): Pro
     else unchanged++;
   }
   const dropped = [...before.values()].sort((a, b) => compareUtf8(a.name, b.name));
-  return { path: indexPath, packages, added, updated, dropped, unchanged, hashed, reused };
+  // Signed once the index is in place: the signature is over the bytes clients will fetch.
+  const signature = opts.sign === undefined ? undefined : await signIndex(dir, opts.sign);
+  return {
+    path: indexPath,
+    packages,
+    added,
+    updated,
+    dropped,
+    unchanged,
+    hashed,
+    reused,
+    ...(signature === undefined ? {} : { signature }),
+  };
 }

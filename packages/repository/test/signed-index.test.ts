@@ -162,6 +162,16 @@ describe('fetchIndex with trusted keys', () => {
     expect(cachedIndex().equals(newer)).toBe(true);
   });
 
+  it('writeIndex signs the index it wrote when given a key, and says so', async () => {
+    const key = generateKeyPair();
+    await makeStone(repoDir, 'alpha-1.stone', meta('alpha', 1));
+    const r = await writeIndex(repoDir, { sign: key });
+    expect(r.signature).toMatchObject({ path: join(repoDir, INDEX_SIGNATURE_NAME), keyId: key.id });
+    const got = await fetchIndex({ id: 'main', uri: uri(), keys: [key.publicKey.base64] }, cacheDir(), fast);
+    expect(got.signature?.keyId).toBe(key.id);
+    expect((await writeIndex(repoDir)).signature).toBeUndefined();
+  });
+
   it('signIndex always moves the timestamp forward, even within one second', async () => {
     const key = generateKeyPair();
     await publish(1, key);

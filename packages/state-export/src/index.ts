@@ -2,6 +2,7 @@ export { type ExportedPackage, lockOf, modelOf } from './export-state.js';
 export { LOCK_FORMAT, LOCK_VERSION, type Lock, type LockedPackage, type LockRepository } from './lock.js';
 export { parseLock } from './parse-lock.js';
 export { parseModel } from './parse-model.js';
+export { readLockFile, readModelFile } from './read-exported-state.js';
 export { type LockPlan, type LockSources, lockSources, resolveLock, unavailable } from './resolve-lock.js';
 export { type ModelPlan, resolveModel } from './resolve-model.js';
 export { LOCK_SCHEMA_FILE, MODEL_SCHEMA_FILE, schemaOf } from './schemas.js';

@@ -1,7 +1,9 @@
 // The one way into a system root: openRoot → Root. Everything else in this package is internal.
 
 export { openRoot } from './root/open-root.js';
+export { type PlanSection, planSummary } from './root/plan-summary.js';
 export type {
+  AddedRepository,
   AssetUse,
   Boot,
   BootDirs,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
-import { type ContainerSpec, probeContainer, runInContainer } from '@serpent/container';
+import { type ContainerSpec, lineSplitter, probeContainer, runInContainer } from '@serpent/container';
 import type { TriggerCommand } from './trigger.js';
 import { TriggersError } from './triggers-error.js';
 
@@ -184,36 +184,6 @@ function runOnHost(
     });
     child.on('close', (status, sig) => done({ status, signal: sig, error }));
   });
-}
-
-/**
- * The longest line held back waiting for its end: a command writing a megabyte with no newline
- * (a progress display drawn with \r) is passed on in pieces of this size rather than held.
- */
-const MAX_LINE = 64 * 1024;
-
-/** Cuts one stream's chunks into whole lines; `end()` passes on what is left. */
-function lineSplitter(emit: (line: Buffer) => void): { push(chunk: Buffer): void; end(): void } {
-  let pending: Buffer = Buffer.alloc(0);
-  return {
-    push(chunk) {
-      let data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
-      for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10)) {
-        emit(data.subarray(0, nl + 1));
-        data = data.subarray(nl + 1);
-      }
-      while (data.length > MAX_LINE) {
-        emit(data.subarray(0, MAX_LINE));
-        data = data.subarray(MAX_LINE);
-      }
-      // A copy: the chunk's buffer may be reused by the stream.
-      pending = Buffer.from(data);
-    },
-    end() {
-      if (pending.length > 0) emit(pending);
-      pending = Buffer.alloc(0);
-    },
-  };
 }
 
 /**

@@ -1,5 +1,5 @@
-import { type BoulderDirs, boulderDirs } from '@serpent/builder';
-import type { CommandContext, FlagSpec } from '@serpent/cli';
+import { type BoulderDirs, boulderDirs, chooseRoot, type RootChoice } from '@serpent/builder';
+import { type CommandContext, type FlagDef, type FlagSpec, flagString } from '@serpent/cli';
 
 /** Options every boulder command accepts, before or after the verb. */
 export const GLOBALS: FlagSpec = {
@@ -16,11 +16,26 @@ export const GLOBALS: FlagSpec = {
   json: { description: 'Machine-readable output where a command has it' },
 };
 
-const str = (v: string | true | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+/** `-p ID` of build, chroot and profile update. */
+export const PROFILE_FLAG: FlagDef = {
+  short: 'p',
+  value: true,
+  placeholder: 'ID',
+  description: 'Build profile (default default-x86_64)',
+};
 
 /** boulder's directories from the global flags. */
 export function dirsOf(globals: CommandContext['globals']): BoulderDirs {
-  const cacheDir = str(globals['cache-dir']);
-  const configDir = str(globals['config-dir']);
+  const given = { flags: globals, positionals: [] };
+  const cacheDir = flagString(given, 'cache-dir');
+  const configDir = flagString(given, 'config-dir');
   return boulderDirs({ ...(cacheDir ? { cacheDir } : {}), ...(configDir ? { configDir } : {}) });
+}
+
+/** The build root of build and chroot: --host, or the profile of -p. */
+export function rootOf({ args, globals }: CommandContext): Promise<RootChoice> {
+  return chooseRoot(dirsOf(globals).configDirs, {
+    host: args.flags.host === true,
+    profile: flagString(args, 'profile'),
+  });
 }

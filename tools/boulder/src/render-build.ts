@@ -12,7 +12,6 @@ const LETTER: Record<string, string> = {
 
 /** Renders a recipe build's events: phase output line by line with boulder's `│B│` margin. */
 export function buildRenderer(io: CommandIo, quiet: boolean): (e: RecipeBuildEvent) => void {
-  const partial = new Map<string, string>();
   return (e) => {
     switch (e.type) {
       case 'recipe-warning':
@@ -34,15 +33,13 @@ export function buildRenderer(io: CommandIo, quiet: boolean): (e: RecipeBuildEve
         return;
       case 'phase-start':
         return io.stdout(`── ${e.phase} (${e.target})\n`);
-      case 'phase-output': {
-        if (quiet) return;
-        const key = `${e.target}/${e.phase}`;
-        const lines = ((partial.get(key) ?? '') + e.chunk).split('\n');
-        partial.set(key, lines.pop() ?? '');
-        for (const l of lines)
-          io.stdout(`│${LETTER[e.phase] ?? '?'}│${e.stage === 'none' ? '' : '│'} ${l}\n`);
+      case 'phase-output':
+        // One whole line an event (the builder cuts each stream at line ends).
+        if (!quiet)
+          io.stdout(
+            `│${LETTER[e.phase] ?? '?'}│${e.stage === 'none' ? '' : '│'} ${e.text.replace(/\n$/, '')}\n`,
+          );
         return;
-      }
       case 'breakpoint':
         return io.stderr(
           `\nbreakpoint %break_${e.kind} at ${e.file}:${e.line} (${e.phase}, ${e.target}): a shell in the build container, in ${e.cwd}.\n` +

@@ -1,8 +1,8 @@
 import { formatTable } from '@serpent/cli';
-import type { MacroListing } from '@serpent/recipe';
+import type { FoundMacro, MacroListing } from '@serpent/recipe';
 
 /** `boulder recipe macros` as text: actions, definitions, breakpoints and tuning groups in columns. */
-export function renderListing(listing: MacroListing): string {
+export function listingText(listing: MacroListing): string {
   const out: string[] = [];
   out.push(`Actions (${listing.actions.length}):\n`);
   out.push(
@@ -32,4 +32,20 @@ export function renderListing(listing: MacroListing): string {
     ),
   );
   return out.join('');
+}
+
+/** `boulder recipe macros NAME`: what a breakpoint does, or an action's and a definition's text and expansion. */
+export function macroText({ action: a, definition: d, breakpoint: b }: FoundMacro): string {
+  if (b) return `%${b.name}: ${b.description}`;
+  return [
+    ...(a
+      ? [
+          `%${a.name} (${a.file}.yaml): ${a.description}\n`,
+          ...(a.example ? [`\nExample:\n  ${a.example}\n`] : []),
+          ...(a.dependencies.length ? [`\nBuild dependencies: ${a.dependencies.join(', ')}\n`] : []),
+          `\nCommand:\n${a.command.trimEnd()}\n\nExpands to:\n${a.expansion}\n`,
+        ]
+      : []),
+    ...(d ? [`${a ? '\n' : ''}%(${d.name}) (${d.file}): ${d.value.trimEnd()}\n  = ${d.expansion}\n`] : []),
+  ].join('');
 }

@@ -56,7 +56,7 @@ describe('moss main', () => {
     expect(io.err()).toContain('no command "instal"');
     const io2 = bufferIo();
     expect(await main(['state', 'activate', 'x', '-D', root], io2)).toBe(2);
-    expect(io2.err()).toContain('a state id (a number) is needed');
+    expect(io2.err()).toContain('moss state activate: a state id must be a whole number, not "x"');
   });
 
   it('refuses a root that does not exist, with a hint', async () => {

@@ -29,6 +29,8 @@ export interface RepositoryStatus extends Repository {
   /** When its index was last fetched; undefined when it never was (`moss repo update`). */
   readonly fetchedAt: Date | undefined;
   readonly indexSha256: string | undefined;
+  /** The minisign ids of `keys` (as `minisign` shows them), in their order. */
+  readonly keyIds: readonly string[];
   /** The trusted key whose signature the cached index carried, when it was verified. */
   readonly signedBy: string | undefined;
   /** The signing time (unix seconds) of the cached index, when it was verified. */
@@ -116,6 +118,7 @@ export async function statusOf(root: string, r: Repository): Promise<RepositoryS
     packages: cache.packages.length,
     fetchedAt: cache.fetchedAt,
     indexSha256: cache.info.sha256,
+    keyIds,
     signedBy,
     signedAt: cache.info.signedAt === undefined ? undefined : Number(cache.info.signedAt),
     trusted: keyIds.length === 0 || (signedBy !== undefined && keyIds.includes(signedBy)),

@@ -7,6 +7,7 @@ import {
   repositoryCacheDir,
   sanitizeRepositoryId,
   setRepositoryActive,
+  trustedKeysOf,
 } from '@serpent/repository';
 import { refreshRepositories, repositoryStatus } from '../repositories/repository-state.js';
 import { TransactionError } from '../transaction-error.js';
@@ -48,7 +49,7 @@ export function rootRepositories(session: RootSession): Repositories {
             onEvent: session.onEvent,
             maxIndexBytes: session.maxIndexBytes,
           });
-          return result!;
+          return { ...result!, keyIds: trustedKeysOf(added).map((k) => k.id) };
         } catch (cause) {
           const restore = before !== undefined && before.source === added.source;
           if (restore) {

@@ -89,6 +89,8 @@ export interface RepositoryInfo extends Repository {
   /** When its index was last fetched; undefined when it never was. */
   readonly fetchedAt: Date | undefined;
   readonly indexSha256: string | undefined;
+  /** The minisign ids of `keys` (as `minisign` shows them), in their order. */
+  readonly keyIds: readonly string[];
   /** The trusted key whose signature the cached index carried (repositories with `keys`). */
   readonly signedBy: string | undefined;
   /** Its signing time, unix seconds. */
@@ -125,6 +127,12 @@ export interface RefreshResult {
   readonly packages: number;
   /** The server answered 304: the cached index is current. */
   readonly notModified: boolean;
+}
+
+/** A repository added and fetched. */
+export interface AddedRepository extends RefreshResult {
+  /** The minisign ids of the keys it trusts (none: its index need not be signed). */
+  readonly keyIds: readonly string[];
 }
 
 /** What a Root is asked to change, turned into a {@link Plan} by `root.plan`. */
@@ -340,7 +348,7 @@ export interface Repositories {
    * Adds a repository and fetches its index. When that first fetch fails, the repository is
    * removed again, so nothing is left configured, and the error says so.
    */
-  add(repo: NewRepository): Promise<RefreshResult>;
+  add(repo: NewRepository): Promise<AddedRepository>;
   remove(id: string): Promise<void>;
   enable(id: string): Promise<void>;
   disable(id: string): Promise<void>;

@@ -1,7 +1,7 @@
-import { buildRecipe, findProfile, loadProfiles } from '@serpent/builder';
+import { buildRecipe } from '@serpent/builder';
 import { type Command, flagInt, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import { dirsOf } from '../globals.js';
+import { dirsOf, PROFILE_FLAG, rootOf } from '../globals.js';
 import { buildRenderer, timingTable } from '../render-build.js';
 
 export const buildCommand: Command = {
@@ -26,12 +26,7 @@ export const buildCommand: Command = {
       placeholder: 'DIR',
       description: 'Where the stones and manifests go (default .)',
     },
-    profile: {
-      short: 'p',
-      value: true,
-      placeholder: 'ID',
-      description: 'Build profile (default default-x86_64)',
-    },
+    profile: PROFILE_FLAG,
     host: { description: 'Build against the host’s /usr (bootstrap mode)' },
     'build-release': {
       short: 'b',
@@ -53,18 +48,17 @@ export const buildCommand: Command = {
     ['boulder build --host -o out ./stone.yaml', 'build against the host’s tools into ./out'],
     ['boulder build --host -b 2 recipes/nano', 'a second build of the same source release'],
   ],
-  async run({ args, globals, io }) {
+  async run(ctx) {
+    const { args, globals, io } = ctx;
     const started = performance.now();
-    const dirs = dirsOf(globals);
     const buildRelease = flagInt(args, 'build-release', 1, 'boulder build');
     if (buildRelease < 1) throw new UsageError('boulder build: --build-release must be 1 or more');
-    const profile = flagString(args, 'profile') ?? 'default-x86_64';
     const level = flagString(args, 'compression-level');
     const result = await buildRecipe({
       recipe: args.positionals[0] ?? '.',
       outputDir: flagString(args, 'output') ?? '.',
-      cacheDir: dirs.cacheDir,
-      root: args.flags.host ? 'host' : { profile: findProfile(await loadProfiles(dirs.configDirs), profile) },
+      cacheDir: dirsOf(globals).cacheDir,
+      root: await rootOf(ctx),
       buildRelease,
       noPgo: args.flags['no-pgo'] === true,
       breakpoints: args.flags['no-breakpoints'] ? 'ignore' : 'shell',
@@ -74,6 +68,5 @@ export const buildCommand: Command = {
     io.stdout(`wrote ${result.manifestBin}\nwrote ${result.manifestJsonc}\n`);
     io.stdout(timingTable(result.timings, result.steps, performance.now() - started));
     io.stdout(`Build finished successfully at ${new Date().toISOString()}\n`);
-    return 0;
   },
 };

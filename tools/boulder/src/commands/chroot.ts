@@ -1,6 +1,6 @@
-import { findProfile, loadProfiles, openRecipeShell } from '@serpent/builder';
-import { type Command, flagString } from '@serpent/cli';
-import { dirsOf } from '../globals.js';
+import { openRecipeShell } from '@serpent/builder';
+import type { Command } from '@serpent/cli';
+import { dirsOf, PROFILE_FLAG, rootOf } from '../globals.js';
 import { buildRenderer } from '../render-build.js';
 
 export const chrootCommand: Command = {
@@ -15,26 +15,19 @@ export const chrootCommand: Command = {
     'a_make ...) or variable ($d_libdir ...). Exits with the shell’s status.',
   ].join('\n'),
   flags: {
-    profile: {
-      short: 'p',
-      value: true,
-      placeholder: 'ID',
-      description: 'Build profile (default default-x86_64)',
-    },
+    profile: PROFILE_FLAG,
     host: { description: 'The host’s /usr as the root (as build --host)' },
   },
   examples: [
     ['boulder chroot', 'a shell in the build root of ./stone.yaml'],
     ['boulder chroot --host recipes/nano', 'after `boulder build --host recipes/nano` failed'],
   ],
-  async run({ args, globals, io }) {
-    const dirs = dirsOf(globals);
-    const profile = flagString(args, 'profile') ?? 'default-x86_64';
+  async run(ctx) {
     const shell = await openRecipeShell({
-      recipe: args.positionals[0] ?? '.',
-      cacheDir: dirs.cacheDir,
-      root: args.flags.host ? 'host' : { profile: findProfile(await loadProfiles(dirs.configDirs), profile) },
-      onEvent: buildRenderer(io, false),
+      recipe: ctx.args.positionals[0] ?? '.',
+      cacheDir: dirsOf(ctx.globals).cacheDir,
+      root: await rootOf(ctx),
+      onEvent: buildRenderer(ctx.io, false),
     });
     return shell.status ?? 128;
   },

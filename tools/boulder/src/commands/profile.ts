@@ -1,28 +1,21 @@
-import {
-  findProfile,
-  loadProfiles,
-  parseRepositorySpec,
-  profileId,
-  saveProfile,
-  updateProfile,
-} from '@serpent/builder';
-import { type Command, flagString } from '@serpent/cli';
+import { addProfile, loadProfiles, profileOf, updateProfile } from '@serpent/builder';
+import { type Command, commandReport, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import { dirsOf } from '../globals.js';
+import { dirsOf, PROFILE_FLAG } from '../globals.js';
 
 const list: Command = {
   name: 'list',
   summary: 'List the configured profiles and their repositories',
   examples: [['boulder profile list', 'every profile, one repository a line']],
-  async run({ globals, io }) {
-    const profiles = await loadProfiles(dirsOf(globals).configDirs);
-    if (profiles.size === 0) io.stdout('No profiles have been configured yet\n');
-    for (const p of [...profiles.values()].sort((a, b) => a.id.localeCompare(b.id))) {
-      io.stdout(`${p.id}:\n`);
-      for (const [rid, r] of Object.entries(p.repositories))
-        io.stdout(` - ${rid} = ${r.uri} [${r.priority}]\n`);
-    }
-    return 0;
+  async run(ctx) {
+    const profiles = await loadProfiles(dirsOf(ctx.globals).configDirs);
+    const sorted = [...profiles.values()].sort((a, b) => a.id.localeCompare(b.id));
+    commandReport(ctx).result(sorted, (list) =>
+      list.flatMap((p) => [
+        `${p.id}:`,
+        ...Object.entries(p.repositories).map(([rid, r]) => ` - ${rid} = ${r.uri} [${r.priority}]`),
+      ]),
+    );
   },
 };
 
@@ -45,24 +38,17 @@ const add: Command = {
       'a local repository',
     ],
   ],
-  async run({ args, globals, io }) {
-    const [name] = args.positionals;
-    const repos = (args.flags.repo as string[] | undefined) ?? [];
+  async run(ctx) {
+    const [name] = ctx.args.positionals;
+    const repos = (ctx.args.flags.repo as string[] | undefined) ?? [];
     if (!name)
       throw new UsageError('profile add needs a NAME', 'boulder profile add NAME -r name=ID,uri=URL');
     if (repos.length === 0) throw new UsageError('profile add needs at least one --repo');
-    const dirs = dirsOf(globals);
-    const file = await saveProfile(dirs.saveDir, {
-      id: name,
-      repositories: Object.fromEntries(repos.map(parseRepositorySpec)),
-    });
-    io.stdout(`saved profile ${profileId(name)} to ${file}\n`);
-    const updated = await updateProfile(
-      findProfile(await loadProfiles(dirs.configDirs), profileId(name)),
-      dirs.cacheDir,
-    );
-    for (const u of updated) io.stdout(`refreshed ${u.repository} (${u.bytes} bytes)\n`);
-    return 0;
+    const r = await addProfile(dirsOf(ctx.globals), name, repos);
+    commandReport(ctx).result(r, [
+      `saved profile ${r.id} to ${r.file}`,
+      ...r.refreshed.map((u) => `refreshed ${u.repository} (${u.bytes} bytes)`),
+    ]);
   },
 };
 
@@ -70,24 +56,18 @@ const update: Command = {
   name: 'update',
   summary: 'Refresh the repository indexes of a profile',
   flags: {
-    profile: {
-      short: 'p',
-      value: true,
-      placeholder: 'ID',
-      description: 'The profile (default default-x86_64)',
-    },
+    profile: PROFILE_FLAG,
   },
   examples: [['boulder profile update -p local', 'fetch the indexes again']],
-  async run({ args, globals, io }) {
-    const dirs = dirsOf(globals);
-    const id = flagString(args, 'profile') ?? 'default-x86_64';
-    for (const u of await updateProfile(
-      findProfile(await loadProfiles(dirs.configDirs), id),
+  async run(ctx) {
+    const dirs = dirsOf(ctx.globals);
+    const refreshed = await updateProfile(
+      await profileOf(dirs.configDirs, flagString(ctx.args, 'profile')),
       dirs.cacheDir,
-    )) {
-      io.stdout(`refreshed ${u.repository} (${u.bytes} bytes) → ${u.path}\n`);
-    }
-    return 0;
+    );
+    commandReport(ctx).result(refreshed, (list) =>
+      list.map((u) => `refreshed ${u.repository} (${u.bytes} bytes) → ${u.path}`),
+    );
   },
 };
 

@@ -1,15 +1,6 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { downloadFile } from '@serpent/builder';
-import { type Command, flagInt, flagString } from '@serpent/cli';
+import { bumpRecipeFile, updateRecipeFile } from '@serpent/builder';
+import { type Command, commandReport, flagInt, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import { bumpRelease, loadRecipe, type UpstreamUpdate, updateRecipe } from '@serpent/recipe';
-
-/** A recipe argument: a stone.yaml or the directory holding it (unlike the original, which wrote to a directory path). */
-export async function recipeFile(arg: string | undefined): Promise<string> {
-  const p = resolve(arg ?? 'stone.yaml');
-  return (await stat(p).catch(() => undefined))?.isDirectory() ? join(p, 'stone.yaml') : p;
-}
 
 export const bumpCommand: Command = {
   name: 'bump',
@@ -28,16 +19,13 @@ export const bumpCommand: Command = {
     ['boulder recipe bump', 'release + 1 in ./stone.yaml'],
     ['boulder recipe bump -n 7 recipes/nano', 'release: 7'],
   ],
-  async run({ args, io }) {
-    const file = await recipeFile(flagString(args, 'recipe') ?? args.positionals[0]);
-    const text = await readFile(file, 'utf8');
+  async run(ctx) {
+    const { args } = ctx;
     const n =
       args.flags.release === undefined ? undefined : flagInt(args, 'release', 0, 'boulder recipe bump');
-    const out = bumpRelease(text, n, file);
-    await writeFile(file, out);
-    const release = (t: string) => /^release\s*:\s*(\S+)/m.exec(t)?.[1];
-    io.stdout(`${file}: release ${release(text)} → ${release(out)}\n`);
-    return 0;
+    // A stone.yaml or the directory holding it (the original wrote to a directory path).
+    const r = await bumpRecipeFile(flagString(args, 'recipe') ?? args.positionals[0] ?? '.', n);
+    commandReport(ctx).result(r, `${r.file}: release ${r.from} → ${r.to}`);
   },
 };
 
@@ -67,29 +55,22 @@ export const updateCommand: Command = {
       'nano 8.0 → 8.1',
     ],
   ],
-  async run({ args, io }) {
+  async run(ctx) {
+    const { args } = ctx;
     const version = flagString(args, 'version');
-    const ups = (args.flags.upstream as string[] | undefined) ?? [];
+    const upstreams = (args.flags.upstream as string[] | undefined) ?? [];
     if (!version)
       throw new UsageError('recipe update needs --version', 'boulder recipe update --version 1.2 -u URL');
-    if (ups.length === 0) throw new UsageError('recipe update needs at least one --upstream');
-    const file = await recipeFile(args.positionals[0]);
-    const text = await readFile(file, 'utf8');
-    const { recipe } = await loadRecipe(file);
-    const upstreams: UpstreamUpdate[] = [];
-    for (const [i, u] of ups.entries()) {
-      if (recipe.upstreams[i]?.kind === 'git') upstreams.push({ ref: u });
-      else {
-        io.stderr(`hashing ${u}\n`);
-        upstreams.push({ uri: u, hash: (await downloadFile(u)).sha256 });
-      }
-    }
-    const out = updateRecipe(text, { version, upstreams, bump: args.flags['no-bump'] !== true }, file);
-    if (args.flags['dry-run']) io.stdout(out);
-    else {
-      await writeFile(file, out);
-      io.stdout(`${file}: ${recipe.name} ${recipe.version} → ${version}\n`);
-    }
-    return 0;
+    if (upstreams.length === 0) throw new UsageError('recipe update needs at least one --upstream');
+    const report = commandReport(ctx);
+    const dryRun = args.flags['dry-run'] === true;
+    const r = await updateRecipeFile(args.positionals[0] ?? '.', {
+      version,
+      upstreams,
+      bump: args.flags['no-bump'] !== true,
+      write: !dryRun,
+      onHashing: (uri) => report.note(`hashing ${uri}`),
+    });
+    report.result(r, dryRun ? r.text : `${r.file}: ${r.name} ${r.from} → ${version}`);
   },
 };

@@ -1,8 +1,7 @@
-import { resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { sourceDateEpoch } from '@serpent/builder';
-import type { Command } from '@serpent/cli';
+import { type Command, commandReport } from '@serpent/cli';
 import { expandRecipe, loadMacros, loadRecipe } from '@serpent/recipe';
-import { recipeFile } from './recipe-edit.js';
 
 export const expandCommand: Command = {
   name: 'expand',
@@ -15,37 +14,30 @@ export const expandCommand: Command = {
     ['boulder recipe expand', 'the scripts of ./stone.yaml'],
     ['boulder recipe expand --json recipes/nano', 'scripts, flags and build dependencies as JSON'],
   ],
-  async run({ args, globals, io }) {
-    const file = await recipeFile(args.positionals[0]);
-    const [{ recipe, warnings }, set] = await Promise.all([loadRecipe(file), loadMacros()]);
+  async run(ctx) {
+    const report = commandReport(ctx);
+    const [{ recipe, warnings, path: file }, set] = await Promise.all([
+      loadRecipe(ctx.args.positionals[0] ?? '.'),
+      loadMacros(),
+    ]);
+    for (const w of warnings) report.warn(`${w.file}:${w.line}: ${w.message}`);
     const expanded = expandRecipe(recipe, set, {
       jobs: 1,
-      sourceDateEpoch: await sourceDateEpoch(resolve(file, '..')),
+      sourceDateEpoch: await sourceDateEpoch(dirname(file)),
     });
-    if (globals.json) {
-      io.stdout(
-        `${JSON.stringify(
-          {
-            recipe: { name: recipe.name, version: recipe.version, release: recipe.release, file },
-            warnings,
-            ...expanded,
-          },
-          null,
-          2,
-        )}\n`,
-      );
-      return 0;
-    }
-    for (const w of warnings) io.stderr(`warning: ${w.file}:${w.line}: ${w.message}\n`);
-    for (const job of expanded.jobs) {
-      for (const p of job.phases) {
-        io.stdout(
-          `── ${job.target}${job.stage === 'none' ? '' : ` (PGO ${job.stage})`} ${p.name}\n${p.script.trimEnd()}\n\n`,
-        );
-      }
-    }
-    io.stdout(`Build dependencies: ${expanded.buildDependencies.join(' ') || '(none)'}\n`);
-    io.stdout(`Added by macros: ${expanded.actionDependencies.join(' ') || '(none)'}\n`);
-    return 0;
+    const { name, version, release } = recipe;
+    // A string, not lines: the scripts are the recipe's own layout, line breaks and tabs kept.
+    report.result({ recipe: { name, version, release, file }, warnings, ...expanded }, (x) =>
+      [
+        ...x.jobs.flatMap((job) =>
+          job.phases.map(
+            (p) =>
+              `── ${job.target}${job.stage === 'none' ? '' : ` (PGO ${job.stage})`} ${p.name}\n${p.script.trimEnd()}\n\n`,
+          ),
+        ),
+        `Build dependencies: ${x.buildDependencies.join(' ') || '(none)'}\n`,
+        `Added by macros: ${x.actionDependencies.join(' ') || '(none)'}`,
+      ].join(''),
+    );
   },
 };

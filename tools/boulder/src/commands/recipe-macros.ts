@@ -1,7 +1,7 @@
-import { type Command, flagString } from '@serpent/cli';
+import { type Command, commandReport, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import { listMacros, loadMacros } from '@serpent/recipe';
-import { renderListing } from '../render-macros.js';
+import { findMacro, listMacros, loadMacros } from '@serpent/recipe';
+import { listingText, macroText } from '../render-macros.js';
 
 export const macrosCommand: Command = {
   name: 'macros',
@@ -24,42 +24,18 @@ export const macrosCommand: Command = {
     ['boulder recipe macros configure', 'what %configure does and expands to'],
     ['boulder recipe macros --json --toolchain gnu', 'everything, with the GNU flags, as JSON'],
   ],
-  async run({ args, globals, io }) {
+  async run(ctx) {
+    const { args } = ctx;
     const toolchain = flagString(args, 'toolchain') ?? 'llvm';
     if (toolchain !== 'llvm' && toolchain !== 'gnu')
       throw new UsageError(`--toolchain ${toolchain}: use llvm or gnu`);
     const listing = listMacros(await loadMacros(), flagString(args, 'target') ?? 'x86_64', toolchain);
     const [name] = args.positionals;
-    if (name) {
-      const bare = name.replace(/^%\(?|\)$/g, '');
-      const a = listing.actions.find((x) => x.name === bare);
-      const d = listing.definitions.find((x) => x.name === bare);
-      const b = listing.breakpoints.find((x) => x.name === bare);
-      if (b) {
-        io.stdout(globals.json ? `${JSON.stringify(b, null, 2)}\n` : `%${b.name}: ${b.description}\n`);
-        return 0;
-      }
-      if (!a && !d)
-        throw new UsageError(`no macro named ${name}`, 'run `boulder recipe macros` for the list');
-      if (globals.json) {
-        io.stdout(`${JSON.stringify(a ?? d, null, 2)}\n`);
-        return 0;
-      }
-      if (a) {
-        io.stdout(`%${a.name} (${a.file}.yaml): ${a.description}\n`);
-        if (a.example) io.stdout(`\nExample:\n  ${a.example}\n`);
-        if (a.dependencies.length) io.stdout(`\nBuild dependencies: ${a.dependencies.join(', ')}\n`);
-        io.stdout(`\nCommand:\n${a.command.trimEnd()}\n\nExpands to:\n${a.expansion}\n`);
-      }
-      if (d)
-        io.stdout(`${a ? '\n' : ''}%(${d.name}) (${d.file}): ${d.value.trimEnd()}\n  = ${d.expansion}\n`);
-      return 0;
-    }
-    if (globals.json) {
-      io.stdout(`${JSON.stringify(listing, null, 2)}\n`);
-      return 0;
-    }
-    io.stdout(renderListing(listing));
-    return 0;
+    const found = name === undefined ? undefined : findMacro(listing, name);
+    if (name !== undefined && !found)
+      throw new UsageError(`no macro named ${name}`, 'run `boulder recipe macros` for the list');
+    const report = commandReport(ctx);
+    if (found) report.result(found.breakpoint ?? found.action ?? found.definition, macroText(found));
+    else report.result(listing, listingText);
   },
 };

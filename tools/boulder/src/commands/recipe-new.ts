@@ -1,5 +1,5 @@
 import { draftRecipe } from '@serpent/builder';
-import { type Command, flagString } from '@serpent/cli';
+import { type Command, commandReport, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
 
 export const newCommand: Command = {
@@ -32,32 +32,30 @@ export const newCommand: Command = {
     ['boulder new https://github.com/BurntSushi/ripgrep/archive/refs/tags/14.1.0.tar.gz', 'a cargo project'],
     ['boulder recipe new --no-lookup --toolchain gnu file:///src/hello-1.0.tar.gz', 'offline, GNU toolchain'],
   ],
-  async run({ args, io }) {
+  async run(ctx) {
+    const { args } = ctx;
     if (args.positionals.length === 0)
       throw new UsageError('recipe new needs at least one URL', 'boulder recipe new -o DIR URL...');
     const toolchain = flagString(args, 'toolchain');
     if (toolchain !== undefined && toolchain !== 'gnu' && toolchain !== 'llvm')
       throw new UsageError(`--toolchain ${toolchain}: use gnu or llvm`);
     const dir = flagString(args, 'output') ?? '.';
-    const draft = await draftRecipe(args.positionals, {
+    const report = commandReport(ctx);
+    const { recipe, monitoring } = await draftRecipe(args.positionals, {
       outputDir: dir,
       lookup: args.flags['no-lookup'] !== true,
       force: args.flags.force === true,
       ...(toolchain ? { toolchain } : {}),
       onEvent: (e) => {
-        if (e.type === 'draft-downloading') io.stderr(`fetching ${e.url}\n`);
-        if (e.type === 'draft-warning') io.stderr(`warning: ${e.message}\n`);
+        if (e.type === 'draft-downloading') report.note(`fetching ${e.url}`);
+        if (e.type === 'draft-warning') report.warn(e.message);
       },
     });
-    const { name, version, system, builddeps } = { ...draft.recipe };
-    io.stdout(
-      `drafted ${dir}/stone.yaml: ${name} ${version}, ${system}, ${builddeps.length} build dependencies\n`,
-    );
-    io.stdout(
-      `wrote ${dir}/monitoring.yaml${draft.monitoring.id === undefined ? '' : ` (release-monitoring id ${draft.monitoring.id})`}\n`,
-    );
-    for (const p of draft.monitoring.problems) io.stderr(`note: ${p}\n`);
-    io.stdout(`next: fill in what says UPDATE, then \`boulder build ${dir}\`\n`);
-    return 0;
+    for (const p of monitoring.problems) report.note(`note: ${p}`);
+    report.result({ dir, recipe, monitoring }, [
+      `drafted ${dir}/stone.yaml: ${recipe.name} ${recipe.version}, ${recipe.system}, ${recipe.builddeps.length} build dependencies`,
+      `wrote ${dir}/monitoring.yaml${monitoring.id === undefined ? '' : ` (release-monitoring id ${monitoring.id})`}`,
+      `next: fill in what says UPDATE, then \`boulder build ${dir}\``,
+    ]);
   },
 };

@@ -1,4 +1,4 @@
-import { type Command, EXIT, flagInt, flagString } from '@serpent/cli';
+import { type Command, flagInt, flagString } from '@serpent/cli';
 import type { BootStatus, BootSyncResult } from '@serpent/system';
 import { withRoot } from './with-root.js';
 
@@ -61,7 +61,6 @@ const status: Command = {
   run: (ctx) =>
     withRoot(ctx, async (root, report) => {
       report.result(await root.boot.status(dirs(ctx.args)), statusLines);
-      return EXIT.ok;
     }),
 };
 
@@ -87,7 +86,6 @@ const sync: Command = {
       report.result((await root.boot.sync({ ...dirs(ctx.args), ...keep })) ?? null, (r) =>
         syncLines(r ?? undefined),
       );
-      return EXIT.ok;
     }),
 };
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type Command, EXIT, flagString, progressBar } from '@serpent/cli';
+import { type Command, commandReport, flagString } from '@serpent/cli';
 import { hasCode, SerpentError } from '@serpent/errors';
 import { extractStoneInto } from '@serpent/vfs';
 
@@ -27,11 +27,14 @@ export const extractCommand: Command = {
     ['moss extract -o /tmp/pkgs *.stone', 'one directory per package under /tmp/pkgs'],
     ['moss extract --overwrite hello-2.0-3-1-x86_64.stone', 'replaces ./hello-2.0-3.x86_64'],
   ],
-  async run({ args, globals, io }) {
+  async run(ctx) {
+    const { args } = ctx;
+    const report = commandReport(ctx);
     const outBase = resolve(flagString(args, 'output-dir') ?? '.');
     const overwrite = args.flags.overwrite === true;
+    const done: object[] = [];
     for (const file of args.positionals) {
-      const bar = progressBar(io, `Extracting ${file} (%)`, 100);
+      const bar = report.progress(`Extracting ${file} (%)`, 100);
       const r = await extractStoneInto(file, outBase, {
         overwrite,
         onEvent: (e) => bar.update(Math.round((100 * e.done) / Math.max(1, e.total)), e.type),
@@ -44,12 +47,11 @@ export const extractCommand: Command = {
         });
       });
       bar.done();
-      if (globals.json === true) io.stdout(`${JSON.stringify({ file, ...r })}\n`);
-      else
-        io.stdout(
-          `Extracted ${file} → ${r.outDir} (${r.files} files, ${r.directories} directories, ${r.symlinks} symlinks)\n`,
-        );
+      done.push({ file, ...r });
+      report.line([
+        `Extracted ${file} → ${r.outDir} (${r.files} files, ${r.directories} directories, ${r.symlinks} symlinks)`,
+      ]);
     }
-    return EXIT.ok;
+    report.result(done);
   },
 };

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
-import { type Command, EXIT, flagString } from '@serpent/cli';
-import { readSecretKey, signIndex, writeIndex } from '@serpent/repository';
-import { reportOf } from './with-root.js';
+import { type Command, commandReport, flagString } from '@serpent/cli';
+import { readSecretKey, writeIndex } from '@serpent/repository';
 
 export const indexCommand: Command = {
   name: 'index',
@@ -27,19 +26,19 @@ export const indexCommand: Command = {
     ['moss -D /tmp/root repo add local file://$PWD/repo/stone.index', 'then use it as a repository'],
   ],
   async run(ctx) {
-    const report = reportOf(ctx);
+    const report = commandReport(ctx);
     const dir = resolve(ctx.args.positionals[0]!);
     const signWith = flagString(ctx.args, 'sign');
     // The key is read first: a key that cannot be used stops the run before the index is touched.
     const key = signWith === undefined ? undefined : await readSecretKey(resolve(signWith));
     const t0 = performance.now();
     const r = await writeIndex(dir, {
+      ...(key ? { sign: key } : {}),
       onEvent: (e) => {
         if (e.type === 'superseded') report.note(`note: ${e.path} is superseded by ${e.by}`);
         if (e.type === 'warning') report.warn(`${e.path}: ${e.message}`);
       },
     });
-    const signed = key === undefined ? undefined : await signIndex(dir, key);
     const ms = Math.round(performance.now() - t0);
     const v = (p: { version: string; release: number }) => `${p.version}-${p.release}`;
     const summary = {
@@ -51,7 +50,9 @@ export const indexCommand: Command = {
       unchanged: r.unchanged,
       hashed: r.hashed,
       reused: r.reused,
-      ...(signed ? { signature: signed.path, keyId: signed.keyId, signedAt: signed.timestamp } : {}),
+      ...(r.signature
+        ? { signature: r.signature.path, keyId: r.signature.keyId, signedAt: r.signature.timestamp }
+        : {}),
       ms,
     };
     report.result(summary, () => [
@@ -59,10 +60,11 @@ export const indexCommand: Command = {
       ...r.updated.map((u) => `  updated  ${u.after.name} ${v(u.before)} → ${v(u.after)}`),
       ...r.dropped.map((p) => `  dropped  ${p.name} ${v(p)}`),
       `Wrote ${r.path}: ${r.packages.length} package(s); ${r.added.length} added, ${r.updated.length} updated, ${r.dropped.length} dropped, ${r.unchanged} unchanged (${r.hashed} hashed, ${r.reused} reused) in ${ms} ms`,
-      ...(signed
-        ? [`Signed it with key ${signed.keyId}: ${signed.path} (timestamp ${signed.timestamp})`]
+      ...(r.signature
+        ? [
+            `Signed it with key ${r.signature.keyId}: ${r.signature.path} (timestamp ${r.signature.timestamp})`,
+          ]
         : []),
     ]);
-    return EXIT.ok;
   },
 };

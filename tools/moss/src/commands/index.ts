@@ -1,4 +1,5 @@
 import type { Command } from '@serpent/cli';
+import { versionCommand } from '../versions.js';
 import { bootCommand } from './boot.js';
 import { extractCommand } from './extract.js';
 import { indexCommand } from './index-dir.js';
@@ -12,7 +13,6 @@ import { repoCommand } from './repo.js';
 import { searchCommand } from './search.js';
 import { stateCommand } from './state.js';
 import { syncCommand } from './sync.js';
-import { versionCommand } from './version.js';
 
 /** Every moss verb, in the order `moss --help` lists them. */
 export const COMMANDS: Command[] = [

@@ -1,4 +1,4 @@
-import { type Command, EXIT } from '@serpent/cli';
+import type { Command } from '@serpent/cli';
 import { SerpentError } from '@serpent/errors';
 import type { PackageDetails } from '@serpent/system';
 import { withRoot } from './with-root.js';
@@ -71,7 +71,6 @@ export const infoCommand: Command = {
         found.push(d);
       }
       report.result(found, (list) => list.flatMap((d, i) => [...(i > 0 ? [''] : []), ...detailsLines(d)]));
-      return EXIT.ok;
     });
   },
 };

@@ -1,4 +1,4 @@
-import { type Command, EXIT } from '@serpent/cli';
+import { type Command, commandReport } from '@serpent/cli';
 import { describeStone, inspectStone, stringifyJson } from '@serpent/stone';
 import { renderInspect } from '../render/inspect-text.js';
 
@@ -21,19 +21,19 @@ export const inspectCommand: Command = {
     ['moss inspect --files --verify pkg.stone', 'every path, and a full integrity check'],
     ['moss inspect --json stone.index', 'the decoded index as JSON'],
   ],
-  async run({ args, globals, io }) {
-    const json = globals.json === true;
+  async run(ctx) {
+    const { args } = ctx;
+    const report = commandReport(ctx);
     const verify = args.flags.verify === true;
-    const files = args.flags.files === true;
+    const layoutLimit = args.flags.files === true ? Number.POSITIVE_INFINITY : 20;
     for (const [i, file] of args.positionals.entries()) {
-      if (json) {
-        io.stdout(`${stringifyJson(await inspectStone(file, { verify }))}\n`);
-        continue;
-      }
-      if (i > 0) io.stdout('\n');
-      const v = await describeStone(file, { verify, layoutLimit: files ? Number.POSITIVE_INFINITY : 20 });
-      io.stdout(`${renderInspect(v).join('\n')}\n`);
+      // --json is the whole decoded stone (the fixtures' shape, bigints exact), not the description.
+      if (report.json) report.io.stdout(`${stringifyJson(await inspectStone(file, { verify }))}\n`);
+      else
+        report.line([
+          ...(i > 0 ? [''] : []),
+          ...renderInspect(await describeStone(file, { verify, layoutLimit })),
+        ]);
     }
-    return EXIT.ok;
   },
 };

@@ -1,7 +1,7 @@
 import { type Command, flagString, formatColumns } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
+import { readLockFile } from '@serpent/state-export';
 import { runChange } from './change.js';
-import { readLockFile } from './exported-state.js';
 
 export const installCommand: Command = {
   name: 'install',

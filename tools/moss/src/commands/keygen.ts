@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
-import { type Command, EXIT } from '@serpent/cli';
+import { type Command, commandReport } from '@serpent/cli';
 import { publicKeyPathFor, writeKeyPair } from '@serpent/repository';
-import { reportOf } from './with-root.js';
 
 export const keygenCommand: Command = {
   name: 'keygen',
@@ -17,7 +16,7 @@ export const keygenCommand: Command = {
     ['moss index /srv/repo --sign /srv/keys/repo.key', 'then sign the index with it'],
   ],
   async run(ctx) {
-    const report = reportOf(ctx);
+    const report = commandReport(ctx);
     const path = resolve(ctx.args.positionals[0]!);
     const key = await writeKeyPair(path);
     report.result(
@@ -25,6 +24,5 @@ export const keygenCommand: Command = {
       `Secret key ${key.id} written to ${path} (keep it secret)\n` +
         `Public key written to ${publicKeyPathFor(path)}:\n  ${key.publicKey.base64}`,
     );
-    return EXIT.ok;
   },
 };

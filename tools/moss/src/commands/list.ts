@@ -1,4 +1,4 @@
-import { type Command, EXIT, type ListFormat } from '@serpent/cli';
+import type { Command, ListFormat } from '@serpent/cli';
 import type { PackageSummary } from '@serpent/system';
 import { withRoot } from './with-root.js';
 
@@ -26,7 +26,6 @@ const installed: Command = {
     withRoot(ctx, async (root, report) => {
       const pkgs = await root.packages.installed({ explicitOnly: ctx.args.flags.explicit === true });
       report.list(pkgs, packageRows('No packages are installed'));
-      return EXIT.ok;
     }),
 };
 
@@ -43,7 +42,6 @@ const available: Command = {
           'No packages are available: add a repository (`moss repo add`) or fetch its index (`moss repo update`)',
         ),
       );
-      return EXIT.ok;
     }),
 };
 

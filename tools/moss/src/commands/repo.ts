@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { type Command, EXIT, flagInt, flagString } from '@serpent/cli';
-import { parsePublicKey } from '@serpent/repository';
+import { type Command, flagInt, flagString } from '@serpent/cli';
 import type { RepositoryInfo } from '@serpent/system';
 import { withRoot } from './with-root.js';
 
@@ -53,23 +52,23 @@ const add: Command = {
         ...(description ? { description } : {}),
         ...(keys.length > 0 ? { keys } : {}),
       });
-      const ids = keys.map((k) => parsePublicKey(k).id);
-      report.result(r, `${r.repo} added${ids.length > 0 ? `, trusting key ${ids.join(', ')}` : ''}`);
-      return EXIT.ok;
+      report.result(
+        r,
+        `${r.repo} added${r.keyIds.length > 0 ? `, trusting key ${r.keyIds.join(', ')}` : ''}`,
+      );
     });
   },
 };
 
 /** The trust line of a repository with keys, for `repo list`. */
 function trust(r: RepositoryInfo): string[] {
-  if (r.keys.length === 0) return [];
-  const ids = r.keys.map((k) => parsePublicKey(k).id).join(', ');
+  if (r.keyIds.length === 0) return [];
   const state = r.trusted
     ? `index signed by ${r.signedBy}${r.signedAt ? ` at ${new Date(r.signedAt * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')}` : ''}`
     : r.fetchedAt
       ? 'the cached index is not verified by these keys and is not used: run `moss repo update`'
       : 'no index yet';
-  return [`  trusted keys: ${ids}; ${state}`];
+  return [`  trusted keys: ${r.keyIds.join(', ')}; ${state}`];
 }
 
 const fresh = (r: RepositoryInfo) =>
@@ -96,7 +95,6 @@ const list: Command = {
         ],
         empty: 'No repositories have been configured yet',
       });
-      return EXIT.ok;
     }),
 };
 
@@ -119,7 +117,6 @@ const oneRepo = (
         { repo: id, [name === 'remove' ? 'removed' : 'active']: name !== 'disable' },
         `${id} ${done}`,
       );
-      return EXIT.ok;
     });
   },
 });
@@ -136,7 +133,6 @@ const update: Command = {
   run: (ctx) =>
     withRoot(ctx, async (root, report) => {
       report.result(await root.repositories.refresh(ctx.args.positionals), '');
-      return EXIT.ok;
     }),
 };
 

@@ -1,4 +1,4 @@
-import { type Command, EXIT } from '@serpent/cli';
+import type { Command } from '@serpent/cli';
 import { packageRows } from './list.js';
 import { withRoot } from './with-root.js';
 
@@ -19,7 +19,6 @@ export const searchCommand: Command = {
     return withRoot(ctx, async (root, report) => {
       const hits = await root.packages.search(word, { installed: ctx.args.flags.installed === true });
       report.list(hits, packageRows(`No package matches "${word}"`));
-      return EXIT.ok;
     });
   },
 };

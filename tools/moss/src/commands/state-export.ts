@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { type Command, EXIT, flagString } from '@serpent/cli';
+import { type Command, flagString, positionalInt } from '@serpent/cli';
 import { writeFileAtomic } from '@serpent/durable';
 import { UsageError } from '@serpent/errors';
 import { serializeLock, serializeModel } from '@serpent/state-export';
-import { generator } from './exported-state.js';
+import { versions } from '../versions.js';
 import { withRoot } from './with-root.js';
 
 export const exportCommand: Command = {
@@ -34,12 +34,11 @@ export const exportCommand: Command = {
     const { args } = ctx;
     const model = args.flags.model === true;
     const idText = args.positionals[0];
-    if (idText !== undefined && !/^\d+$/.test(idText))
-      throw new UsageError(
-        `moss state export: a state id is a number, not "${idText}"`,
-        '`moss state list` shows them',
-      );
-    if (model && idText !== undefined)
+    const id =
+      idText === undefined
+        ? undefined
+        : positionalInt(idText, 'a state id', 'moss state export', '`moss state list` shows them');
+    if (model && id !== undefined)
       throw new UsageError(
         'moss state export --model: a model is of the system, not of a state',
         'leave out the id, or export a lock of that state',
@@ -53,8 +52,9 @@ export const exportCommand: Command = {
         text = serializeModel(m);
         what = `the model of ${root.path} (${m.packages.length} package(s), ${m.repositories?.length ?? 0} repositories)`;
       } else {
-        const lock = await root.states.exportLock(idText === undefined ? undefined : Number(idText), {
-          generator: generator(),
+        const lock = await root.states.exportLock(id, {
+          // The version the bundler wrote in (no package.json beside a single executable).
+          generator: `moss ${versions().version}`,
         });
         text = serializeLock(lock);
         what = `the lock of state ${lock.state?.id} (${lock.packages.length} package(s))`;
@@ -62,11 +62,10 @@ export const exportCommand: Command = {
       // Without -o the file itself is the output (JSON or YAML already), with or without --json.
       if (out === undefined) {
         report.io.stdout(text);
-        return EXIT.ok;
+        return;
       }
       await writeFileAtomic(resolve(out), text);
       report.result({ file: resolve(out), kind: model ? 'model' : 'lock' }, `Wrote ${what} to ${out}`);
-      return EXIT.ok;
     });
   },
 };

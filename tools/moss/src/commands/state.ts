@@ -1,4 +1,4 @@
-import { type Command, type CommandContext, EXIT, flagInt } from '@serpent/cli';
+import { type Command, type CommandContext, EXIT, flagInt, positionalInt } from '@serpent/cli';
 import { SerpentError, UsageError } from '@serpent/errors';
 import type { PruneResult, StateSummary, VerifyIssue } from '@serpent/system';
 import { exportCommand } from './state-export.js';
@@ -30,7 +30,6 @@ const list: Command = {
     withRoot(ctx, async (root, report) => {
       const states = await root.states.list();
       report.result(states.map(stateJson), () => states.flatMap((st) => [...stateLines(st), '']));
-      return EXIT.ok;
     }),
 };
 
@@ -41,19 +40,12 @@ const active: Command = {
     withRoot(ctx, async (root, report) => {
       const s = await root.states.active();
       report.result(s ? stateJson(s) : null, s ? stateLines(s) : 'No state is active in this root');
-      return EXIT.ok;
     }),
 };
 
-function stateId(text: string | undefined, command: string): number {
-  if (text === undefined || !/^\d+$/.test(text)) {
-    throw new UsageError(
-      `${command}: a state id (a number) is needed${text ? `, not "${text}"` : ''}`,
-      '`moss state list` shows them',
-    );
-  }
-  return Number(text);
-}
+/** A state id argument (the synopsis makes sure there is one). */
+const stateId = (text: string, command: string) =>
+  positionalInt(text, 'a state id', command, '`moss state list` shows them');
 
 const activate: Command = {
   name: 'activate',
@@ -66,12 +58,11 @@ const activate: Command = {
     ['moss state list', 'which states have a tree ready (the others are rebuilt when activated)'],
   ],
   async run(ctx) {
-    const id = stateId(ctx.args.positionals[0], 'moss state activate');
+    const id = stateId(ctx.args.positionals[0]!, 'moss state activate');
     return withRoot(ctx, async (root, report) => {
       const r = await root.states.activate(id, { skipTriggers: ctx.args.flags['skip-triggers'] === true });
       const archived = r.previousStateId !== null ? ` (${r.previousStateId} archived)` : '';
       report.result({ active: id, archived: r.previousStateId }, `State ${id} activated${archived}`);
-      return EXIT.ok;
     });
   },
 };
@@ -103,7 +94,6 @@ function removeStates(ctx: CommandContext, which: { keep: number } | { ids: numb
         ? await root.states.remove(which.ids, { confirm })
         : await root.states.prune({ keep: which.keep, confirm });
     report.result({ ...r, states: r.states.map(stateJson) }, pruned(r));
-    return EXIT.ok;
   });
 }
 
@@ -180,7 +170,6 @@ const verify: Command = {
         );
       }
       report.result({ found, after }, 'All issues resolved');
-      return EXIT.ok;
     }),
 };
 

@@ -1,7 +1,7 @@
 import { type Command, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
+import { readLockFile, readModelFile } from '@serpent/state-export';
 import { runChange } from './change.js';
-import { readLockFile, readModelFile } from './exported-state.js';
 
 export const syncCommand: Command = {
   name: 'sync',

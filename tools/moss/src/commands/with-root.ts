@@ -1,21 +1,6 @@
-import { type CommandContext, createReport, flagSize, type Report } from '@serpent/cli';
+import { type CommandContext, commandReport, flagSize, flagString, type Report } from '@serpent/cli';
 import { openRoot, type Root, type RootEvent } from '@serpent/system';
 import { rootEventRenderer } from '../render/root-events.js';
-
-/** The root a command works on: `-D ROOT`, or `/`. */
-export function rootOf(ctx: CommandContext): string {
-  const d = ctx.globals.directory;
-  return typeof d === 'string' ? d : '/';
-}
-
-/** The command's report: text or, with --json, JSON results and NDJSON events. */
-export function reportOf(ctx: CommandContext): Report<RootEvent> {
-  return createReport<RootEvent>(ctx.io, {
-    json: ctx.globals.json === true,
-    verbose: ctx.globals.verbose === true,
-    renderEvent: rootEventRenderer(),
-  });
-}
 
 /** `-y`: the confirmation is answered yes. */
 export const yes = (ctx: CommandContext) => ctx.globals['yes-all'] === true;
@@ -29,16 +14,13 @@ export async function withRoot<T>(
   ctx: CommandContext,
   fn: (root: Root, report: Report<RootEvent>) => Promise<T>,
 ) {
-  const report = reportOf(ctx);
+  const report = commandReport(ctx, rootEventRenderer());
   const killAt = process.env.MOSS_FAULT_KILL_AT;
   // --max-index-size: every index this command fetches (repo add/update, sync --update).
-  const maxIndexBytes = flagSize(
-    { flags: ctx.globals, positionals: [] },
-    'max-index-size',
-    undefined,
-    'moss',
-  );
-  await using root = await openRoot(rootOf(ctx), {
+  const globals = { flags: ctx.globals, positionals: [] };
+  const maxIndexBytes = flagSize(globals, 'max-index-size', undefined, 'moss');
+  // -D ROOT, or /.
+  await using root = await openRoot(flagString(globals, 'directory') ?? '/', {
     command: `moss ${process.argv.slice(2).join(' ')}`,
     ...(maxIndexBytes === undefined ? {} : { maxIndexBytes }),
     onEvent: (e) => {
