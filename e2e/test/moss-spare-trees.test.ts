@@ -193,8 +193,7 @@ describe.skipIf(skip !== undefined)('how many trees are kept', () => {
     mkdirSync(join(root, 'etc', 'moss'), { recursive: true });
     const esp = join(work, 'esp-marker');
     mkdirSync(esp);
-    // The menu shows the active state alone (states made in one second tie on age, so a test
-    // cannot say which other ones a menu would show).
+    // The menu shows the active state alone, so only the marker keeps other trees.
     writeFileSync(join(root, 'etc', 'moss', 'boot.yaml'), `boot-dir: ${esp}\nkeep: 0\n`);
     ok(root, 'install', S.rest!, S.plain1!, '-y');
     for (const s of [S.plain2!, S.plain3!, S.plain1!]) ok(root, 'install', s, '-y');
