@@ -104,4 +104,26 @@ describe.skipIf(skip !== undefined)('moss install --to', () => {
     expect(existsSync(join(t, 'usr/old-file'))).toBe(false);
     expect(existsSync(join(t, '.moss-usr-staging'))).toBe(false);
   });
+
+  it('keeps DIR/usr when run again for the same packages, never after a run killed past the exchange', () => {
+    const t = target('again');
+    expect(moss(['-D', root, 'install', '--to', t, S.hello!, '-y']).status).toBe(0);
+    const ino = statSync(join(t, 'usr')).ino;
+    const again = moss(['-D', root, 'install', '--to', t, S.hello!, '-y']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain('kept: already these packages');
+    expect(statSync(join(t, 'usr')).ino).toBe(ino);
+    // Killed after the new tree went in, before it was recorded as complete: no ledger, so the
+    // next run builds the tree again rather than trusting it.
+    const killed = spawnSync(process.execPath, [MOSS, '-D', root, 'install', '--to', t, S.libgreet!, '-y'], {
+      env: { ...process.env, MOSS_FAULT_KILL_AT: 'phase-start:system-triggers' },
+      encoding: 'utf8',
+    });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect(existsSync(join(t, '.moss-usr-tree'))).toBe(false);
+    const after = moss(['-D', root, 'install', '--to', t, S.libgreet!, '-y']);
+    expect(after.status, after.stderr).toBe(0);
+    expect(after.stdout).toContain('no state recorded');
+    expect(existsSync(join(t, '.moss-usr-tree'))).toBe(true);
+  });
 });

@@ -2,6 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RunResult } from '@serpent/container';
 import type { RecipeWarning } from '@serpent/recipe';
+import type { BoulderDirs } from './boulder-dirs.js';
 import type { BuildEvent } from './build-event.js';
 import { type BuildRootEvent, installBuildRoot } from './build-root.js';
 import { openBuildShell } from './build-shell.js';
@@ -18,18 +19,33 @@ export type RecipeBuildEvent =
   | { readonly type: 'recipe-warning'; readonly warning: RecipeWarning }
   | { readonly type: 'host-missing'; readonly dependencies: readonly string[] };
 
-/** Where a recipe builds: the host's `/usr`, or a root installed from a profile's repositories. */
-export type RootChoice = 'host' | { readonly profile: Profile };
+/**
+ * Where a recipe builds: the host's `/usr`, or a root set up from a profile's repositories
+ * through boulder's moss dir (`boulderDirs().mossDir`); `update` fetches their indexes again.
+ */
+export type RootChoice =
+  | 'host'
+  | { readonly profile: Profile; readonly mossDir: string; readonly update?: boolean };
 
 /**
  * The root `boulder build` and `boulder chroot` use: the host's with `host`, else the profile
- * `profile` (default `DEFAULT_PROFILE`) of these config dirs.
+ * `profile` (default `DEFAULT_PROFILE`) of the config dirs, through the moss dir; `update`
+ * fetches the profile's indexes again first.
  */
 export async function chooseRoot(
-  configDirs: readonly string[],
-  choice: { readonly host?: boolean; readonly profile?: string | undefined },
+  dirs: Pick<BoulderDirs, 'configDirs' | 'mossDir'>,
+  choice: {
+    readonly host?: boolean;
+    readonly profile?: string | undefined;
+    readonly update?: boolean;
+  },
 ): Promise<RootChoice> {
-  return choice.host ? 'host' : { profile: await profileOf(configDirs, choice.profile) };
+  if (choice.host) return 'host';
+  return {
+    profile: await profileOf(dirs.configDirs, choice.profile),
+    mossDir: dirs.mossDir,
+    ...(choice.update ? { update: true } : {}),
+  };
 }
 
 export interface RecipeBuildOptions extends Pick<PlanOptions, 'buildRelease' | 'jobs' | 'noPgo'> {
@@ -46,12 +62,17 @@ export interface RecipeBuildOptions extends Pick<PlanOptions, 'buildRelease' | '
 
 /**
  * `boulder build`: plan the recipe (every script expanded before anything else), make its
- * build root (checking the host's tools in host mode; installing `<cache>/root/<name>` from the
- * profile otherwise), then run the build.
+ * build root (checking the host's tools in host mode; otherwise `<cache>/root/<name>/usr` from
+ * the profile through the moss dir, kept when it already is the same packages), then run the
+ * build.
  */
-export async function buildRecipe(opts: RecipeBuildOptions): Promise<BuildResult & { plan: RecipePlan }> {
+export async function buildRecipe(
+  opts: RecipeBuildOptions,
+): Promise<BuildResult & { plan: RecipePlan; rootMs: number }> {
   const plan = await planRecipe(opts, {});
-  const root = await buildRootFor(plan, opts, 'fresh');
+  const t0 = performance.now();
+  const root = await buildRootFor(plan, opts, 'current');
+  const rootMs = performance.now() - t0;
   const result = await runBuild(plan, {
     recipeDir: dirname(plan.recipeFile),
     outputDir: opts.outputDir,
@@ -59,7 +80,7 @@ export async function buildRecipe(opts: RecipeBuildOptions): Promise<BuildResult
     root,
     ...pick(opts, ['onEvent', 'level', 'breakpoints', 'signal']),
   });
-  return { ...result, plan };
+  return { ...result, plan, rootMs };
 }
 
 /**
@@ -72,7 +93,7 @@ export async function openRecipeShell(
   opts: Pick<RecipeBuildOptions, 'recipe' | 'cacheDir' | 'root' | 'onEvent'>,
 ): Promise<RunResult & { plan: RecipePlan }> {
   const plan = await planRecipe(opts, { shellProfiles: true, noPgo: true });
-  const root = await buildRootFor(plan, opts, 'reuse');
+  const root = await buildRootFor(plan, opts, 'existing');
   const ws = workspaceOf(opts.cacheDir, plan);
   await keepWorkspace(ws);
   const job = plan.targets.at(-1)!;
@@ -103,7 +124,9 @@ async function planRecipe(
 async function buildRootFor(
   plan: RecipePlan,
   opts: Pick<RecipeBuildOptions, 'root' | 'cacheDir' | 'onEvent'>,
-  mode: 'fresh' | 'reuse',
+  // current: the packages the recipe needs now (a root that already is them is kept);
+  // existing: whatever root the last build left, set up only when there is none.
+  mode: 'current' | 'existing',
 ): Promise<BuildRoot> {
   if (opts.root === 'host') {
     const missing = missingOnHost(plan.rootDependencies);
@@ -111,13 +134,16 @@ async function buildRootFor(
     return 'host';
   }
   const dir = join(opts.cacheDir, 'root', plan.name);
-  if (mode === 'reuse' && (await stat(join(dir, 'usr')).catch(() => undefined))) return { path: dir };
-  return installBuildRoot({
+  if (mode === 'existing' && (await stat(join(dir, 'usr')).catch(() => undefined))) return { path: dir };
+  const { path } = await installBuildRoot({
     dir,
+    mossDir: opts.root.mossDir,
     profile: opts.root.profile,
-    packages: [...new Set([...plan.buildDeps, ...plan.rootDependencies])],
+    packages: plan.rootPackages,
+    ...(opts.root.update ? { update: true } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
+  return { path };
 }
 
 /** The keys of `o` that are set, as an object (exactOptionalPropertyTypes forbids undefined). */

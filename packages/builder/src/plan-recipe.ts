@@ -35,6 +35,12 @@ export interface PlanOptions {
 export interface RecipePlan extends BuildPlan {
   /** Recipe and profile builddeps/checkdeps and what the macros the scripts use need. */
   readonly rootDependencies: readonly string[];
+  /**
+   * What a build root from a profile holds, as the original boulder installs it: the base
+   * packages, the toolchain (gnu or llvm, their 32-bit parts for emul32), archive tools for the
+   * upstreams, and `rootDependencies`.
+   */
+  readonly rootPackages: readonly string[];
   /** The recipe file the plan was made from. */
   readonly recipeFile: string;
   /** Where the first upstream unpacks below a target's build dir (the phases' work dir). */
@@ -103,6 +109,7 @@ export async function planFromRecipe(path: string, opts: PlanOptions = {}): Prom
     toolchain: recipe.toolchain,
     buildRelease: opts.buildRelease ?? 1,
     rootDependencies: expanded.buildDependencies,
+    rootPackages: expanded.rootPackages,
     recipeFile: file,
     ...(first ? { workDir: upstreamDir(first) } : {}),
   };

@@ -2,10 +2,10 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@serpent/durable';
 import { isSerpentError, UsageError } from '@serpent/errors';
+import { type NewRepository, openRoot } from '@serpent/system';
 import { parse, stringify } from 'yaml';
 import type { BoulderDirs } from './boulder-dirs.js';
 import { BuildError } from './build-error.js';
-import { downloadFile } from './download-file.js';
 
 /** A moss repository a profile builds against. */
 export interface ProfileRepository {
@@ -148,25 +148,29 @@ export function findProfile(profiles: ReadonlyMap<string, Profile>, id: string):
   return p;
 }
 
+/** A profile's active repositories as moss's explicit repositories (a disabled one offers nothing). */
+export function profileRepositories(profile: Profile): NewRepository[] {
+  return Object.entries(profile.repositories)
+    .filter(([, r]) => r.active)
+    .map(([id, r]) => ({ id, uri: r.uri, priority: r.priority, description: r.description }));
+}
+
 /**
- * Downloads each active repository's index into `<cacheDir>/repos/<profile>/<repo>/stone.index`.
- * Indexes are not content-pinned, so they bypass the hash cache and always refresh.
+ * `boulder profile update`: fetches each active repository's index into boulder's moss dir,
+ * where build roots resolve against it (the original's cache dirs: `.moss/repo/<h>` for the
+ * `boulder` client). A conditional request makes an unchanged index cost one round trip.
  */
 export async function updateProfile(
   profile: Profile,
-  cacheDir: string,
-): Promise<Array<{ repository: string; path: string; bytes: number }>> {
-  const out: Array<{ repository: string; path: string; bytes: number }> = [];
-  for (const [rid, repo] of Object.entries(profile.repositories)) {
-    if (!repo.active) continue;
-    const dir = join(cacheDir, 'repos', profileId(profile.id), profileId(rid));
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, 'stone.index');
-    // The one downloader (retries, timeouts, `.part` then rename), as moss fetches indexes.
-    const { bytes } = await downloadFile(repo.uri, path);
-    out.push({ repository: rid, path, bytes });
-  }
-  return out;
+  mossDir: string,
+): Promise<Array<{ repository: string; packages: number; notModified: boolean }>> {
+  await mkdir(mossDir, { recursive: true });
+  await using moss = await openRoot(mossDir, { command: `boulder profile update ${profile.id}` });
+  const refreshed = await moss.repositories.refreshExplicit({
+    list: profileRepositories(profile),
+    client: 'boulder',
+  });
+  return refreshed.map((r) => ({ repository: r.repo, packages: r.packages, notModified: r.notModified }));
 }
 
 /** The profile `id` (default {@link DEFAULT_PROFILE}) of these config dirs. */
@@ -191,7 +195,7 @@ export async function addProfile(
   const before = await readFile(join(dirs.saveDir, 'profile.d', `${id}.yaml`)).catch(() => undefined);
   const file = await saveProfile(dirs.saveDir, profile);
   try {
-    return { id, file, refreshed: await updateProfile(await profileOf(dirs.configDirs, id), dirs.cacheDir) };
+    return { id, file, refreshed: await updateProfile(await profileOf(dirs.configDirs, id), dirs.mossDir) };
   } catch (cause) {
     if (before === undefined) await rm(file, { force: true });
     else await writeFileAtomic(file, before);

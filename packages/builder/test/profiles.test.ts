@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { repositoryCacheDir } from '@serpent/repository';
 import { encodeRepositoryIndex, StoneReader } from '@serpent/stone';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -58,19 +59,20 @@ describe('profiles', () => {
     });
   });
 
-  it('refreshes each repository index into the cache', async () => {
+  it('refreshes each repository index into the moss dir, where build roots resolve against it', async () => {
     const index = join(dir, 'stone.index');
     writeFileSync(index, await encodeRepositoryIndex([], { level: 1 }));
+    const uri = pathToFileURL(index).href;
+    const mossDir = join(dir, 'moss');
     const got = await updateProfile(
-      {
-        id: 'local',
-        repositories: { r: { uri: pathToFileURL(index).href, description: '', priority: 0, active: true } },
-      },
-      join(dir, 'cache'),
+      { id: 'local', repositories: { r: { uri, description: '', priority: 0, active: true } } },
+      mossDir,
     );
-    expect(got).toHaveLength(1);
-    expect(readFileSync(got[0]!.path)).toEqual(readFileSync(index));
-    const reader = await StoneReader.open(got[0]!.path);
+    expect(got).toEqual([{ repository: 'r', packages: 0, notModified: false }]);
+    // Where the original boulder keeps its explicit repositories' indexes.
+    const cached = join(await repositoryCacheDir(mossDir, uri, 'boulder'), 'stone.index');
+    expect(readFileSync(cached)).toEqual(readFileSync(index));
+    const reader = await StoneReader.open(cached);
     expect(await reader.metas()).toEqual([]);
     await reader.close();
   });
@@ -87,13 +89,17 @@ describe('profiles', () => {
   it('adds a profile: saved, then its indexes fetched; a bad spec writes nothing', async () => {
     const index = join(dir, 'added.index');
     writeFileSync(index, await encodeRepositoryIndex([], { level: 1 }));
-    const dirs = boulderDirs({ configDir: join(dir, 'added-config'), cacheDir: join(dir, 'added-cache') });
+    const dirs = boulderDirs({
+      configDir: join(dir, 'added-config'),
+      cacheDir: join(dir, 'added-cache'),
+      mossRoot: join(dir, 'added-moss'),
+    });
     const r = await addProfile(dirs, 'my local', [`name=here,uri=${pathToFileURL(index).href},priority=5`]);
     expect(r.id).toBe('my_local');
     expect(r.file).toBe(join(dir, 'added-config', 'profile.d', 'my_local.yaml'));
-    expect(r.refreshed.map((x) => [x.repository, readFileSync(x.path)])).toEqual([
-      ['here', readFileSync(index)],
-    ]);
+    expect(r.refreshed).toEqual([{ repository: 'here', packages: 0, notModified: false }]);
+    const cached = await repositoryCacheDir(dirs.mossDir, pathToFileURL(index).href, 'boulder');
+    expect(readFileSync(join(cached, 'stone.index'))).toEqual(readFileSync(index));
     expect((await profileOf(dirs.configDirs, 'my_local')).repositories.here?.priority).toBe(5);
     await expect(addProfile(dirs, 'bad', ['uri=file:///x'])).rejects.toThrow('needs name=ID,uri=URL');
     await expect(profileOf(dirs.configDirs, 'bad')).rejects.toMatchObject({ code: 'BUILD_PROFILE_UNKNOWN' });
@@ -105,6 +111,7 @@ describe('profiles', () => {
     const dirs = boulderDirs({
       configDir: join(dir, 'failing-config'),
       cacheDir: join(dir, 'failing-cache'),
+      mossRoot: join(dir, 'failing-moss'),
     });
     const missing = `name=gone,uri=${pathToFileURL(join(dir, 'no-such.index')).href}`;
     await expect(addProfile(dirs, 'fresh', [missing])).rejects.toMatchObject({
@@ -124,9 +131,14 @@ describe('profiles', () => {
 
   it("chooses the host, a named profile, or boulder's default one", async () => {
     const none = [join(dir, 'nothing')];
-    expect(await chooseRoot(none, { host: true, profile: 'whatever' })).toBe('host');
-    expect(await chooseRoot(none, {})).toEqual({ profile: await profileOf(none, 'default-x86_64') });
-    await expect(chooseRoot(none, { profile: 'nope' })).rejects.toMatchObject({
+    const dirs = { configDirs: none, mossDir: join(dir, 'moss') };
+    expect(await chooseRoot(dirs, { host: true, profile: 'whatever' })).toBe('host');
+    expect(await chooseRoot(dirs, {})).toEqual({
+      profile: await profileOf(none, 'default-x86_64'),
+      mossDir: join(dir, 'moss'),
+    });
+    expect(await chooseRoot(dirs, { update: true })).toMatchObject({ update: true });
+    await expect(chooseRoot(dirs, { profile: 'nope' })).rejects.toMatchObject({
       code: 'BUILD_PROFILE_UNKNOWN',
     });
   });

@@ -11,6 +11,7 @@ export type {
   BootSyncOptions,
   BootSyncResult,
   CommitResult,
+  ExplicitRepositories,
   LockRequest,
   ModelRequest,
   NewRepository,

@@ -13,6 +13,12 @@ export const GLOBALS: FlagSpec = {
     placeholder: 'DIR',
     description: 'Read and save profiles here instead of /usr/share/boulder and /etc/boulder',
   },
+  'moss-root': {
+    value: true,
+    placeholder: 'DIR',
+    description:
+      'moss dir of the build roots: indexes, downloads, store (default /var/cache/boulder/moss as root)',
+  },
   json: { description: 'Machine-readable output where a command has it' },
 };
 
@@ -29,13 +35,19 @@ export function dirsOf(globals: CommandContext['globals']): BoulderDirs {
   const given = { flags: globals, positionals: [] };
   const cacheDir = flagString(given, 'cache-dir');
   const configDir = flagString(given, 'config-dir');
-  return boulderDirs({ ...(cacheDir ? { cacheDir } : {}), ...(configDir ? { configDir } : {}) });
+  const mossRoot = flagString(given, 'moss-root');
+  return boulderDirs({
+    ...(cacheDir ? { cacheDir } : {}),
+    ...(configDir ? { configDir } : {}),
+    ...(mossRoot ? { mossRoot } : {}),
+  });
 }
 
-/** The build root of build and chroot: --host, or the profile of -p. */
+/** The build root of build and chroot: --host, or the profile of -p through the moss dir (-u: refreshed). */
 export function rootOf({ args, globals }: CommandContext): Promise<RootChoice> {
-  return chooseRoot(dirsOf(globals).configDirs, {
+  return chooseRoot(dirsOf(globals), {
     host: args.flags.host === true,
     profile: flagString(args, 'profile'),
+    update: args.flags.update === true,
   });
 }

@@ -10,6 +10,8 @@ const LETTER: Record<string, string> = {
   workload: 'W',
 };
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
 /** Renders a recipe build's events: phase output line by line with boulder's `│B│` margin. */
 export function buildRenderer(io: CommandIo, quiet: boolean): (e: RecipeBuildEvent) => void {
   return (e) => {
@@ -20,10 +22,24 @@ export function buildRenderer(io: CommandIo, quiet: boolean): (e: RecipeBuildEve
         return io.stderr(
           `warning: not found on this host, the build will probably fail: ${e.dependencies.join(' ')}\n`,
         );
+      case 'root-waiting':
+        return io.stderr(
+          `waiting for another boulder or moss using ${e.mossDir}${e.pid === undefined ? '' : ` (pid ${e.pid})`}\n`,
+        );
       case 'root-refreshed':
-        return io.stdout(`refreshed ${e.repository}: ${e.packages} package(s)\n`);
+        return io.stdout(
+          `refreshed ${e.repository}: ${e.packages} package(s)${e.notModified ? ' (unchanged)' : ''}\n`,
+        );
       case 'root-installing':
-        return io.stdout(`build root: installing ${e.packages.join(' ')}\n`);
+        return io.stdout(`build root: ${e.packages.length} package(s): ${e.packages.join(' ')}\n`);
+      case 'root-step':
+        return;
+      case 'root-ready':
+        return io.stdout(
+          e.kept
+            ? `build root: ${e.path} kept, already these packages (${seconds(e.ms)})\n`
+            : `build root: ${e.path} ready, ${e.entries} entries (${seconds(e.ms)})\n`,
+        );
       case 'upstream-fetching':
         return io.stdout(`fetching ${e.uri}\n`);
       case 'upstream-cached':
@@ -60,6 +76,7 @@ export function timingTable(
   total: number,
 ): string {
   const rows: Array<[string, number]> = [
+    ...(steps.root === undefined ? [] : [['build root', steps.root] as [string, number]]),
     ['fetch', steps.fetch ?? 0],
     ...timings.map((t): [string, number] => [
       `${t.target}${t.stage === 'none' ? '' : ` pgo-${t.stage}`} ${t.phase}`,

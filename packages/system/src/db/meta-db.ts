@@ -286,6 +286,18 @@ export class MetaDb {
     });
   }
 
+  /**
+   * Replaces only the `meta_info` facts: a refresh the server answered 304 for an index whose
+   * rows are already these (rewriting 1,578 packages' rows cost ≈ 0.3 s of a 0.5 s refresh).
+   */
+  replaceInfo(info: Readonly<Record<string, string>>): void {
+    writeTransaction(this.#h, 'refreshing a repository', () => {
+      this.#h.raw.prepare('DELETE FROM meta_info').run();
+      const put = this.#h.raw.prepare('INSERT INTO meta_info (key, value) VALUES (?, ?)');
+      for (const [k, v] of Object.entries(info)) put.run(k, v);
+    });
+  }
+
   close(): Promise<void> {
     return closeSqlite(this.#h);
   }

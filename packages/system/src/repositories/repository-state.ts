@@ -106,9 +106,13 @@ function mtimeOf(path: string): Date | undefined {
   }
 }
 
-/** One repository (configured or not, e.g. a system model's) and the state of its cache, read as it is. */
-export async function statusOf(root: string, r: Repository): Promise<RepositoryStatus> {
-  const cacheDir = await repositoryCacheDir(root, r.uri);
+/**
+ * One repository (configured or not, e.g. a system model's) and the state of its cache, read as
+ * it is. `client` names the cache dir as the original does (`moss`; boulder's explicit
+ * repositories use `boulder`, so the same URI has its own cache per client).
+ */
+export async function statusOf(root: string, r: Repository, client = 'moss'): Promise<RepositoryStatus> {
+  const cacheDir = await repositoryCacheDir(root, r.uri, client);
   const cache = await readRepositoryCache(cacheDir);
   const signedBy = cache.info.signedBy;
   const keyIds = r.keys.length === 0 ? [] : trustedKeysOf(r).map((k) => k.id);
@@ -203,8 +207,7 @@ export async function refreshRepositoryList(
       },
     });
     await withRepoDb(r.cacheDir, (db) => {
-      const packages: StoredPackage[] = fetched.packages.map((p) => ({ id: p.packageHash, meta: p }));
-      db.replaceAllWithInfo(packages, {
+      const info = {
         uri: fetched.uri,
         sha256: fetched.sha256,
         fetchedAt: fetched.fetchedAt.toISOString(),
@@ -213,7 +216,14 @@ export async function refreshRepositoryList(
         ...(fetched.signature
           ? { signedBy: fetched.signature.keyId, signedAt: String(fetched.signature.timestamp) }
           : {}),
-      });
+      };
+      // Not modified, and the rows are of this very index: only the facts change.
+      if (fetched.notModified && previous.sha256 === fetched.sha256 && previous.fetchedAt !== undefined) {
+        db.replaceInfo(info);
+        return;
+      }
+      const packages: StoredPackage[] = fetched.packages.map((p) => ({ id: p.packageHash, meta: p }));
+      db.replaceAllWithInfo(packages, info);
     });
     out.push({ repo: r.id, packages: fetched.packages.length, notModified: fetched.notModified });
     onEvent?.({

@@ -51,7 +51,7 @@ export async function openRoot(path: string, options: OpenRootOptions = {}): Pro
     commit: async (plan) => (await plans()).commitChange(session, plan),
     repositories: lazyGroup<Repositories>(
       async () => (await import('./root-repositories.js')).rootRepositories(session),
-      ['list', 'add', 'remove', 'enable', 'disable', 'refresh'],
+      ['list', 'add', 'remove', 'enable', 'disable', 'refresh', 'refreshExplicit'],
     ),
     packages: lazyGroup<Packages>(
       async () => (await import('./root-packages.js')).rootPackages(session),

@@ -6,6 +6,7 @@ import type {
   SyncChange,
   SyncPlan,
 } from '@serpent/resolve';
+import { explicitRepositories } from '../repositories/explicit-repositories.js';
 import {
   refreshRepositories,
   repositoryCandidates,
@@ -98,6 +99,11 @@ function checkRequest(request: PlanRequest): Plan['kind'] {
       { details: { request: Object.keys(request) } },
     );
   }
+  if (request.repositories !== undefined && kinds[0] !== 'install') {
+    throw new TransactionError('TX_PLAN_INVALID', '`repositories` goes with `add` only', {
+      details: { request: Object.keys(request) },
+    });
+  }
   if (request.to !== undefined && kinds[0] !== 'install' && kinds[0] !== 'lock') {
     throw new TransactionError('TX_PLAN_INVALID', '`to` goes with `add` or `lock` only', {
       details: { request: Object.keys(request) },
@@ -106,7 +112,7 @@ function checkRequest(request: PlanRequest): Plan['kind'] {
   return kinds[0]!;
 }
 
-async function planInstallOf(l: Locked, request: PlanRequest): Promise<Plan> {
+async function planInstallOf(session: RootSession, l: Locked, request: PlanRequest): Promise<Plan> {
   const add = request.add ?? [];
   const { planInstall, readLocalStones } = await import('../transaction/install-packages.js');
   const { checkInstallTarget } = await import('../transaction/install-to.js');
@@ -114,7 +120,20 @@ async function planInstallOf(l: Locked, request: PlanRequest): Promise<Plan> {
   const names = add.filter((a) => !a.endsWith('.stone'));
   const stones = await readLocalStones(add.filter((a) => a.endsWith('.stone')));
   // Repositories are read only when a name or provider has to be looked up.
-  const candidates = names.length > 0 ? await repositoryCandidates(l.root) : [];
+  const candidates =
+    names.length === 0
+      ? []
+      : request.repositories
+        ? await repositoryCandidates(
+            l.root,
+            (
+              await explicitRepositories(l.root, request.repositories, {
+                onEvent: session.onEvent,
+                maxIndexBytes: session.maxIndexBytes,
+              })
+            ).repositories,
+          )
+        : await repositoryCandidates(l.root);
   const to = request.to;
   const prepared = planInstall(inst, { stones, names, candidates }, { ignoreInstalled: to !== undefined });
   // An unusable target is said before any prompt, not after the downloads.
@@ -237,7 +256,7 @@ export async function planChange(session: RootSession, request: PlanRequest): Pr
   return session.locked((l) => {
     switch (kind) {
       case 'install':
-        return planInstallOf(l, request);
+        return planInstallOf(session, l, request);
       case 'remove':
         return planRemoveOf(l, request.remove ?? []);
       case 'sync':

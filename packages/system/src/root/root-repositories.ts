@@ -9,6 +9,7 @@ import {
   setRepositoryActive,
   trustedKeysOf,
 } from '@serpent/repository';
+import { explicitRepositories } from '../repositories/explicit-repositories.js';
 import { refreshRepositories, repositoryStatus } from '../repositories/repository-state.js';
 import { TransactionError } from '../transaction-error.js';
 import type { RootSession } from './root-session.js';
@@ -96,6 +97,17 @@ export function rootRepositories(session: RootSession): Repositories {
       }),
     enable: (id) => session.locked(async (l) => void (await setRepositoryActive(l.layout.root, id, true))),
     disable: (id) => session.locked(async (l) => void (await setRepositoryActive(l.layout.root, id, false))),
+    refreshExplicit: (explicit) =>
+      session.locked(
+        async (l) =>
+          (
+            await explicitRepositories(
+              l.layout.root,
+              { ...explicit, update: true },
+              { onEvent: session.onEvent, maxIndexBytes: session.maxIndexBytes },
+            )
+          ).refreshed,
+      ),
     refresh: (ids) =>
       session.locked((l) =>
         refreshRepositories(l.layout.root, {

@@ -151,10 +151,28 @@ export interface PlanRequest {
    * container, a build root).
    */
   readonly to?: string;
+  /**
+   * With `add`: resolve against exactly these repositories instead of the configured ones
+   * (boulder's build roots: the profile's repositories in boulder's moss dir). Nothing is
+   * written to the configuration; each index is fetched when it never was, is no longer
+   * verified by its keys, or `update` asks.
+   */
+  readonly repositories?: ExplicitRepositories;
   /** Make the system exactly a lock's packages (`moss sync --lock`), or with `to`, `<to>/usr`. */
   readonly lock?: LockRequest;
   /** Converge the system to a system model (`moss sync --model`). */
   readonly model?: ModelRequest;
+}
+
+export interface ExplicitRepositories {
+  readonly list: readonly NewRepository[];
+  /** Fetch every index first (conditional requests: an unchanged index costs one 304). */
+  readonly update?: boolean;
+  /**
+   * Names the cache dirs, `.moss/repo/<xxh3_64("<client>-<uri>")>`, as the original: `moss`
+   * (default) shares the configured repositories' caches, `boulder` is the original boulder's.
+   */
+  readonly client?: string;
 }
 
 export interface LockRequest {
@@ -251,8 +269,11 @@ export interface CommitResult {
   /** The state now active (unchanged for an empty plan or `to`). */
   readonly stateId: number | null;
   readonly previousStateId: number | null;
-  /** `to`: the tree made. */
-  readonly target?: { readonly usr: string; readonly entries: number };
+  /**
+   * `to`: the tree made, or `kept` when `<to>/usr` already was exactly these packages' tree,
+   * untouched since an earlier `to` made it (nothing was fetched, stored or blitted).
+   */
+  readonly target?: { readonly usr: string; readonly entries: number; readonly kept: boolean };
 }
 
 /** A recorded state. */
@@ -354,6 +375,11 @@ export interface Repositories {
   disable(id: string): Promise<void>;
   /** Fetches the index of each named (default: every active) repository. */
   refresh(ids?: readonly string[]): Promise<readonly RefreshResult[]>;
+  /**
+   * Fetches the indexes of repositories that are not configured (boulder's profile, `plan`'s
+   * `repositories`) into their cache dirs, as `boulder profile update`; `update` is implied.
+   */
+  refreshExplicit(explicit: ExplicitRepositories): Promise<readonly RefreshResult[]>;
 }
 
 export interface Packages {

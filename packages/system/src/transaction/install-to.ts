@@ -10,6 +10,7 @@ import type { Fetcher, PreparedInstall } from './install-packages.js';
 import { storePackages } from './install-packages.js';
 import type { Installation } from './installation.js';
 import { runStateTriggers } from './run-state-triggers.js';
+import { dropTargetLedger, keepsTree, writeTargetLedger } from './target-ledger.js';
 import { type EventSink, phase } from './transaction-event.js';
 
 /** Where the new tree is blitted inside the target before it replaces `<target>/usr`. */
@@ -20,6 +21,11 @@ export interface InstallToResult {
   readonly usr: string;
   /** Entries in the new tree (the `/usr` directory itself excluded). */
   readonly entries: number;
+  /**
+   * `DIR/usr` already was exactly these packages' tree, untouched since it was made: it was
+   * kept as it is (nothing fetched, stored, blitted or triggered).
+   */
+  readonly kept: boolean;
 }
 
 /**
@@ -42,13 +48,24 @@ export async function commitInstallTo(
 ): Promise<InstallToResult> {
   const { onEvent } = options;
   const target = checkInstallTarget(inst, targetDir);
+  const selections = prepared.plan.selections.map((s) => ({ packageId: s.id, explicit: s.explicit }));
+  const packages = [...new Set(selections.map((s) => s.packageId))].sort();
+  const usr = join(target, 'usr');
+  // The same packages as the tree already there, which nothing wrote to since: nothing to do
+  // (boulder's second build of a recipe; see target-ledger.ts for what "untouched" means).
+  const kept = keepsTree(target, packages);
+  if (kept !== undefined) {
+    ensureRootLinks(target);
+    return { usr, entries: kept.entries, kept: true };
+  }
+  // From here on DIR/usr may stop being what the ledger says.
+  dropTargetLedger(target);
   await storePackages(inst, {
     install: prepared.plan.install,
     stones: prepared.stones,
     fetch: options.fetch,
     onEvent,
   });
-  const selections = prepared.plan.selections.map((s) => ({ packageId: s.id, explicit: s.explicit }));
   const tree = await phase(onEvent, 'build', () => buildStateTree(inst, selections));
   const staging = join(target, TARGET_STAGING);
   // A staging tree left by an interrupted run is ours to delete: nothing else names it.
@@ -70,7 +87,6 @@ export async function commitInstallTo(
   } finally {
     sync.close();
   }
-  const usr = join(target, 'usr');
   await phase(onEvent, 'swap', () => {
     if (existsSync(usr)) {
       exchangePaths(staging, usr);
@@ -83,7 +99,14 @@ export async function commitInstallTo(
   });
   ensureRootLinks(target);
   await phase(onEvent, 'system-triggers', () => runStateTriggers(inst, 'system', usr, onEvent, tree, target));
-  return { usr, entries: tree.size };
+  // The seal must be younger than every write above: ctimes advance by the kernel's coarse
+  // clock tick (up to 10 ms at HZ=100), so a ledger written in the same tick as the last
+  // directory change would make that directory look written to afterwards.
+  await new Promise((r) => setTimeout(r, 20));
+  const dirs = new Set(['']);
+  for (const n of tree.walk()) if (n.kind === 'directory') dirs.add(n.path);
+  writeTargetLedger(target, { version: 1, packages, entries: tree.size, dirs: [...dirs].sort() });
+  return { usr, entries: tree.size, kept: false };
 }
 
 /**

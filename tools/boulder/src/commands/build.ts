@@ -14,10 +14,14 @@ export const buildCommand: Command = {
     'stage when the recipe has a workload; emul32 first when it builds 32-bit), then collects,',
     'analyses and emits one .stone per package plus manifest.<arch>.{bin,jsonc}.',
     '',
-    'Without --host the phases run in a build root that moss’s engine installs afresh into',
-    '<cache>/root/<name> from the profile’s repositories (-p, default default-x86_64). With',
-    '--host they run against this machine’s /usr (read-only). A %break_continue or %break_exit',
-    'in a phase opens a shell in the build container there (--no-breakpoints builds through).',
+    'Without --host the phases run in a build root, <cache>/root/<name>, whose /usr is hard',
+    'links into boulder’s moss dir (--moss-root): the packages are resolved against the',
+    'profile’s repositories (-p, default default-x86_64), downloaded and unpacked there once for',
+    'every build, and a root that already holds exactly them is kept as it is. An index is',
+    'fetched when it never was, or with --update. The root is read-only inside the container.',
+    'With --host the phases run against this machine’s /usr (read-only). A %break_continue or',
+    '%break_exit in a phase opens a shell in the build container there (--no-breakpoints builds',
+    'through).',
   ].join('\n'),
   flags: {
     output: {
@@ -28,6 +32,7 @@ export const buildCommand: Command = {
     },
     profile: PROFILE_FLAG,
     host: { description: 'Build against the host’s /usr (bootstrap mode)' },
+    update: { short: 'u', description: 'Fetch the profile’s repository indexes again first' },
     'build-release': {
       short: 'b',
       value: true,
@@ -47,6 +52,7 @@ export const buildCommand: Command = {
     ['boulder build -p local -o out ./stone.yaml', 'build in a root installed from profile local'],
     ['boulder build --host -o out ./stone.yaml', 'build against the host’s tools into ./out'],
     ['boulder build --host -b 2 recipes/nano', 'a second build of the same source release'],
+    ['boulder build -u -p local ./stone.yaml', 'refresh the profile’s indexes, then build'],
   ],
   async run(ctx) {
     const { args, globals, io } = ctx;
@@ -66,7 +72,9 @@ export const buildCommand: Command = {
       ...(level === undefined ? {} : { level: flagInt(args, 'compression-level', 18, 'boulder build') }),
     });
     io.stdout(`wrote ${result.manifestBin}\nwrote ${result.manifestJsonc}\n`);
-    io.stdout(timingTable(result.timings, result.steps, performance.now() - started));
+    io.stdout(
+      timingTable(result.timings, { ...result.steps, root: result.rootMs }, performance.now() - started),
+    );
     io.stdout(`Build finished successfully at ${new Date().toISOString()}\n`);
   },
 };

@@ -8,8 +8,9 @@ export const chrootCommand: Command = {
   summary: 'Open a shell in a recipe’s build root, to debug a build by hand',
   synopsis: '[RECIPE=./stone.yaml]',
   description: [
-    'A login bash in the build container of the recipe: its build root (installed first if',
-    'missing; --host: this machine’s /usr), with the last build’s /mason/build, /mason/install',
+    'A login bash in the build container of the recipe: its build root (set up first if',
+    'missing; --host: this machine’s /usr), read-only as in a build (its /usr is hard links into',
+    'the moss dir every build shares), with the last build’s /mason/build, /mason/install',
     'and sources (a failed build’s files are still there), in the work dir when a build has',
     'unpacked it. The build environment is set, every macro is a shell function (a_configure,',
     'a_make ...) or variable ($d_libdir ...). Exits with the shell’s status.',

@@ -3,6 +3,9 @@ import { type Command, commandReport, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
 import { dirsOf, PROFILE_FLAG } from '../globals.js';
 
+const refreshedLine = (u: { repository: string; packages: number; notModified: boolean }) =>
+  `refreshed ${u.repository}: ${u.packages} package(s)${u.notModified ? ' (unchanged)' : ''}`;
+
 const list: Command = {
   name: 'list',
   summary: 'List the configured profiles and their repositories',
@@ -45,16 +48,13 @@ const add: Command = {
       throw new UsageError('profile add needs a NAME', 'boulder profile add NAME -r name=ID,uri=URL');
     if (repos.length === 0) throw new UsageError('profile add needs at least one --repo');
     const r = await addProfile(dirsOf(ctx.globals), name, repos);
-    commandReport(ctx).result(r, [
-      `saved profile ${r.id} to ${r.file}`,
-      ...r.refreshed.map((u) => `refreshed ${u.repository} (${u.bytes} bytes)`),
-    ]);
+    commandReport(ctx).result(r, [`saved profile ${r.id} to ${r.file}`, ...r.refreshed.map(refreshedLine)]);
   },
 };
 
 const update: Command = {
   name: 'update',
-  summary: 'Refresh the repository indexes of a profile',
+  summary: 'Refresh the repository indexes of a profile in the moss dir',
   flags: {
     profile: PROFILE_FLAG,
   },
@@ -63,11 +63,9 @@ const update: Command = {
     const dirs = dirsOf(ctx.globals);
     const refreshed = await updateProfile(
       await profileOf(dirs.configDirs, flagString(ctx.args, 'profile')),
-      dirs.cacheDir,
+      dirs.mossDir,
     );
-    commandReport(ctx).result(refreshed, (list) =>
-      list.map((u) => `refreshed ${u.repository} (${u.bytes} bytes) → ${u.path}`),
-    );
+    commandReport(ctx).result(refreshed, (list) => list.map(refreshedLine));
   },
 };
 

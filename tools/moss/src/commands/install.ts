@@ -56,7 +56,7 @@ export const installCommand: Command = {
         ctx,
         { lock: { lock, source: lockFile }, to },
         (_, r) =>
-          `${r.target!.usr}: ${lock.packages.length} package(s) of ${lockFile}, ${r.target!.entries} entries (no state recorded)`,
+          `${r.target!.usr}: ${lock.packages.length} package(s) of ${lockFile}, ${r.target!.entries} entries (${r.target!.kept ? 'kept: already these packages' : 'no state recorded'})`,
         () => `${lockFile} holds no packages`,
       );
     }
@@ -67,7 +67,7 @@ export const installCommand: Command = {
       { add, ...(to === undefined ? {} : { to }) },
       (plan, r) =>
         r.target
-          ? `${r.target.usr}: ${plan.install.length} package(s), ${r.target.entries} entries (no state recorded)`
+          ? `${r.target.usr}: ${plan.install.length} package(s), ${r.target.entries} entries (${r.target.kept ? 'kept: already these packages' : 'no state recorded'})`
           : `State ${r.stateId} is active: ${plan.install.length} package(s) installed`,
       (plan) =>
         `The following package(s) are already installed:\n${formatColumns(
