@@ -1,5 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,10 +53,14 @@ function settle(): number {
   expect(existsSync(join(root, '.moss/journal.json'))).toBe(false);
   const id = active();
   expect(JSON.parse(r.stdout).id).toBe(id);
-  // No phantom: every recorded state has a tree (archived or live), the live one is recorded.
-  for (const s of stateIds())
-    expect(s === id || existsSync(join(root, '.moss/root', String(s), 'usr'))).toBe(true);
+  // No phantom: the live state is recorded. A tree archived under a state's name is that
+  // state's (older states' trees are recycled into new ones and rebuilt when activated).
   expect(stateIds()).toContain(id);
+  for (const s of stateIds()) {
+    const tree = join(root, '.moss/root', String(s), 'usr');
+    if (s !== id && existsSync(tree))
+      expect(readFileSync(join(tree, '.stateID'), 'utf8').trim()).toBe(String(s));
+  }
   expect(existsSync(join(root, '.moss/root/staging/usr'))).toBe(false);
   const v = moss(['-D', root, 'state', 'verify']);
   expect(v.stdout).toContain('No issues found');
@@ -127,5 +140,178 @@ describe.skipIf(skip !== undefined)('kill -9 during a transaction', () => {
       expect([before, Math.max(...stateIds())]).toContain(after);
       expect(installed().includes('big')).toBe(after === before ? hasBig : !hasBig);
     }
+  });
+});
+
+// The in-place path: a transaction that changes a spare tree (the archived tree of two states
+// back) instead of blitting. kill -9 at every step of it; after each, the root is on the old
+// state or the new one, the journal said what to do with the spare tree (finish its change and
+// keep it, keep it, or delete it), and once the transaction has run to the end the live /usr is
+// entry by entry (type, mode, link text, inode of the store asset) what a full blit of the same
+// packages makes (`install --to`).
+describe.skipIf(skip !== undefined)('kill -9 during an in-place change of a spare tree', () => {
+  const root2 = join(work, 'root2');
+  const stones2 = join(work, 'stones2');
+  const apps: string[] = [];
+  let base2 = '';
+  let big2 = '';
+  let next = 0;
+
+  beforeAll(async () => {
+    if (skip) return;
+    mkdirSync(root2, { recursive: true });
+    mkdirSync(stones2, { recursive: true });
+    base2 = await makeStone(stones2, {
+      name: 'base',
+      files: {
+        'share/base/data': 'base\n',
+        'share/base/empty': '',
+        'bin/tool': { content: '#!/bin/sh\n', mode: 0o755 },
+      },
+      symlinks: { 'bin/t': 'tool' },
+      dirs: ['share/doc'],
+    });
+    big2 = await makeStone(stones2, { name: 'big', files: manyFiles('share/big', 1200, 150) });
+    // Three releases of one package, each changing contents, paths, a library link's target and
+    // a file's mode, installed in turn: each transaction's spare is two states back.
+    for (let v = 1; v <= 3; v++) {
+      const files: Record<string, string | { content: string; mode: number }> = {
+        'bin/app': { content: `app ${v}\n`, mode: 0o755 },
+        [`lib/libapp.so.1.${v}`]: `lib ${v}\n`,
+        'share/app/mode': { content: 'same\n', mode: v === 2 ? 0o755 : 0o644 },
+      };
+      for (let i = 0; i < 200; i++)
+        files[`share/app/d${i % 4}/f${i}`] = i % 3 === 0 ? `app ${v} ${i}\n` : `app ${i}\n`;
+      for (let i = 0; i < 20; i++) files[`share/app/v${v}/g${i}`] = `only in ${v}\n`;
+      apps.push(
+        await makeStone(stones2, {
+          name: 'app',
+          release: v,
+          files,
+          symlinks: { 'lib/libapp.so.1': `libapp.so.1.${v}`, 'lib/libapp.so': 'libapp.so.1' },
+        }),
+      );
+    }
+    for (const s of [base2, big2, apps[0]!]) expect(moss(['-D', root2, 'install', s, '-y']).status).toBe(0);
+    expect(moss(['-D', root2, 'install', apps[1]!, '-y']).status).toBe(0);
+    next = 2;
+  });
+
+  const active2 = () => Number(readFileSync(join(root2, 'usr/.stateID'), 'utf8'));
+
+  /** Settles the root after a crash; returns the active state and what recovery said of the tree. */
+  function settle2(): { id: number; tree: string | undefined } {
+    const r = moss(['-D', root2, 'state', 'active', '--json']);
+    expect(r.status).toBe(0);
+    const recovered = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l).event)
+      .find((e) => e?.type === 'recovered');
+    expect(existsSync(join(root2, '.moss/journal.json'))).toBe(false);
+    expect(existsSync(join(root2, '.moss/root/staging/usr'))).toBe(false);
+    const v = moss(['-D', root2, 'state', 'verify']);
+    expect(v.stdout).toContain('No issues found');
+    return { id: active2(), tree: recovered?.tree };
+  }
+
+  /** The live /usr against a full blit of `stones`, entry by entry. */
+  function expectFullBlit(stones: readonly string[]): void {
+    const to = join(work, `to-${Date.now()}`);
+    mkdirSync(to);
+    const r = moss(['-D', root2, 'install', '--to', to, ...stones, '-y']);
+    expect(r.status, r.stderr).toBe(0);
+    const list = (dir: string, rel = ''): string[] =>
+      readdirSync(join(dir, rel)).flatMap((n) => {
+        const p = rel === '' ? n : `${rel}/${n}`;
+        if (rel === '' && (n === '.stateID' || n === '.moss-tree')) return [];
+        return lstatSync(join(dir, p)).isDirectory() ? [p, ...list(dir, p)] : [p];
+      });
+    const live = join(root2, 'usr');
+    const full = join(to, 'usr');
+    const paths = list(full).sort();
+    expect(list(live).sort()).toEqual(paths);
+    for (const p of paths) {
+      const a = lstatSync(join(live, p));
+      const b = lstatSync(join(full, p));
+      expect(a.mode, p).toBe(b.mode);
+      if (a.isSymbolicLink()) expect(readlinkSync(join(live, p)), p).toBe(readlinkSync(join(full, p)));
+      else if (a.isFile() && b.nlink > 1) expect(a.ino, `${p}: the same store asset`).toBe(b.ino);
+      else if (a.isFile()) expect(readFileSync(join(live, p))).toEqual(readFileSync(join(full, p)));
+    }
+    rmSync(to, { recursive: true, force: true });
+  }
+
+  // Where each kill lands, and what recovery does with the spare tree: untouched (nothing to
+  // say), its interrupted change finished and kept, or kept as it was.
+  const CHANGE_POINTS: ReadonlyArray<readonly [string, 'old' | 'new', string | undefined]> = [
+    ['phase-start:plan', 'old', undefined],
+    ['phase-end:plan', 'old', undefined],
+    ['phase-start:change', 'old', 'finished'],
+    ['change-progress:unlink', 'old', 'finished'],
+    ['change-progress:rmdir', 'old', 'finished'],
+    ['change-progress:mkdir', 'old', 'finished'],
+    ['change-progress:create', 'old', 'finished'],
+    ['change-progress:converge', 'old', 'finished'],
+    ['phase-end:change', 'old', 'finished'],
+    ['phase-start:triggers', 'old', 'kept'],
+    ['phase-start:sync', 'old', 'kept'],
+    ['phase-start:swap', 'old', 'kept'],
+    ['phase-end:swap', 'new', undefined],
+    ['phase-start:record', 'new', undefined],
+    ['phase-start:system-triggers', 'new', undefined],
+  ];
+
+  for (const [point, expected, tree] of CHANGE_POINTS) {
+    it(`at ${point} leaves the ${expected} state, then the change makes a full blit's tree`, () => {
+      const before = active2();
+      const app = apps[next % 3]!;
+      const r = spawnSync(process.execPath, [MOSS, '-D', root2, 'install', app, '-y', '--json'], {
+        env: { ...process.env, MOSS_FAULT_KILL_AT: point },
+        encoding: 'utf8',
+      });
+      expect(r.signal, `moss should have been killed at ${point}: ${r.stderr.slice(-2000)}`).toBe('SIGKILL');
+      // The transaction did take the in-place path.
+      expect(r.stderr).toContain('"phase":"plan"');
+      if (point !== 'phase-start:plan') expect(r.stderr).not.toContain('"phase":"blit"');
+      const after = settle2();
+      expect(after.tree).toBe(tree);
+      if (expected === 'old') {
+        expect(after.id).toBe(before);
+        const again = moss(['-D', root2, 'install', app, '-y']);
+        expect(again.status, again.stderr).toBe(0);
+      } else expect(after.id).toBeGreaterThan(before);
+      expectFullBlit([base2, big2, app]);
+      next++;
+    });
+  }
+
+  it('rebuilds a state whose tree was recycled when it is activated, and survives a kill doing so', () => {
+    const live = active2();
+    const recycled = (JSON.parse(moss(['-D', root2, 'state', 'list', '--json']).stdout) as { id: number }[])
+      .map((s) => s.id)
+      .find((id) => id !== live && !existsSync(join(root2, '.moss/root', String(id), 'usr')));
+    expect(recycled, 'an older state has no tree left').toBeDefined();
+    const r = spawnSync(
+      process.execPath,
+      [MOSS, '-D', root2, 'state', 'activate', String(recycled), '--json'],
+      {
+        env: { ...process.env, MOSS_FAULT_KILL_AT: 'change-progress:create' },
+        encoding: 'utf8',
+      },
+    );
+    expect(r.signal, r.stderr.slice(-3000)).toBe('SIGKILL');
+    expect(settle2()).toEqual({ id: live, tree: 'finished' });
+    expect(moss(['-D', root2, 'state', 'activate', String(recycled)]).status).toBe(0);
+    expect(settle2().id).toBe(recycled);
+    const packages = JSON.parse(moss(['-D', root2, 'list', 'installed', '--json']).stdout) as {
+      name: string;
+      version: string;
+      release: number;
+    }[];
+    const app = packages.find((p) => p.name === 'app')!;
+    expectFullBlit([base2, big2, apps[Number(app.release) - 1]!]);
+    // The state it left is one swap away.
+    expect(existsSync(join(root2, '.moss/root', String(live), 'usr'))).toBe(true);
   });
 });

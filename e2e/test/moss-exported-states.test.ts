@@ -80,7 +80,9 @@ const installed = async (root: string) =>
     }[]
   ).map((p) => `${p.name}-${p.version}-${p.release}`);
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const usrOf = (root: string) => treeEntries(join(root, 'usr'), ['.stateID']);
+// moss's own files in a state's tree (its id, and the ledger that lets a later transaction
+// change the tree in place) are not the packages'.
+const usrOf = (root: string) => treeEntries(join(root, 'usr'), ['.stateID', '.moss-tree']);
 
 interface LockJson {
   format: string;

@@ -97,14 +97,21 @@ export function planBootEntries(input: PlanInput): { entries: PlannedEntry[]; fi
 
 /**
  * Picks the states to write entries for: `defaultId` first (the newest when not given),
- * then the `keep` most recent others by creation time.
+ * then the `keep` most recent others by creation time. Creation times are whole seconds (the
+ * state DB's, as the original's), so states made in one second tie: the higher id is the newer
+ * (ids only grow), which keeps the choice the same on every run, for moss's tree keeping too.
  */
 export function selectStates<T extends { id: string; createdAt: Date }>(
   states: readonly T[],
   keep: number,
   defaultId?: string,
 ): T[] {
-  const byAge = [...states].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  const newerId = (a: T, b: T) => {
+    const [x, y] = [Number(a.id), Number(b.id)];
+    if (Number.isFinite(x) && Number.isFinite(y)) return y - x;
+    return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+  };
+  const byAge = [...states].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || newerId(a, b));
   const first = defaultId === undefined ? byAge[0] : byAge.find((s) => s.id === defaultId);
   if (first === undefined) return [];
   return [first, ...byAge.filter((s) => s !== first).slice(0, Math.max(0, keep))];

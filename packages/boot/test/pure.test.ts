@@ -170,5 +170,9 @@ describe('entries', () => {
     expect(selectStates(all, 2).map((x) => x.id)).toEqual(['5', '4', '3']);
     expect(selectStates(all, 2, '2').map((x) => x.id)).toEqual(['2', '5', '4']);
     expect(selectStates(all, 0, '9')).toEqual([]);
+    // States made in one second (times are whole seconds) tie: the higher id is the newer.
+    const tied = [s('7', 9000), s('8', 9000), s('9', 9000), s('10', 9000), s('6', 8000)];
+    expect(selectStates(tied, 2).map((x) => x.id)).toEqual(['10', '9', '8']);
+    expect(selectStates(tied, 3, '6').map((x) => x.id)).toEqual(['6', '10', '9', '8']);
   });
 });

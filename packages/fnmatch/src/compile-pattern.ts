@@ -20,6 +20,12 @@ export interface Pattern {
   readonly literalPrefix: string;
   /** The captured variables when `path` matches the whole pattern, otherwise null. */
   match(path: string): PatternMatch | null;
+  /**
+   * Whether some path below `dir/` may match: false only when none can (`dir` is not a leading
+   * run of the pattern's `/`-separated parts). What lets a walk of a tree skip every directory
+   * no pattern reaches into, instead of listing every path.
+   */
+  mayMatchBelow(dir: string): boolean;
 }
 
 const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -36,6 +42,10 @@ function classChar(c: string): string {
 }
 
 interface Scan {
+  /** Regex text of the pattern before each top-level `/` (a directory the pattern passes through). */
+  readonly dirs: string[];
+  /** Past a `**` or a capture holding a `/`: the run before it, then anything, is recorded once. */
+  deep: boolean;
   readonly src: string;
   /** Code points of the pattern, so a non-ASCII character is one step (upstream stopped at it). */
   readonly chars: readonly string[];
@@ -125,6 +135,8 @@ function readGlob(s: Scan, inGroup: boolean): string {
     if (c === '*') {
       if (s.chars[s.i + 1] === '*') {
         // "**" is a globstar: any text, "/" included. Upstream it was two "*" (one segment).
+        if (!s.deep && !inGroup) s.dirs.push(`${out}[\\s\\S]*`);
+        s.deep = true;
         out += '[\\s\\S]*';
         s.i += 2;
       } else {
@@ -138,10 +150,18 @@ function readGlob(s: Scan, inGroup: boolean): string {
       out += readClass(s);
     } else if (c === '(') {
       if (inGroup) fail(s, 'FNMATCH_MALFORMED_GROUP', 'captures do not nest');
-      out += readGroup(s);
+      const wasDeep = s.deep;
+      const group = readGroup(s);
+      // A capture spanning "/" can end in any directory below where it starts.
+      if (!wasDeep && s.deep) s.dirs.push(`${out}[\\s\\S]*`);
+      out += group;
     } else if (c === ':' && inGroup) {
       fail(s, 'FNMATCH_MALFORMED_GROUP', 'a capture has exactly one ":" (write a literal one as "\\:")');
     } else {
+      if (c === '/') {
+        if (inGroup) s.deep = true;
+        else if (!s.deep && out !== '') s.dirs.push(out);
+      }
       if (s.prefixOpen) s.prefix += c;
       out += literal(c);
       s.i++;
@@ -187,6 +207,8 @@ function readGroup(s: Scan): string {
  */
 export function compilePattern(source: string): Pattern {
   const s: Scan = {
+    dirs: [],
+    deep: false,
     src: source,
     chars: Array.from(source),
     i: 0,
@@ -199,6 +221,13 @@ export function compilePattern(source: string): Pattern {
   const groups = [...s.names].sort();
   const literalPrefix = s.prefix;
   const exact = s.prefixOpen; // no wildcard at all: the pattern is its own only match
+  // Every directory a match passes through is one of the runs before a top-level "/" (names
+  // dropped: a name may appear once per RegExp). Past a "**" or a "/" inside a capture anything
+  // below may match, so such a run matches a directory and everything under it.
+  const dirs = new RegExp(
+    `^(?:${s.dirs.map((d) => d.replace(/\(\?<[A-Za-z_][A-Za-z0-9_]*>/g, '(?:')).join('|') || '(?!)'})$`,
+    'u',
+  );
   return {
     source,
     regex,
@@ -209,6 +238,9 @@ export function compilePattern(source: string): Pattern {
       const m = regex.exec(path);
       if (m === null) return null;
       return m.groups ?? EMPTY;
+    },
+    mayMatchBelow(dir: string): boolean {
+      return dirs.test(dir);
     },
   };
 }

@@ -306,3 +306,35 @@ describe('every pattern of the real trigger files (../shared/fixtures/triggers)'
   });
   if (!present) it.skip(`../shared/fixtures/triggers is absent (looked in ${triggersDir})`, () => {});
 });
+
+describe('mayMatchBelow', () => {
+  // The property a pruned walk relies on: a directory is refused only if no path below it
+  // matches. Checked against every directory prefix of paths that match, and of some that do not.
+  const cases: [string, string[], string[]][] = [
+    [
+      '/usr/lib/modules/(version:*)/*',
+      ['/usr', '/usr/lib', '/usr/lib/modules', '/usr/lib/modules/6.1'],
+      ['/usr/share', '/usr/lib/modules/6.1/kernel', '/usr/lib64'],
+    ],
+    [
+      '/usr/lib*/gio/modules/lib*.so',
+      ['/usr', '/usr/lib', '/usr/lib64/gio', '/usr/lib32/gio/modules'],
+      ['/usr/share', '/usr/lib/x'],
+    ],
+    ['/usr/share/**/foo', ['/usr', '/usr/share', '/usr/share/a/b/c'], ['/usr/lib', '/usr/sharex']],
+    ['/usr/share/(rest:a/b)/c', ['/usr/share', '/usr/share/a', '/usr/share/a/b'], ['/usr/lib']],
+    [
+      '/usr/share/info/(item:*.info*)',
+      ['/usr', '/usr/share', '/usr/share/info'],
+      ['/usr/share/info/x', '/usr/share/doc'],
+    ],
+    ['relative', [], ['/usr', 'relative']],
+  ];
+  for (const [source, below, notBelow] of cases) {
+    it(`knows where ${source} may match`, () => {
+      const p = compilePattern(source);
+      for (const d of below) expect(p.mayMatchBelow(d), d).toBe(true);
+      for (const d of notBelow) expect(p.mayMatchBelow(d), d).toBe(false);
+    });
+  }
+});

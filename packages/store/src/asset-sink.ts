@@ -8,7 +8,6 @@ import {
   writeSync,
   writevSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { ContentFileSink } from '@serpent/stone';
 import type { StoreState } from './store-state.js';
@@ -20,6 +19,9 @@ const fdatasyncAsync = promisify(fdatasync);
  * larger ones stream to their temporary file as they decode. Bounds memory per open asset.
  */
 const BUFFER_LIMIT = 4 * 1024 * 1024;
+
+/** How an asset's storing ends: at once (no sync to wait for), or later. */
+export type AssetFinish = AssetOutcome | Promise<AssetOutcome>;
 
 /** A stored asset: its size and final path (whose directories need a sync before it is relied on). */
 export interface AssetOutcome {
@@ -52,8 +54,11 @@ export class AssetSink implements ContentFileSink {
     private readonly state: StoreState,
     private readonly digest: string,
     private readonly mode: number,
-    /** Receives the job that finishes the asset, once the content is verified. */
-    private readonly onFinishing: (job: Promise<AssetOutcome>) => void,
+    /**
+     * Receives the outcome once the content is verified: the asset itself when it was stored at
+     * once, or the job that finishes it (after a sync).
+     */
+    private readonly onFinishing: (finish: AssetFinish) => void,
     /** Called when the asset will not be stored (content did not verify, reading or writing failed). */
     private readonly onAbort: () => void,
   ) {}
@@ -61,8 +66,9 @@ export class AssetSink implements ContentFileSink {
   write(chunk: Uint8Array): void {
     this.size += chunk.length;
     if (this.fd === undefined && this.buffered + chunk.length <= BUFFER_LIMIT) {
-      // A copy: the reader's chunk may be a view into a buffer it goes on using.
-      this.chunks.push(Uint8Array.prototype.slice.call(chunk));
+      // Kept as a view, not copied: the stone reader never reuses a chunk it handed out
+      // (zlib and file streams allocate each one), and views are written out at commit.
+      this.chunks.push(chunk);
       this.buffered += chunk.length;
       return;
     }
@@ -88,8 +94,10 @@ export class AssetSink implements ContentFileSink {
     try {
       const fd = this.fd ?? this.openTemp();
       this.flush(fd);
-      // open() applies the umask to the mode; the store's modes must not depend on it.
-      fchmodSync(fd, this.mode);
+      // open() applies the umask to the mode; the store's modes must not depend on it. A mode
+      // the umask leaves alone (0644 and 0755 under the usual 022) needs no call.
+      const umask = this.state.umask;
+      if (umask === undefined || (this.mode & umask) !== 0) fchmodSync(fd, this.mode);
     } catch (err) {
       // Thrown to the reader, which stops: a full disk fails the stone at its first asset.
       this.onAbort();
@@ -97,7 +105,15 @@ export class AssetSink implements ContentFileSink {
       throw err;
     }
     if (!this.state.fsync) {
-      this.onFinishing(this.finish());
+      // Nothing to wait for: stored now, without a promise per asset.
+      let outcome: AssetOutcome;
+      try {
+        outcome = this.finishNow();
+      } catch (err) {
+        this.onAbort();
+        throw err;
+      }
+      this.onFinishing(outcome);
       return;
     }
     const barrier = this.state.barrier;
@@ -136,19 +152,23 @@ export class AssetSink implements ContentFileSink {
   }
 
   private async finish(): Promise<AssetOutcome> {
+    return this.finishNow();
+  }
+
+  /** Closes, then renames the temporary file to the asset's name. Throws after discarding it. */
+  private finishNow(): AssetOutcome {
     const state = this.state;
     try {
       this.closeFd();
-      const path = state.assetPath(this.digest);
-      const dir = dirname(path);
-      state.ensureDir(dir);
+      const path = state.canonicalAssetPath(this.digest);
+      state.ensureAssetDir(path);
       try {
         renameSync(this.temp as string, path);
       } catch (err) {
         // A directory we knew of was removed behind our back (moss's own prune): create it again.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         state.forgetDirs();
-        state.ensureDir(dir);
+        state.ensureAssetDir(path);
         renameSync(this.temp as string, path);
       }
       this.temp = undefined;

@@ -1,4 +1,4 @@
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Limiter, mapLimit } from '@serpent/concurrency';
@@ -45,12 +45,15 @@ export interface OpenStoreOptions {
 export async function openStore(root: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const assetsDir = join(root, '.moss', 'assets', 'v2');
   const tempDir = join(root, '.moss', 'assets', 'tmp');
+  let empty: boolean;
   try {
     if (!opts.readOnly) {
       await mkdir(assetsDir, { recursive: true });
       await mkdir(tempDir, { recursive: true });
       await cleanTempDir(tempDir);
     }
+    // A read-only store never writes, so whether it is empty does not matter.
+    empty = !opts.readOnly && (await readdir(assetsDir)).length === 0;
   } catch (err) {
     throw new StoreError(
       'STORE_IO',
@@ -69,7 +72,21 @@ export async function openStore(root: string, opts: OpenStoreOptions = {}): Prom
     new Limiter(opts.writeConcurrency ?? 16),
     opts.batchSync ?? true,
   );
+  state.fresh = empty;
+  state.umask = currentUmask();
   return new DiskStore(root, state);
+}
+
+/** The process umask, or undefined where it cannot be read (a worker thread). */
+function currentUmask(): number | undefined {
+  // Reading it means setting it and back (the argument-less form is deprecated).
+  try {
+    const m = process.umask(0o022);
+    process.umask(m);
+    return m;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Fewer stones than this are unpacked on the calling thread: a worker takes ≈ 30 ms to start. */
@@ -132,9 +149,14 @@ class DiskStore implements Store {
     if (threads >= 1) return precacheOnThreads(this.state, paths, opts, threads, perThread);
     const stop = new AbortController();
     const signal = opts.signal === undefined ? stop.signal : AbortSignal.any([opts.signal, stop.signal]);
-    return mapLimit(paths, perThread, async (path) => {
+    const onResult = opts.onResult;
+    return mapLimit(paths, perThread, async (path, i) => {
       try {
         const r = await precacheStone(this.state, path, { ...opts, signal });
+        if (onResult !== undefined) {
+          onResult(i, r);
+          return { ...r, layout: [], index: [] };
+        }
         return opts.index === false ? { ...r, index: [] } : r;
       } catch (err) {
         stop.abort(err);

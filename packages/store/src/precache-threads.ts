@@ -52,7 +52,12 @@ export async function precacheOnThreads(
     claims: table.buffer,
     progress: opts.onProgress !== undefined,
     index: opts.index ?? true,
+    // Fresh only for the first precacheMany: the opening thread's `present` does not learn
+    // what the threads wrote (results may carry no index), so afterwards it must probe.
+    fresh: state.fresh,
+    umask: state.umask,
   };
+  state.fresh = false;
   const url = new URL('./precache-worker.js', import.meta.url);
   const results = new Array<PrecacheResult>(paths.length);
   const lost = new Map<string, number>();
@@ -63,7 +68,8 @@ export async function precacheOnThreads(
   const busy = workers.map(() => 0);
   let next = 0;
   let inFlight = 0;
-  let failure: StoreError | undefined;
+  // A StoreError from a thread, or whatever the caller's onResult threw.
+  let failure: unknown;
   state.running++;
   try {
     await new Promise<void>((resolve) => {
@@ -76,7 +82,7 @@ export async function precacheOnThreads(
         }
         if (inFlight === 0) resolve();
       };
-      const fail = (err: StoreError) => {
+      const fail = (err: unknown) => {
         if (failure === undefined) {
           failure = err;
           for (const w of workers) w.postMessage({ t: 'abort' } satisfies ToPrecacheWorker);
@@ -94,7 +100,14 @@ export async function precacheOnThreads(
           }
           for (const [d, size] of m.lost) lost.set(d, size);
           if (m.t === 'done') {
-            results[m.id] = m.result;
+            if (opts.onResult !== undefined) {
+              try {
+                opts.onResult(m.id, m.result);
+              } catch (err) {
+                fail(err);
+              }
+              results[m.id] = { ...m.result, layout: [], index: [] };
+            } else results[m.id] = m.result;
           } else {
             fail(revive(m.error));
           }
@@ -147,7 +160,9 @@ async function storeLost(
     if (!state.probe(d, size)) absent.add(d);
   }
   if (absent.size === 0) return results;
-  const withIndex = opts.index ?? true;
+  // Without the index (or with onResult, whose results keep none) every stone is precached again,
+  // which skips what is present.
+  const withIndex = (opts.index ?? true) && opts.onResult === undefined;
   const out = [...results];
   for (let i = 0; i < out.length; i++) {
     const r = out[i]!;

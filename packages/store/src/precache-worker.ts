@@ -20,6 +20,10 @@ export interface PrecacheWorkerInit {
   readonly progress: boolean;
   /** Whether results carry the stone's index (see PrecacheManyOptions.index). */
   readonly index: boolean;
+  /** StoreState.fresh of the opening thread: every asset there is one written by this precache. */
+  readonly fresh: boolean;
+  /** The process umask (a worker cannot read it). */
+  readonly umask: number | undefined;
 }
 
 export type ToPrecacheWorker =
@@ -59,6 +63,8 @@ if (parentPort !== null && init?.serpentStorePrecache === true) {
   );
   const lost = new Map<string, number>();
   state.shared = { table: new ClaimTable(init.claims), lost };
+  state.fresh = init.fresh;
+  state.umask = init.umask;
   const stop = new AbortController();
   const drain = (): [string, number][] => {
     const out = [...lost];

@@ -3,7 +3,7 @@ import { syncDir } from '@serpent/durable';
 import type { IndexEntry, LayoutEntry, PackageMeta, StoneReader } from '@serpent/stone';
 import { StoneError, withStone } from '@serpent/stone';
 import { ASSET_MODE, assetModes } from './asset-mode.js';
-import { type AssetOutcome, AssetSink } from './asset-sink.js';
+import { type AssetFinish, type AssetOutcome, AssetSink } from './asset-sink.js';
 import type { PrecacheOptions, PrecacheResult, PrecacheSummary } from './store.js';
 import { StoreError } from './store-error.js';
 import type { StoreState } from './store-state.js';
@@ -102,6 +102,8 @@ interface StoneUnpack {
 /** What a pass collects: the writes it started, and the contents it left to another precache. */
 interface PassWork {
   readonly jobs: Promise<AssetOutcome>[];
+  /** Assets stored at once (no sync to wait for), without a promise each. */
+  readonly done: AssetOutcome[];
   readonly waits: { digest: string; stored: Promise<boolean> }[];
 }
 
@@ -156,16 +158,22 @@ function sinkFor(
   const { state } = u;
   const d = entry.digest;
   if (!todo.has(d) || state.present.has(d)) return undefined;
+  const mode = u.modes.get(d) ?? ASSET_MODE;
+  const shared = state.shared;
+  if (shared !== undefined && !force) {
+    // On a precacheMany thread the shared table alone decides who writes a content, this
+    // thread's other stones included: whoever loses skips it and reports it, and it is checked
+    // once all threads are done. No claim promise per asset here (a forced pass does not ask
+    // the table: the claim may be this thread's own, from the stone that failed).
+    if (!shared.table.claim(d)) {
+      shared.lost.set(d, entry.end - entry.start);
+      return undefined;
+    }
+    return new AssetSink(state, d, mode, (f) => collect(work, f), noop);
+  }
   const claimed = state.claims.get(d);
   if (claimed !== undefined && !force) {
     work.waits.push({ digest: d, stored: claimed });
-    return undefined;
-  }
-  // Another thread of this precacheMany writes it (checked once all threads are done).
-  // Not on a forced pass: the claim may be this thread's own, from the stone that failed.
-  const shared = state.shared;
-  if (shared !== undefined && !force && !shared.table.claim(d)) {
-    shared.lost.set(d, entry.end - entry.start);
     return undefined;
   }
   let settle!: (stored: boolean) => void;
@@ -180,16 +188,26 @@ function sinkFor(
   return new AssetSink(
     state,
     d,
-    u.modes.get(d) ?? ASSET_MODE,
-    (job) => {
-      work.jobs.push(job);
-      job.then(
-        () => release(true),
-        () => release(false),
-      );
+    mode,
+    (f) => {
+      collect(work, f);
+      if (!(f instanceof Promise)) release(true);
+      else
+        f.then(
+          () => release(true),
+          () => release(false),
+        );
     },
     () => release(false),
   );
+}
+
+const noop = () => {};
+
+/** An asset stored at once (no sync to wait for), or the job to wait for. */
+function collect(work: PassWork, f: AssetFinish): void {
+  if (f instanceof Promise) work.jobs.push(f);
+  else work.done.push(f);
 }
 
 /** One streaming pass over the content, writing the digests in `todo`. */
@@ -199,7 +217,7 @@ async function unpackPass(
   force: boolean,
 ): Promise<{ outcomes: AssetOutcome[]; leftToUs: Set<string> }> {
   const { opts, path: stonePath } = u;
-  const work: PassWork = { jobs: [], waits: [] };
+  const work: PassWork = { jobs: [], done: [], waits: [] };
   let assetsDone = 0;
   let bytesDone = 0;
   let reported = 0;
@@ -214,7 +232,6 @@ async function unpackPass(
     });
     reported = bytesDone;
   };
-
   let failure: unknown;
   try {
     await u.stone.unpackContent(
@@ -239,7 +256,7 @@ async function unpackPass(
   // may still be writing once this precache has returned or thrown.
   const settled = await Promise.allSettled(work.jobs);
   if (failure !== undefined) throw failure;
-  const outcomes: AssetOutcome[] = [];
+  const outcomes: AssetOutcome[] = work.done;
   for (const o of settled) {
     if (o.status === 'rejected') throw o.reason;
     outcomes.push(o.value);

@@ -38,6 +38,14 @@ export interface PrecacheManyOptions extends PrecacheOptions {
    * layouts passes false: the 325k index entries of a whole system are then never gathered.
    */
   readonly index?: boolean;
+  /**
+   * Called with each stone's result as soon as that stone is in the store (completion order,
+   * `index` into `paths`). With it, the results returned at the end keep their meta and counts
+   * but not their layout and index, which only this callback sees: a caller that writes each
+   * layout away as it comes (moss writes the layout rows while the other stones unpack) then
+   * never holds every layout of a whole system at once.
+   */
+  readonly onResult?: (index: number, result: PrecacheResult) => void;
 }
 
 export interface PrecacheSummary {

@@ -14,7 +14,13 @@ import { file, filesUnder, noise, stone, tempDir } from './helpers.ts';
 const child = join(dirname(fileURLToPath(import.meta.url)), 'threads-child.mjs');
 
 interface ChildOut {
-  results?: { name: string; assetsAdded: number; assetsSkipped: number; indexEntries: number }[];
+  results?: {
+    name: string;
+    assetsAdded: number;
+    assetsSkipped: number;
+    indexEntries: number;
+    layoutEntries: number;
+  }[];
   events?: string[];
   error?: { code: string; message: string; details: Record<string, unknown> };
 }
@@ -131,5 +137,33 @@ describe('precacheMany on worker threads', () => {
     const store = await openStore(root);
     expect(await readFile(store.assetPath(await xxh3_128(shared)))).toEqual(Buffer.from(shared));
     expect(results.reduce((n, r) => n + r.assetsAdded, 0)).toBe(3 + 2);
+  });
+
+  it('into an empty store writes each content once, and a second run through the same store finds them all', async () => {
+    // The first precacheMany into a store that was empty at open asks the disk nothing (every
+    // asset there is one it wrote); the second must probe, since the opening thread never
+    // learnt what the threads wrote.
+    const dir = await tempDir();
+    const paths = await stones(dir, 10, noise(5000, 11));
+    const root = join(dir, 'root');
+    const { results = [] } = threaded({ root, paths, threads: 2, twice: true });
+    const first = results.slice(0, 10);
+    const second = results.slice(10);
+    expect(first.reduce((n, r) => n + r.assetsAdded, 0)).toBe(12);
+    expect(second.reduce((n, r) => n + r.assetsAdded, 0)).toBe(0);
+    expect(second.every((r) => r.contentSkipped)).toBe(true);
+    expect(await filesUnder((await openStore(root)).assetsDir)).toHaveLength(12);
+  });
+
+  it('hands each layout to onResult as its stone is stored, and keeps none in the results', async () => {
+    const dir = await tempDir();
+    const paths = await stones(dir, 9, noise(5000, 12));
+    const root = join(dir, 'root');
+    const { results = [], events = [] } = threaded({ root, paths, threads: 2, onResult: true });
+    expect(results.map((r) => r.name)).toEqual(paths.map((_, i) => `p${i}`));
+    expect(results.map((r) => r.layoutEntries)).toEqual(paths.map(() => 0));
+    const handed = events.filter((e) => e.startsWith('result ')).map((e) => e.split(' '));
+    expect(handed.map(([, i]) => Number(i)).sort((a, b) => a - b)).toEqual(paths.map((_, i) => i));
+    expect(handed.every(([, , n]) => n === '3')).toBe(true);
   });
 });

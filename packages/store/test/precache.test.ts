@@ -86,6 +86,40 @@ describe('precache', () => {
     expect(again.layout).toHaveLength(2);
   });
 
+  it('finds the assets a store already had when opened (a second store over the same root)', async () => {
+    const dir = await tempDir();
+    const path = await stone(join(dir, 'a.stone'), 'a', [
+      file('a/one', 'one'),
+      file('a/two', noise(9000, 5)),
+    ]);
+    const root = join(dir, 'root');
+    expect((await (await openStore(root, { fsync: false })).precache(path)).assetsAdded).toBe(2);
+    const again = await (await openStore(root, { fsync: false })).precache(path);
+    expect(again.assetsAdded).toBe(0);
+    expect(again.contentSkipped).toBe(true);
+  });
+
+  it('hands each layout to onResult and returns results without layouts', async () => {
+    const dir = await tempDir();
+    const a = await stone(join(dir, 'a.stone'), 'a', [file('a/one', 'one')]);
+    // No content in common: which of two stones unpacked at once stores a shared one is a race.
+    const b = await stone(join(dir, 'b.stone'), 'b', [file('b/one', 'uno'), file('b/two', 'two')]);
+    const store = await openStore(join(dir, 'root'), { fsync: false });
+    const handed: [number, number][] = [];
+    const results = await store.precacheMany([a, b], {
+      threads: 0,
+      onResult: (i, r) => handed.push([i, r.layout.length]),
+    });
+    expect(handed.sort()).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
+    expect(results.map((r) => [r.meta.name, r.layout.length, r.assetsAdded])).toEqual([
+      ['a', 0, 1],
+      ['b', 0, 2],
+    ]);
+  });
+
   it('dedups content shared between stones, and the empty file', async () => {
     const dir = await tempDir();
     const a = await stone(join(dir, 'a.stone'), 'a', [

@@ -34,15 +34,23 @@ try {
       table,
     );
   } else {
-    results = await store.precacheMany(args.paths, {
-      ...opts,
-      threads: args.threads,
-      concurrency: args.concurrency,
-    });
+    const handed = [];
+    const run = () =>
+      store.precacheMany(args.paths, {
+        ...opts,
+        threads: args.threads,
+        concurrency: args.concurrency,
+        ...(args.onResult ? { onResult: (i, r) => handed.push({ i, layout: r.layout.length }) } : {}),
+      });
+    results = await run();
+    if (args.onResult) for (const h of handed) events.push(`result ${h.i} ${h.layout}`);
+    // A second precacheMany of the same stones through the same store object.
+    if (args.twice) results = [...results, ...(await run())];
   }
   const summaries = results.map(({ meta, layout, index, ...summary }) => ({
     name: meta.name,
     indexEntries: index.length,
+    layoutEntries: layout.length,
     ...summary,
   }));
   process.stdout.write(`${JSON.stringify({ results: summaries, events })}\n`);

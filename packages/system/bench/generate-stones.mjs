@@ -153,7 +153,13 @@ export function planPackages(manifests, minFiles) {
       !p.provides.some((d) => required.has(formatDependency(d))),
   );
   leaves.sort((a, b) => a.files.length - b.files.length || a.name.localeCompare(b.name));
-  return { packages, replicas, droppedDepends: dropped, removeName: leaves[0]?.name };
+  return {
+    packages,
+    replicas,
+    droppedDepends: dropped,
+    removeName: leaves[0]?.name,
+    leaves: leaves.map((p) => p.name),
+  };
 }
 
 /** Entries for `writePackage`: distinct small contents (the path and package name). */
@@ -237,4 +243,61 @@ export async function ensureStones(recipesDir, cacheDir, minFiles, log = () => {
   };
   writeFileSync(indexFile, `${JSON.stringify(index)}\n`);
   return { ...index, dir, cached: false };
+}
+
+/**
+ * New releases of every tenth package of the set (10%), every regular file's content changed,
+ * as a sync brings them: the transaction benchmark's sync. Cached beside the stones.
+ */
+export async function ensureUpgrades(recipesDir, set, minFiles, log = () => {}) {
+  const dir = join(set.dir, 'upgrades');
+  const indexFile = join(dir, 'index.json');
+  if (existsSync(indexFile)) return { ...JSON.parse(readFileSync(indexFile, 'utf8')), dir, cached: true };
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const plan = planPackages(readManifests(recipesDir), minFiles);
+  const chosen = plan.packages.filter((_, i) => i % 10 === 0);
+  log(`generating ${chosen.length} upgraded stones (every tenth package) into ${dir}`);
+  const t0 = performance.now();
+  const stones = [];
+  let files = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < chosen.length) {
+      const i = next++;
+      const pkg = { ...chosen[i], release: chosen[i].release + 1 };
+      const file = `${String(i).padStart(4, '0')}-${pkg.name}.stone`;
+      const entries = entriesOf(pkg);
+      files += entries.filter((e) => e.type === 'regular').length;
+      await writePackage(join(dir, file), {
+        level: LEVEL,
+        entries,
+        meta: {
+          name: pkg.name,
+          version: pkg.version,
+          release: pkg.release,
+          buildRelease: 1,
+          architecture: 'x86_64',
+          summary: `${pkg.name}, generated for the transaction benchmark (upgrade)`,
+          description: `The layout of ${pkg.recipe}'s ${pkg.name} (replica ${pkg.replica}), next release.`,
+          homepage: 'https://serpentos.com',
+          sourceId: pkg.replica === 1 ? pkg.recipe : `${pkg.recipe}-r${pkg.replica}`,
+          licenses: ['MPL-2.0'],
+          depends: pkg.depends,
+          provides: pkg.provides,
+          conflicts: [],
+        },
+      });
+      stones[i] = file;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(2, availableParallelism()) }, worker));
+  const index = { packages: chosen.length, files, stones, generateMs: Math.round(performance.now() - t0) };
+  writeFileSync(indexFile, `${JSON.stringify(index)}\n`);
+  return { ...index, dir, cached: false };
+}
+
+/** The leaf packages of the set (nothing depends on them), fewest entries first. */
+export function benchLeaves(recipesDir, minFiles) {
+  return planPackages(readManifests(recipesDir), minFiles).leaves;
 }

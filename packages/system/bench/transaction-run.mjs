@@ -1,24 +1,42 @@
 // One transaction of the benchmark, in its own process so its peak RSS is its own:
-//   node bench/transaction-run.mjs install ROOT STONES_DIR   (every *.stone in it)
-//   node bench/transaction-run.mjs remove ROOT NAME
+//   node bench/transaction-run.mjs install ROOT PATH...   (.stone files, or directories of them)
+//   node bench/transaction-run.mjs remove ROOT NAME...
+//   node bench/transaction-run.mjs sync ROOT DIR          (every *.stone in DIR offered, as a repository would)
+//   node bench/transaction-run.mjs activate ROOT ID
 // Drives the engine through its public API (the built dist) and prints one JSON line on stdout:
 // the engine's phase times, the time of what the engine does not time itself (open, and the
-// plan: reading the stones and resolving), the total, the blit's entry count, and this process's maxRSS and CPU time.
-import { readdirSync } from 'node:fs';
+// plan: reading the stones and resolving), the total, how the tree was made (blit or in-place change, with entry counts), and
+// this process's maxRSS and CPU time. With RSS=1 it also prints each phase's peak RSS on stderr.
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRoot } from '../dist/index.js';
 
 const [mode, ROOT, ...args] = process.argv.slice(2);
-if ((mode !== 'install' && mode !== 'remove') || ROOT === undefined || args.length === 0) {
-  console.error('usage: transaction-run.mjs install ROOT STONES_DIR | remove ROOT NAME');
+if (!['install', 'remove', 'sync', 'activate'].includes(mode) || ROOT === undefined || args.length === 0) {
+  console.error(
+    'usage: transaction-run.mjs install ROOT PATH... | remove ROOT NAME... | sync ROOT DIR | activate ROOT ID',
+  );
   process.exit(2);
 }
 
 const phases = {};
+let rssMax = 0;
+if (process.env.RSS)
+  setInterval(() => {
+    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  }, 50).unref();
 let blitEntries = 0;
+let changeEntries = 0;
 const onEvent = (e) => {
-  if (e.type === 'phase-end') phases[e.phase] = (phases[e.phase] ?? 0) + e.ms;
-  else if (e.type === 'blit-progress') blitEntries = e.total;
+  if (e.type === 'phase-end') {
+    phases[e.phase] = (phases[e.phase] ?? 0) + e.ms;
+    if (process.env.RSS) {
+      const now = process.memoryUsage().rss;
+      console.error(`rss ${e.phase} peak ${Math.round(Math.max(rssMax, now) / 1048576)} MB`);
+      rssMax = 0;
+    }
+  } else if (e.type === 'blit-progress') blitEntries = e.total;
+  else if (e.type === 'change-progress') changeEntries = e.total;
   else if (e.type === 'warning') console.error(`warning: ${e.message}`);
 };
 const timed = async (name, fn) => {
@@ -27,24 +45,33 @@ const timed = async (name, fn) => {
   phases[name] = Math.round(performance.now() - t);
   return r;
 };
+const stonesIn = (paths) =>
+  paths.flatMap((p) =>
+    statSync(p).isDirectory()
+      ? readdirSync(p)
+          .filter((f) => f.endsWith('.stone'))
+          .map((f) => join(p, f))
+      : [p],
+  );
 
 const t0 = performance.now();
 const root = await timed('open', () => openRoot(ROOT, { onEvent, wait: false }));
 let state;
 let changed;
 try {
-  // `resolve` covers reading the stones' metadata and SHA-256 too (the Root plans in one call).
-  const plan = await timed('resolve', () =>
-    mode === 'install'
-      ? root.plan({
-          add: readdirSync(args[0])
-            .filter((f) => f.endsWith('.stone'))
-            .map((f) => join(args[0], f)),
-        })
-      : root.plan({ remove: args }),
-  );
-  changed = mode === 'install' ? plan.install.length : plan.remove.length;
-  state = (await root.commit(plan)).stateId;
+  if (mode === 'activate') {
+    changed = 0;
+    state = (await root.states.activate(Number(args[0]))).stateId;
+  } else {
+    // `resolve` covers reading the stones' metadata and SHA-256 too (the Root plans in one
+    // call). A sync to local stones is their install: each replaces the installed release of
+    // its name, as a sync to a repository offering them would (without the download).
+    const plan = await timed('resolve', () =>
+      mode === 'remove' ? root.plan({ remove: args }) : root.plan({ add: stonesIn(args) }),
+    );
+    changed = mode === 'remove' ? plan.remove.length : plan.install.length;
+    state = (await root.commit(plan)).stateId;
+  }
 } finally {
   await root.close();
 }
@@ -57,7 +84,9 @@ process.stdout.write(
     changed,
     phases,
     totalMs,
+    how: phases.change !== undefined ? 'change' : phases.blit !== undefined ? 'blit' : 'swap',
     blitEntries,
+    changeEntries,
     maxRssKb: ru.maxRSS,
     userMs: Math.round(ru.userCPUTime / 1000),
     systemMs: Math.round(ru.systemCPUTime / 1000),

@@ -40,6 +40,41 @@ describe('layout DB', () => {
     expect(l.layoutsOf(['other']).size).toBe(0);
   });
 
+  it('writes a batch one package at a time, visible to no one before the commit', async () => {
+    const { l, path } = await db();
+    l.addLayouts('old', every.slice(0, 2));
+    const batch = l.openBatch();
+    batch.add('nano', every);
+    batch.add('old', every.slice(2, 3));
+    const other = new Database(path, { readonly: true });
+    const count = () => (other.prepare('SELECT count(*) AS n FROM layout').get() as { n: number }).n;
+    expect(count()).toBe(2);
+    batch.commit();
+    expect(count()).toBe(every.length + 1);
+    other.close();
+    expect(l.layoutsOf(['nano', 'old'])).toEqual(
+      new Map([
+        ['nano', every],
+        ['old', every.slice(2, 3)],
+      ]),
+    );
+    batch.rollback(); // a no-op once committed
+  });
+
+  it('rolls a batch back as a whole', async () => {
+    const { l } = await db();
+    l.addLayouts('old', every.slice(0, 2));
+    const batch = l.openBatch();
+    batch.add('nano', every);
+    batch.add('old', []);
+    batch.rollback();
+    expect([...l.layoutsOf(['nano', 'old']).keys()]).toEqual(['old']);
+    expect(() => batch.add('x', every)).toThrow(/already ended/);
+    // The connection takes writes again.
+    l.addLayouts('x', every.slice(0, 1));
+    expect(l.packageIds()).toEqual(['old', 'x']);
+  });
+
   it('stores rows the way the original moss does (decimal u128 hashes, its type names)', async () => {
     const { l, path } = await db();
     l.addLayouts('nano', every);

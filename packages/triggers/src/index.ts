@@ -22,3 +22,4 @@ export type {
   TriggerWarning,
 } from './trigger.js';
 export { TriggersError, type TriggersErrorCode } from './triggers-error.js';
+export { walkTriggerPaths } from './walk-trigger-paths.js';

@@ -82,5 +82,5 @@ export function buildTree(inputs: Iterable<VfsInput>, options: BuildTreeOptions 
   for (const f of files) placeFile(f);
   files.length = 0;
 
-  return freezeTree(tree.root, tree.redirects());
+  return freezeTree(tree.root, tree.redirects(options.checkLoops ?? true));
 }

@@ -174,13 +174,20 @@ export class TreeBuilder {
   }
 
   /**
-   * Follows every symlink once (a loop nothing was placed under is still a broken package set)
-   * and returns the ones something was placed through, as link → where its children went.
+   * Follows every symlink once (a loop nothing was placed under is still a broken package set,
+   * unless `checkLoops` is false: see BuildTreeOptions) and returns the ones something was
+   * placed through, as link → where its children went.
    */
-  redirects(): Map<string, string> {
+  redirects(checkLoops = true): Map<string, string> {
     const out = new Map<string, string>();
     for (const node of this.placedLinks) {
-      const r = this.resolve(node.path.split('/').slice(0, -1), [node.name], node.pkg, node.path, false);
+      let r: Resolved;
+      try {
+        r = this.resolve(node.path.split('/').slice(0, -1), [node.name], node.pkg, node.path, false);
+      } catch (err) {
+        if (!checkLoops && err instanceof VfsError && err.code === 'VFS_SYMLINK_CYCLE') continue;
+        throw err;
+      }
       if (this.#usedAsDir.has(node) && r.ok) out.set(node.path, r.dir.join('/'));
     }
     return out;

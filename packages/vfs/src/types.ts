@@ -17,6 +17,12 @@ export interface BuildTreeOptions {
    * symlink after a file throws VFS_INPUT_ORDER.
    */
   readonly filesLast?: boolean;
+  /**
+   * Default true. False accepts a symlink loop nothing is placed through (one that entries
+   * are placed through still throws): planTreeChange's first look at a state's directories
+   * and symlinks, whose loops the tree it builds next reports in a full build's order.
+   */
+  readonly checkLoops?: boolean;
 }
 
 interface NodeBase {

@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { writeFileAtomicSync } from '@serpent/durable';
-import { parse, stringify } from 'yaml';
 import { TransactionError } from '../transaction-error.js';
+
+/** The YAML library, loaded when a config file is read or written (most roots have none). */
+const yaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 /** `<root>/etc/moss/boot.yaml`: where the boot partitions of this root are and how many states get entries. */
 export interface BootConfig {
@@ -22,7 +25,7 @@ export function readBootConfig(root: string): BootConfig {
   if (!existsSync(file)) return {};
   let doc: unknown;
   try {
-    doc = parse(readFileSync(file, 'utf8'));
+    doc = yaml().parse(readFileSync(file, 'utf8'));
   } catch (cause) {
     throw new TransactionError('TX_ROOT_INVALID', `${file} is not valid YAML`, {
       cause,
@@ -50,6 +53,6 @@ export function writeBootConfig(root: string, config: BootConfig): void {
   if (config.keep !== undefined) doc.keep = config.keep;
   writeFileAtomicSync(
     file,
-    `# Boot partitions of this root, for moss (see \`moss boot --help\`).\n${stringify(doc)}`,
+    `# Boot partitions of this root, for moss (see \`moss boot --help\`).\n${yaml().stringify(doc)}`,
   );
 }

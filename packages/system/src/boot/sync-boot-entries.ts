@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type BootStateInput, type SyncBootResult, syncBoot } from '@serpent/boot';
+import type { BootStateInput, SyncBootResult } from '@serpent/boot';
 import type { Installation } from '../transaction/installation.js';
 import type { EventSink } from '../transaction/transaction-event.js';
 import { type BootConfig, readBootConfig } from './boot-config.js';
@@ -33,6 +33,8 @@ export async function syncBootEntries(
   const image = resolve(inst.root) !== '/';
   if (image && !config.bootDir) return undefined;
   const active = inst.activeStateId();
+  // Loaded only here: a transaction on a root with no boot entries to manage never needs it.
+  const { syncBoot } = await import('@serpent/boot');
   return syncBoot({
     root: inst.root,
     states: bootStates(inst),

@@ -11,6 +11,22 @@ import {
   writeTransaction,
 } from './sqlite-handle.js';
 
+/** Layouts written one package at a time into one transaction: see {@link LayoutDb.openBatch}. */
+export interface LayoutBatch {
+  /** Replaces the layout of one package (within the batch). */
+  add(packageId: string, entries: readonly LayoutEntry[]): void;
+  commit(): void;
+  /** Discards every layout added; a no-op once committed or rolled back. */
+  rollback(): void;
+}
+
+/** A layout row with its id: the id orders a package's entries as a full build reads them. */
+export interface LayoutRow {
+  readonly id: number;
+  readonly packageId: string;
+  readonly entry: LayoutEntry;
+}
+
 /** One package's layout, as written by {@link LayoutDb.addLayouts}. */
 export interface PackageLayout {
   readonly packageId: string;
@@ -48,6 +64,15 @@ function decimalToHex(dec: string): string {
  */
 const ROWS_PER_INSERT = 100;
 
+const ROW_COLUMNS = 'id, package_id, uid, gid, mode, tag, entry_type, entry_value1, entry_value2';
+
+/** The statements only an in-place change uses (see LayoutDb's #changeQueries). */
+interface ChangeQueries {
+  readonly structure: Database.Statement;
+  readonly filesAt: Database.Statement;
+  readonly filesBetween: Database.Statement;
+}
+
 /**
  * The layout DB, `<root>/.moss/db/layout`: every file entry of every cached package, the input
  * of the VFS build. Open it with {@link openLayoutDb}.
@@ -71,6 +96,10 @@ export class LayoutDb {
   readonly #selectPart: Database.Statement;
   readonly #hashes: Database.Statement;
   readonly #packages: Database.Statement;
+  readonly #rows: Database.Statement;
+  #change: ChangeQueries | undefined;
+  readonly #counts: Database.Statement;
+  readonly #present: Database.Statement;
 
   constructor(handle: SqliteHandle<LayoutSchema>) {
     this.#h = handle;
@@ -104,6 +133,142 @@ export class LayoutDb {
       raw,
       k.selectFrom('layout').select('package_id').distinct().orderBy('package_id'),
     ).pluck(true);
+    this.#rows = raw
+      .prepare(`SELECT ${ROW_COLUMNS} FROM layout WHERE package_id IN (SELECT value FROM json_each(?))`)
+      .raw(true);
+    this.#present = raw
+      .prepare(`SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM layout WHERE package_id = value)`)
+      .pluck(true);
+    this.#counts = raw
+      .prepare(
+        `SELECT package_id, count(*) FROM layout WHERE package_id IN (SELECT value FROM json_each(?))
+         GROUP BY package_id`,
+      )
+      .raw(true);
+  }
+
+  /**
+   * The queries of an in-place change, prepared on first use: they name the partial indexes of
+   * migration 20261203000000_change_indexes (INDEXED BY: the planner must not pick the package
+   * index and read every file row of the state), which a database the original wrote and we
+   * only read (opened read-only, not migrated) does not have.
+   */
+  #changeQueries(): ChangeQueries {
+    if (this.#change !== undefined) return this.#change;
+    const raw = this.#h.raw;
+    this.#change = {
+      structure: raw
+        .prepare(
+          `SELECT ${ROW_COLUMNS} FROM layout INDEXED BY layout_structure
+           WHERE entry_type != 'regular' AND package_id IN (SELECT value FROM json_each(?))`,
+        )
+        .raw(true),
+      filesAt: raw
+        .prepare(
+          `SELECT ${ROW_COLUMNS} FROM layout INDEXED BY layout_file_target
+           WHERE entry_type = 'regular' AND entry_value2 IN (SELECT value FROM json_each(?))`,
+        )
+        .raw(true),
+      filesBetween: raw
+        .prepare(
+          `SELECT ${ROW_COLUMNS} FROM layout INDEXED BY layout_file_target
+           WHERE entry_type = 'regular' AND entry_value2 > ? AND entry_value2 < ?`,
+        )
+        .raw(true),
+    };
+    return this.#change;
+  }
+
+  /** Every entry of the given packages with its row id, in no particular order. */
+  rowsOf(packageIds: Iterable<string>): LayoutRow[] {
+    return (this.#rows.all(idList(packageIds)) as unknown[][]).map((r) => toRow(r, this.path));
+  }
+
+  /** The directories and symlinks of the given packages (a few thousand for a whole system). */
+  structureOf(packageIds: Iterable<string>): LayoutRow[] {
+    return (this.#changeQueries().structure.all(idList(packageIds)) as unknown[][]).map((r) =>
+      toRow(r, this.path),
+    );
+  }
+
+  /**
+   * Regular files whose layout path is one of `paths`, of the packages in `of` (any package
+   * without it). Rows of other packages are dropped before they are decoded: an upgrade's
+   * paths are each the old and the new package's, and only kept packages' rows are wanted.
+   */
+  filesAt(paths: readonly string[], of?: ReadonlySet<string>): LayoutRow[] {
+    if (paths.length === 0) return [];
+    const out: LayoutRow[] = [];
+    for (const r of this.#changeQueries().filesAt.all(JSON.stringify(paths)) as unknown[][]) {
+      if (of === undefined || of.has(r[1] as string)) out.push(toRow(r, this.path));
+    }
+    return out;
+  }
+
+  /** Regular files whose layout path lies below `dir/` (at any depth), of the packages in `of`. */
+  *filesUnder(dir: string, of?: ReadonlySet<string>): Generator<LayoutRow> {
+    // Every path below `dir/` sorts between `dir/` and `dir0` ('0' follows '/').
+    for (const r of this.#changeQueries().filesBetween.iterate(`${dir}/`, `${dir}0`) as Iterable<unknown[]>) {
+      if (of === undefined || of.has(r[1] as string)) yield toRow(r, this.path);
+    }
+  }
+
+  /** Which of `packageIds` have layout rows (an index lookup each, not a scan of every row). */
+  withLayouts(packageIds: Iterable<string>): Set<string> {
+    return new Set((this.#present.all(idList(packageIds)) as string[]) ?? []);
+  }
+
+  /** How many layout rows each of the given packages has. */
+  rowCounts(packageIds: Iterable<string>): Map<string, number> {
+    return new Map(this.#counts.all(idList(packageIds)) as [string, number][]);
+  }
+
+  /**
+   * Opens one write transaction that layouts are added to one package at a time, and that
+   * commits (one fsync) or rolls back as a whole: moss writes each package's rows as its stone
+   * finishes unpacking, while the others still unpack, and commits once the assets are on disk.
+   * Nothing is visible to other connections, or survives a crash, before `commit()`. No other
+   * write may run on this database while it is open.
+   */
+  openBatch(): LayoutBatch {
+    const raw = this.#h.raw;
+    const fail = (what: string, cause: unknown): never => {
+      throw new SystemError(
+        'SYSTEM_DB_WRITE',
+        `${this.path}: ${what} failed: ${(cause as Error).message}`,
+        { path: this.path, operation: what },
+        { cause },
+      );
+    };
+    try {
+      raw.prepare('BEGIN IMMEDIATE').run();
+    } catch (cause) {
+      fail('opening a layout batch', cause);
+    }
+    let open = true;
+    const end = (sql: string, what: string) => {
+      if (!open) return;
+      open = false;
+      try {
+        raw.prepare(sql).run();
+      } catch (cause) {
+        if (raw.inTransaction) raw.prepare('ROLLBACK').run();
+        fail(what, cause);
+      }
+    };
+    return {
+      add: (packageId, entries) => {
+        if (!open) throw new Error('layout batch already ended');
+        try {
+          this.#insertRows([{ packageId, entries }]);
+        } catch (cause) {
+          if (cause instanceof SystemError) throw cause;
+          fail(`adding the layout of ${packageId}`, cause);
+        }
+      },
+      commit: () => end('COMMIT', 'committing layouts'),
+      rollback: () => end('ROLLBACK', 'rolling back layouts'),
+    };
   }
 
   /** Replaces the layout of one package (its old rows go), in one transaction. */
@@ -113,6 +278,11 @@ export class LayoutDb {
 
   /** Replaces the layouts of several packages in one transaction: one fsync for the batch. */
   addLayoutsBatch(batch: readonly PackageLayout[]): void {
+    writeTransaction(this.#h, 'adding layouts', () => this.#insertRows(batch));
+  }
+
+  /** The rows of `batch` (each package's old rows deleted first), inside the caller's transaction. */
+  #insertRows(batch: readonly PackageLayout[]): void {
     for (const { packageId } of batch) {
       if (typeof packageId !== 'string' || packageId.length === 0) {
         throw new SystemError(
@@ -124,29 +294,27 @@ export class LayoutDb {
         );
       }
     }
-    writeTransaction(this.#h, 'adding layouts', () => {
-      this.#delete.run(idList(batch.map((b) => b.packageId)));
-      const params: unknown[] = [];
-      for (const { packageId, entries } of batch) {
-        for (const e of entries) {
-          let v1: string | null = null;
-          let v2: string | null = e.target;
-          if (e.type === 'regular') v1 = hexToDecimal(e.hash);
-          else if (e.type === 'symlink') v1 = e.source;
-          else {
-            // The original puts the target in value1 for every other type.
-            v1 = e.target;
-            v2 = null;
-          }
-          params.push(packageId, e.uid, e.gid, e.mode, e.tag, TYPE_TO_DB[e.type], v1, v2);
-          if (params.length === ROWS_PER_INSERT * 8) {
-            this.#insertMany.run(params);
-            params.length = 0;
-          }
+    this.#delete.run(idList(batch.map((b) => b.packageId)));
+    const params: unknown[] = [];
+    for (const { packageId, entries } of batch) {
+      for (const e of entries) {
+        let v1: string | null = null;
+        let v2: string | null = e.target;
+        if (e.type === 'regular') v1 = hexToDecimal(e.hash);
+        else if (e.type === 'symlink') v1 = e.source;
+        else {
+          // The original puts the target in value1 for every other type.
+          v1 = e.target;
+          v2 = null;
+        }
+        params.push(packageId, e.uid, e.gid, e.mode, e.tag, TYPE_TO_DB[e.type], v1, v2);
+        if (params.length === ROWS_PER_INSERT * 8) {
+          this.#insertMany.run(params);
+          params.length = 0;
         }
       }
-      for (let i = 0; i < params.length; i += 8) this.#insert.run(params.slice(i, i + 8));
-    });
+    }
+    for (let i = 0; i < params.length; i += 8) this.#insert.run(params.slice(i, i + 8));
   }
 
   /** Every entry of the given packages, grouped by package, each in stored order. */
@@ -219,6 +387,10 @@ export class LayoutDb {
   close(): Promise<void> {
     return closeSqlite(this.#h);
   }
+}
+
+function toRow(row: unknown[], path: string): LayoutRow {
+  return { id: row[0] as number, packageId: row[1] as string, entry: toEntry(row.slice(1), path) };
 }
 
 function toEntry(row: unknown[], path: string): LayoutEntry {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { createOriginalSchema, DIESEL_VERSION, ORIGINAL_LAYOUT_DDL } from './original-schema.js';
 
@@ -34,6 +34,28 @@ export const LAYOUT_MIGRATIONS: Record<string, Migration> = {
         .ifNotExists()
         .on('layout')
         .column('package_id')
+        .execute();
+    },
+  },
+  // What a transaction that changes a few packages reads instead of every layout row
+  // (@serpent/vfs planTreeChange): the files at given paths and below given directories, and
+  // every directory and symlink of a state. Partial indexes, so neither costs a row of the
+  // other kind. SQLite keeps them up to date whoever writes the rows, the original moss too.
+  '20261203000000_change_indexes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex('layout_file_target')
+        .ifNotExists()
+        .on('layout')
+        .column('entry_value2')
+        .where(sql.ref('entry_type'), '=', 'regular')
+        .execute();
+      await db.schema
+        .createIndex('layout_structure')
+        .ifNotExists()
+        .on('layout')
+        .column('package_id')
+        .where(sql.ref('entry_type'), '!=', 'regular')
         .execute();
     },
   },

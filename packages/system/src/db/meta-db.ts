@@ -187,6 +187,21 @@ export class MetaDb {
     return this.getPackages([id])[0];
   }
 
+  /**
+   * `name version-release` of each package among `ids` that exists, in one query: how packages
+   * are named in conflicts, without the dependencies and providers `getPackages` assembles.
+   */
+  labels(ids: Iterable<string>): Map<string, string> {
+    const rows = this.#h.raw
+      .prepare(
+        `SELECT package, name, version_identifier, source_release FROM meta
+         WHERE package IN (SELECT value FROM json_each(?))`,
+      )
+      .raw(true)
+      .all(idList(ids)) as [string, string, string, number][];
+    return new Map(rows.map(([id, name, version, release]) => [id, `${name} ${version}-${release}`]));
+  }
+
   /** The packages that exist among `ids`, in the order given. */
   getPackages(ids: Iterable<string>): StoredPackage[] {
     const wanted = [...ids];

@@ -27,6 +27,11 @@ export interface RootLayout {
   readonly bootActivation: string;
   /** `.moss/root/<id>/usr`: an archived state's tree. */
   stateUsr(id: number): string;
+  /**
+   * `.moss/root/spare/usr`: a tree an interrupted transaction finished but did not make live;
+   * the next transaction changes it into its own (its ledger says what it holds).
+   */
+  readonly spareUsr: string;
 }
 
 export function rootLayout(root: string): RootLayout {
@@ -51,5 +56,6 @@ export function rootLayout(root: string): RootLayout {
     journal: join(moss, 'journal.json'),
     bootActivation: join(moss, 'boot-activation.json'),
     stateUsr: (id) => join(rootsDir, String(id), 'usr'),
+    spareUsr: join(rootsDir, 'spare', 'usr'),
   };
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { StateInfo } from '../db/state-db.js';
 import type { Locked, RootSession } from './root-session.js';
 import type { PrunePlan, PruneResult, StateSummary, States, StatesChangeOptions } from './root-types.js';
@@ -10,6 +11,7 @@ function summaryOf(l: Locked, s: StateInfo, active: number | undefined): StateSu
     created: s.created,
     packages: l.dbs.state.getState(s.id)?.selections.length ?? 0,
     active: s.id === active,
+    tree: s.id === active || existsSync(l.layout.stateUsr(s.id)),
   };
 }
 

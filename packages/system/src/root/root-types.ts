@@ -285,6 +285,12 @@ export interface StateSummary {
   /** Packages selected. */
   readonly packages: number;
   readonly active: boolean;
+  /**
+   * Whether its `/usr` tree is on disk (the active state's always is): activating it is one
+   * swap. An archived tree beyond `keep-trees` (etc/moss/states.yaml) may have been changed
+   * into a later state's; activating such a state makes its tree again first.
+   */
+  readonly tree: boolean;
 }
 
 /** States `prune` or `remove` takes away, oldest first. */
@@ -295,6 +301,11 @@ export interface PrunePlan {
 export interface PruneResult {
   readonly states: readonly StateSummary[];
   readonly statesRemoved: number;
+  /**
+   * Archived trees of kept states beyond `keep-trees` (made again if their state is activated),
+   * and a tree an interrupted transaction left.
+   */
+  readonly treesRemoved: number;
   readonly packagesRemoved: number;
   readonly assetsRemoved: number;
   readonly downloadsRemoved: number;

@@ -11,8 +11,8 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { syncDirSync, writeFileAtomicSync } from '@serpent/durable';
-import { blit, buildTree, type VfsInput, type VfsTree } from '@serpent/vfs';
+import { syncDirSync } from '@serpent/durable';
+import type { VfsTree } from '@serpent/vfs';
 import { syncBootEntries } from '../boot/sync-boot-entries.js';
 import type { Selection, StateRepository } from '../db/state-db.js';
 import { exchangePaths } from '../fs/exchange-paths.js';
@@ -21,46 +21,11 @@ import { TransactionError } from '../transaction-error.js';
 import type { Installation } from './installation.js';
 import { clearJournal, type Journal, writeJournal } from './journal.js';
 import { runStateTriggers } from './run-state-triggers.js';
-import { normalizeStateIdFile, stateIdText } from './state-id.js';
+import { journalChange, planStage, stageTree } from './stage-tree.js';
+import { normalizeStateIdFile } from './state-id.js';
 import { type EventSink, phase } from './transaction-event.js';
 
-/** `name version-release`, how packages are named to people in conflicts and summaries. */
-export function packageLabel(inst: Installation, id: string): string {
-  const p = inst.dbs.install.getPackage(id);
-  return p ? `${p.meta.name} ${p.meta.version}-${p.meta.release}` : id;
-}
-
-/**
- * The tree of a set of selections, from the layout DB. Pure past the query; every conflict
- * between packages is thrown here, before anything is written.
- */
-export function buildStateTree(inst: Installation, selections: readonly Selection[]): VfsTree {
-  const ids = selections.map((s) => s.packageId);
-  const labels = new Map(ids.map((id) => [id, packageLabel(inst, id)]));
-  const seen = new Set<string>();
-  // Streamed from the database straight into the builder (filesLast): materialising the rows
-  // first held 400 MB of heap at once for a 357k-entry system (bench/transaction.bench.mjs).
-  function* inputs(): Generator<VfsInput> {
-    for (const [id, entry] of inst.dbs.layout.iterateLayoutsFilesLast(ids)) {
-      seen.add(id);
-      yield { pkg: labels.get(id) as string, entry };
-    }
-  }
-  const tree = buildTree(inputs(), { filesLast: true });
-  for (const id of ids) {
-    // A package with no files (a metapackage) has no layout rows, only its meta row.
-    if (seen.has(id) || inst.dbs.install.getPackage(id)) continue;
-    throw new TransactionError(
-      'TX_PACKAGE_UNKNOWN',
-      `package ${labels.get(id)} has no layout in ${inst.layout.layoutDb}`,
-      {
-        hint: 'run `moss state verify --repair`, or install the package again',
-        details: { package: id },
-      },
-    );
-  }
-  return tree;
-}
+export { buildStateTree, packageLabel } from './state-tree.js';
 
 /** `/bin → usr/bin` and friends, each replaced atomically only when wrong (as the original). */
 const ROOT_LINKS: ReadonlyArray<readonly [string, string]> = [
@@ -187,7 +152,7 @@ export async function refreshBoot(inst: Installation, onEvent?: EventSink): Prom
 }
 
 export interface ApplyOptions {
-  readonly kind: 'new-state' | 'repair';
+  readonly kind: 'new-state' | 'repair' | 'rebuild';
   readonly selections: readonly Selection[];
   readonly summary?: string;
   /** The repositories the selections were resolved against, recorded with the state. */
@@ -195,23 +160,40 @@ export interface ApplyOptions {
   readonly onEvent?: EventSink;
   /** A tree built beforehand (conflicts already checked); built from the selections otherwise. */
   readonly tree?: VfsTree;
+  /** `rebuild`: the recorded state whose tree is made again. */
+  readonly targetId?: number;
+  /** `rebuild`: run no system triggers after the swap (`state activate --skip-triggers`). */
+  readonly skipTriggers?: boolean;
 }
 
 /**
- * Makes `selections` the live `/usr`: blit a complete new tree into staging, run the
- * transaction triggers against it in a namespace, flush the filesystem, then swap it with the
- * live `/usr` in one `renameat2(RENAME_EXCHANGE)`. The journal is written before anything
- * outside `.moss` changes and names the staged tree by inode, so a crash at any moment is
- * settled on the next open: before the swap it rolls back, after it it completes.
+ * Makes `selections` the live `/usr`: a new tree is staged, either by changing a spare tree in
+ * place (an archived tree beyond those kept ready, see tree-spares.ts) from the packages that
+ * change, or by a blit of the whole tree; then the transaction triggers run against it in a
+ * namespace, the filesystem is flushed, and it is swapped with the live `/usr` in one
+ * `renameat2(RENAME_EXCHANGE)`. The live tree is never written to. The journal is written
+ * before anything outside `.moss` changes and names the staged tree by inode, so a crash at any
+ * moment is settled on the next open: before the swap it rolls back (finishing and keeping an
+ * interrupted change, see settleStagedTree), after it it completes.
  * Returns the id of the state now live.
  */
 export async function applyState(inst: Installation, options: ApplyOptions): Promise<number> {
   const { onEvent } = options;
   const L = inst.layout;
   const previousId = inst.activeStateId() ?? null;
-  const targetId = options.kind === 'repair' ? previousId! : inst.nextStateId();
-  const tree =
-    options.tree ?? (await phase(onEvent, 'build', () => buildStateTree(inst, options.selections)));
+  const targetId =
+    options.kind === 'repair'
+      ? previousId!
+      : options.kind === 'rebuild'
+        ? options.targetId!
+        : inst.nextStateId();
+  // A repair makes the live state's tree again from nothing: its point is a tree known good.
+  const stage = await planStage(inst, options.selections, {
+    onEvent,
+    spares: options.kind !== 'repair',
+    tree: options.tree,
+  });
+  const change = journalChange(inst, stage);
   const journal: Journal = {
     version: 1,
     kind: options.kind,
@@ -221,20 +203,17 @@ export async function applyState(inst: Installation, options: ApplyOptions): Pro
     selections: options.selections,
     ...(options.repositories === undefined ? {} : { repositories: options.repositories }),
     startedAt: Date.now(),
+    ...(options.skipTriggers ? { skipTriggers: true } : {}),
+    ...(change === undefined ? {} : { change }),
   };
   writeJournal(L.journal, journal);
   rmSync(L.staging, { recursive: true, force: true });
   mkdirSync(L.staging, { recursive: true });
-  // Opened before the blit, so a writeback error of anything it writes fails the flush.
+  // Opened before the tree is made, so a writeback error of anything written to it fails the flush.
   const sync = watchFilesystem(L.staging);
+  const tree = stage.kind === 'blit' ? stage.tree : undefined;
   try {
-    await phase(onEvent, 'blit', () =>
-      blit(tree, L.stagingUsr, {
-        store: inst.store.assetsDir,
-        onProgress: (p) => onEvent?.({ type: 'blit-progress', done: p.done, total: p.total }),
-      }),
-    );
-    writeFileAtomicSync(join(L.stagingUsr, '.stateID'), stateIdText(targetId));
+    await stageTree(inst, stage, options.selections, targetId, onEvent);
     await phase(onEvent, 'triggers', () =>
       runStateTriggers(inst, 'transaction', L.stagingUsr, onEvent, tree),
     );
@@ -275,10 +254,17 @@ export async function activateState(
   }
   const archived = L.stateUsr(id);
   if (!existsSync(archived)) {
-    throw new TransactionError('TX_STATE_TREE_MISSING', `the tree of state ${id} (${archived}) is missing`, {
-      hint: '`moss state verify --repair` rebuilds archived trees from the store',
-      details: { state: id, path: archived },
+    // Its tree was recycled (or lost): made again from the databases and the store, as a new
+    // state's is, under its own id.
+    const state = inst.dbs.state.getState(id)!;
+    await applyState(inst, {
+      kind: 'rebuild',
+      targetId: id,
+      selections: state.selections,
+      ...(onEvent ? { onEvent } : {}),
+      ...(options.skipTriggers ? { skipTriggers: true } : {}),
     });
+    return { previousId };
   }
   const journal: Journal = {
     version: 1,

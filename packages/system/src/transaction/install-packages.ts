@@ -216,9 +216,10 @@ export async function storePackages(
 ): Promise<void> {
   const { onEvent } = input;
   const stones = input.stones ?? new Map<string, LocalStone>();
-  // Ids only: loading the rows to test presence read every layout of an `install --to` of
-  // installed packages (the whole system's) for nothing.
-  const known = new Set(inst.dbs.layout.packageIds());
+  // Presence only, of the packages asked for: loading the rows read every layout of an
+  // `install --to` of installed packages for nothing, and listing every package id scanned the
+  // whole index (0.4 s of a one-package install on a 1,820-package system).
+  const known = inst.dbs.layout.withLayouts(input.install.map((c) => c.id));
   const needed = input.install.filter((c) => !known.has(c.id));
   const remote = needed.filter((c) => !stones.has(c.id));
   let fetched = new Map<string, string>();
@@ -235,45 +236,56 @@ export async function storePackages(
     const fetch = input.fetch;
     fetched = await phase(onEvent, 'fetch', () => fetch(remote));
   }
+  // Each package's layout rows are written as its stone finishes unpacking, into one layout
+  // transaction that commits in `register`, after the syncfs: the main thread does the database
+  // work while the threads unpack the rest, and no moment holds every layout of a whole system
+  // (the 1,820 layouts of the transaction benchmark were held until the end, then written in
+  // one go). Until the commit nothing is visible, and a crash leaves no row behind.
+  const batch = needed.length === 0 ? undefined : inst.dbs.layout.openBatch();
   // Opened before the precache writes a byte, so a writeback error of any asset fails the flush.
   const sync = watchFilesystem(inst.store.assetsDir);
-  const results = await phase(onEvent, 'precache', async () => {
-    const paths = needed.map((c) => stones.get(c.id)?.path ?? fetched.get(c.id)!);
-    const total = needed.length;
-    let done = 0;
-    const out = await inst.store.precacheMany(paths, {
-      // Only the layouts go on (to the database): the index entries of every stone would be
-      // held for nothing (325k of them for the transaction benchmark).
-      index: false,
-      onProgress: (e) => {
-        if (e.type === 'done') done++;
-        if (e.type !== 'start') {
-          onEvent?.({
-            type: 'precache-progress',
-            stonesDone: done,
-            stones: total,
-            bytesDone: e.type === 'progress' ? e.bytesDone : 0,
-            bytes: e.type === 'progress' ? e.bytes : 0,
-          });
-        }
-      },
+  try {
+    const results = await phase(onEvent, 'precache', async () => {
+      const paths = needed.map((c) => stones.get(c.id)?.path ?? fetched.get(c.id)!);
+      const total = needed.length;
+      let done = 0;
+      const out = await inst.store.precacheMany(paths, {
+        // Only the layouts go on (to the database): the index entries of every stone would be
+        // held for nothing (325k of them for the transaction benchmark).
+        index: false,
+        onResult: (i, r) => batch?.add(needed[i]!.id, r.layout),
+        onProgress: (e) => {
+          if (e.type === 'done') done++;
+          if (e.type !== 'start') {
+            onEvent?.({
+              type: 'precache-progress',
+              stonesDone: done,
+              stones: total,
+              bytesDone: e.type === 'progress' ? e.bytesDone : 0,
+              bytes: e.type === 'progress' ? e.bytes : 0,
+            });
+          }
+        },
+      });
+      // The durability barrier of the store (opened without per-asset fsync): every new asset
+      // reaches the disk before a database row refers to it, or nothing is recorded.
+      await sync.flush();
+      return out;
+    }).finally(() => sync.close());
+    // Its own phase so that database time shows apart from file work (the repository benchmark
+    // asks whether an install is limited by the blit or by the database).
+    await phase(onEvent, 'register', async () => {
+      const metaOf = (c: Candidate, i: number): PackageMeta => {
+        const local = stones.get(c.id);
+        if (local) return local.meta;
+        // The install DB keeps a repository package's absolute URL, as the original does.
+        const url = (c as { url?: string }).url;
+        return { ...results[i]!.meta, ...(c.meta as PackageMeta), ...(url ? { packageUri: url } : {}) };
+      };
+      inst.dbs.install.addPackages(needed.map((c, i) => ({ id: c.id, meta: metaOf(c, i) })));
+      batch?.commit();
     });
-    // The durability barrier of the store (opened without per-asset fsync): every new asset
-    // reaches the disk before a database row refers to it, or nothing is recorded.
-    await sync.flush();
-    return out;
-  }).finally(() => sync.close());
-  // Its own phase so that database time shows apart from file work (the repository benchmark
-  // asks whether an install is limited by the blit or by the database).
-  await phase(onEvent, 'register', async () => {
-    const metaOf = (c: Candidate, i: number): PackageMeta => {
-      const local = stones.get(c.id);
-      if (local) return local.meta;
-      // The install DB keeps a repository package's absolute URL, as the original does.
-      const url = (c as { url?: string }).url;
-      return { ...results[i]!.meta, ...(c.meta as PackageMeta), ...(url ? { packageUri: url } : {}) };
-    };
-    inst.dbs.install.addPackages(needed.map((c, i) => ({ id: c.id, meta: metaOf(c, i) })));
-    inst.dbs.layout.addLayoutsBatch(needed.map((c, i) => ({ packageId: c.id, entries: results[i]!.layout })));
-  });
+  } finally {
+    batch?.rollback();
+  }
 }

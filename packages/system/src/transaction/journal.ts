@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { syncDirSync, writeFileAtomicSync } from '@serpent/durable';
+import type { DirtyDirectory } from '@serpent/vfs';
 import type { Selection, StateRepository } from '../db/state-db.js';
 import { TransactionError } from '../transaction-error.js';
 
@@ -12,8 +13,12 @@ import { TransactionError } from '../transaction-error.js';
  */
 export interface Journal {
   readonly version: 1;
-  /** `new-state`: a staged tree built from selections; `activate`: an archived tree brought back. */
-  readonly kind: 'new-state' | 'activate' | 'repair';
+  /**
+   * `new-state`: a staged tree made for selections; `activate`: an archived tree brought back;
+   * `rebuild`: a state whose tree was recycled made again and brought back; `repair`: the
+   * live state's tree made again.
+   */
+  readonly kind: 'new-state' | 'activate' | 'rebuild' | 'repair';
   /** The state the transaction makes live. */
   readonly targetId: number;
   /** The state live when it started (none on a fresh root). */
@@ -31,6 +36,22 @@ export interface Journal {
   readonly stagedInode?: number;
   /** `state activate --skip-triggers`. */
   readonly skipTriggers?: boolean;
+  /**
+   * Present when the staged tree is an existing tree being changed in place instead of one
+   * built whole: what it held and which of its directories had been written to. With it, the
+   * same change can be planned and applied again after a crash (recovery finishes it and keeps
+   * the tree for the next transaction); without it, a staged tree is complete only if its
+   * ledger says so, and is deleted otherwise.
+   */
+  readonly change?: {
+    /** Where the tree was taken from (relative to the root), for the record. */
+    readonly from: string;
+    /** The packages whose layouts it held, sorted. */
+    readonly packages: readonly string[];
+    readonly dirty: readonly DirtyDirectory[];
+    /** Layout rows of the selections the tree is changed into, for its ledger. */
+    readonly rows: number;
+  };
   /**
    * `initrd`: written by moss-fstx (`@serpent/boot`'s initrd helper) activating the state picked
    * in the boot menu. It follows the `activate` steps exactly, so recovery treats it as any other.

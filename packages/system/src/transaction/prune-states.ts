@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { TransactionError } from '../transaction-error.js';
 import { refreshBoot } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { type EventSink, phase } from './transaction-event.js';
+import { spareTrees } from './tree-spares.js';
 
 export interface PrunePlan {
   /** States to remove, oldest first. */
@@ -12,6 +13,12 @@ export interface PrunePlan {
 
 export interface PruneResult {
   readonly statesRemoved: number;
+  /**
+   * Archived trees of states kept that were beyond `keep-trees` (made again if their state is
+   * activated), and a tree an interrupted transaction left: disk given back, and no tree left
+   * that names packages this prune removes.
+   */
+  readonly treesRemoved: number;
   readonly packagesRemoved: number;
   readonly assetsRemoved: number;
   readonly downloadsRemoved: number;
@@ -106,7 +113,8 @@ async function sweepUnreferenced(inst: Installation): Promise<Sweep> {
 }
 
 /**
- * Removes the planned states: their rows and archived trees, then every package no remaining
+ * Removes the planned states: their rows and archived trees (and the trees of kept states
+ * beyond `keep-trees`, see tree-spares.ts), then every package no remaining
  * state selects (meta and layout rows), every asset no remaining layout uses and every cached
  * download of a package no longer known. Reports what it freed.
  *
@@ -128,6 +136,10 @@ export async function commitPrune(
     const ids = plan.states.map((s) => s.id);
     if (ids.length > 0) inst.dbs.state.removeStates(ids);
     for (const id of ids) rmSync(join(L.rootsDir, String(id)), { recursive: true, force: true });
+    const spares = await spareTrees(inst);
+    for (const t of spares) rmSync(dirname(t.usr), { recursive: true, force: true });
+    // A tree left by an interrupted run but without a ledger is of no use either.
+    rmSync(dirname(L.spareUsr), { recursive: true, force: true });
     const stillSelected = new Set<string>();
     for (const s of inst.dbs.state.listStates()) {
       for (const sel of inst.dbs.state.getState(s.id)?.selections ?? []) stillSelected.add(sel.packageId);
@@ -147,6 +159,7 @@ export async function commitPrune(
     if (ids.length > 0) await refreshBoot(inst, options.onEvent);
     return {
       statesRemoved: ids.length,
+      treesRemoved: spares.length,
       packagesRemoved: new Set([...dead, ...deadLayouts]).size,
       assetsRemoved: first.assetsRemoved + second.assetsRemoved,
       downloadsRemoved: first.downloadsRemoved + second.downloadsRemoved,

@@ -5,13 +5,16 @@ import { syncBootEntries } from '../boot/sync-boot-entries.js';
 import { finishSwap } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { clearJournal, readJournal } from './journal.js';
+import { settleStagedTree } from './stage-tree.js';
 import { type EventSink, phase } from './transaction-event.js';
 
 /**
  * Settles a transaction a crash interrupted. Whether the swap happened is read from the disk,
  * not from the journal: `/usr` has the staged tree's inode exactly when it did.
- * - Not swapped: roll back. A staged tree is deleted; an archived tree taken out for
- *   `state activate` goes back where it was. The root stays on the old state.
+ * - Not swapped: roll back. An archived tree taken out for `state activate` goes back where it
+ *   was. A staged tree whose in-place change was interrupted is finished and kept for the next
+ *   transaction, a complete one is kept, a blit cut short is deleted (settleStagedTree; the
+ *   journal says which). The root stays on the old state.
  * - Swapped: complete. Archive the old tree, record the state, run system triggers.
  * With no journal, a leftover staging dir is garbage from before and is removed.
  * The journal of the initrd's moss-fstx (a state picked in the boot menu) is an `activate`
@@ -34,14 +37,22 @@ export async function recoverInterrupted(inst: Installation, onEvent?: EventSink
       onEvent?.({ type: 'recovered', outcome: 'completed', stateId: j.targetId });
       return;
     }
+    let tree: 'kept' | 'finished' | 'discarded' | undefined;
     if (j.kind === 'activate' && existsSync(L.stagingUsr)) {
       const back = L.stateUsr(j.targetId);
       mkdirSync(dirname(back), { recursive: true });
       renameSync(L.stagingUsr, back);
+    } else if (j.kind === 'new-state' || j.kind === 'rebuild') {
+      tree = await settleStagedTree(inst, j, onEvent);
     }
     rmSync(L.staging, { recursive: true, force: true });
     clearJournal(L.journal);
-    onEvent?.({ type: 'recovered', outcome: 'rolled-back', stateId: j.previousId });
+    onEvent?.({
+      type: 'recovered',
+      outcome: 'rolled-back',
+      stateId: j.previousId,
+      ...(tree === undefined ? {} : { tree }),
+    });
   });
   // A marker from an earlier boot: the sync above (if any) already followed the live state,
   // doing it again is cheap and drops the marker.

@@ -1,17 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  collectCommands,
-  loadTriggers,
-  runTriggerCommands,
-  type TriggerPath,
-  triggerFailureError,
-} from '@serpent/triggers';
+import type { TriggerPath } from '@serpent/triggers';
 import type { VfsTree } from '@serpent/vfs';
 import { TransactionError } from '../transaction-error.js';
 import type { Installation } from './installation.js';
 import type { EventSink } from './transaction-event.js';
+import { TREE_FILES } from './tree-ledger.js';
 
 function treePaths(tree: VfsTree): TriggerPath[] {
   const out: TriggerPath[] = [];
@@ -39,6 +33,10 @@ export async function runStateTriggers(
 ): Promise<void> {
   const dir = join(usr, 'share', 'moss', 'triggers');
   if (!existsSync(dir)) return;
+  // Loaded only when the tree has triggers: their schema validator is the heaviest module a
+  // transaction would otherwise load (a tenth of the engine's start).
+  const { collectCommands, loadTriggers, runTriggerCommands, triggerFailureError, walkTriggerPaths } =
+    await import('@serpent/triggers');
   const loaded = await loadTriggers([dir]);
   for (const w of loaded.warnings) {
     onEvent?.({
@@ -48,7 +46,9 @@ export async function runStateTriggers(
   }
   const wanted = loaded.triggers.filter((t) => t.scope === scope);
   if (wanted.length === 0) return;
-  const paths = tree ? treePaths(tree) : await walkPaths(usr);
+  // Without the tree in memory (an in-place change, a rollback, recovery), only the directories
+  // the patterns can reach are read from disk: the commands are the same as over every path.
+  const paths = tree ? treePaths(tree) : walkTriggerPaths(usr, wanted, TREE_FILES);
   const commands = collectCommands(wanted, paths, scope);
   if (commands.length === 0) return;
   const report = await runTriggerCommands(commands, {
@@ -81,20 +81,4 @@ export async function runStateTriggers(
       hint: 'the trigger output above says why; the system is still on its previous state',
     },
   );
-}
-
-/** Every path of a live tree, for system triggers when no VFS tree is at hand (rollback, recovery). */
-async function walkPaths(usr: string): Promise<TriggerPath[]> {
-  const out: TriggerPath[] = [];
-  const walk = async (dir: string, rel: string) => {
-    for (const d of await readdir(dir, { withFileTypes: true })) {
-      const path = `${rel}/${d.name}`;
-      if (d.isDirectory()) {
-        out.push({ path, type: 'directory' });
-        await walk(join(dir, d.name), path);
-      } else out.push({ path, type: d.isSymbolicLink() ? 'symlink' : 'file' });
-    }
-  };
-  await walk(usr, '/usr');
-  return out;
 }

@@ -7,7 +7,11 @@ export type TransactionPhase =
   /** The new packages' meta and layout rows (after the store's syncfs), one transaction each. */
   | 'register'
   | 'build'
+  /** Planning the change of a spare tree into the new state's, from the packages that change. */
+  | 'plan'
   | 'blit'
+  /** Changing the spare tree in place (instead of a blit). */
+  | 'change'
   | 'triggers'
   | 'sync'
   | 'swap'
@@ -29,6 +33,11 @@ export type TransactionEvent =
       readonly type: 'recovered';
       readonly outcome: 'rolled-back' | 'completed';
       readonly stateId: number | null;
+      /**
+       * Rolled back with a staged tree: `kept` (complete, kept for the next transaction),
+       * `finished` (its interrupted in-place change finished, then kept), `discarded` (deleted).
+       */
+      readonly tree?: 'kept' | 'finished' | 'discarded';
     }
   /**
    * The state picked in the boot menu was made live by the initrd (moss-fstx) since moss last
@@ -50,6 +59,13 @@ export type TransactionEvent =
       readonly bytes: number;
     }
   | { readonly type: 'blit-progress'; readonly done: number; readonly total: number }
+  | {
+      readonly type: 'change-progress';
+      /** The step of the in-place change that progressed (each also reports once it is done). */
+      readonly step: 'unlink' | 'rmdir' | 'mkdir' | 'create' | 'converge';
+      readonly done: number;
+      readonly total: number;
+    }
   | {
       readonly type: 'trigger';
       readonly trigger: string;

@@ -9,7 +9,7 @@ const when = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** A state as lines (its summary and description are shown one line each, escapes visible). */
 const stateLines = (s: StateSummary): string[] => [
-  `State #${s.id} - ${s.summary ?? 'system transaction'}${s.active ? ' (active)' : ''}`,
+  `State #${s.id} - ${s.summary ?? 'system transaction'}${s.active ? ' (active)' : s.tree ? '' : ' (tree recycled: activating it rebuilds it)'}`,
   `Created: ${when(s.created)}`,
   ...(s.description ? [`Description: ${s.description}`] : []),
   `Packages: ${s.packages}`,
@@ -25,7 +25,7 @@ const stateJson = (s: StateSummary) => ({
 const list: Command = {
   name: 'list',
   summary: 'List every state, newest first, marking the active one',
-  examples: [['moss state list', 'id, summary, time (UTC) and package count of each state']],
+  examples: [['moss state list', 'id, summary, time (UTC), package count and tree of each state']],
   run: (ctx) =>
     withRoot(ctx, async (root, report) => {
       const states = await root.states.list();
@@ -49,10 +49,14 @@ const stateId = (text: string, command: string) =>
 
 const activate: Command = {
   name: 'activate',
-  summary: 'Make an earlier state live again (rollback), atomically',
+  summary:
+    'Make an earlier state live again (rollback), atomically: one swap when its tree is kept, else its tree is made again first',
   synopsis: 'ID',
   flags: { 'skip-triggers': { description: 'Do not run system triggers after the swap' } },
-  examples: [['moss state activate 3', 'roll back to state 3; the current state stays archived']],
+  examples: [
+    ['moss state activate 3', 'roll back to state 3; the current state stays archived'],
+    ['moss state list', 'which states have a tree ready (the others are rebuilt when activated)'],
+  ],
   async run(ctx) {
     const id = stateId(ctx.args.positionals[0]!, 'moss state activate');
     return withRoot(ctx, async (root, report) => {
@@ -64,13 +68,13 @@ const activate: Command = {
 };
 
 const freed = (r: PruneResult) =>
-  `${r.packagesRemoved} package(s) no state uses, ${r.assetsRemoved} asset(s) and ${r.downloadsRemoved} download(s); ${(r.bytesFreed / 1048576).toFixed(1)} MiB freed`;
+  `${r.packagesRemoved} package(s) no state uses, ${r.assetsRemoved} asset(s) and ${r.downloadsRemoved} download(s)${r.treesRemoved > 0 ? `, and ${r.treesRemoved} archived tree(s) beyond those kept (rebuilt if activated)` : ''}; ${(r.bytesFreed / 1048576).toFixed(1)} MiB freed`;
 
 /** With no state to remove, prune still reclaims what a failed install left: say what. */
 const pruned = (r: PruneResult) =>
   r.statesRemoved > 0
     ? `Removed ${r.statesRemoved} state(s), ${freed(r)}`
-    : r.packagesRemoved + r.assetsRemoved + r.downloadsRemoved === 0
+    : r.packagesRemoved + r.assetsRemoved + r.downloadsRemoved + r.treesRemoved === 0
       ? 'No states to remove'
       : `No states to remove; removed ${freed(r)}`;
 

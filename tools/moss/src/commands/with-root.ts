@@ -8,7 +8,7 @@ export const yes = (ctx: CommandContext) => ctx.globals['yes-all'] === true;
 /**
  * Opens the root with the command's report as its event sink, runs `fn` and closes the root on
  * every path. MOSS_FAULT_KILL_AT=<event> (e.g. `phase-end:swap`) makes moss SIGKILL itself at
- * that event, for the crash tests: a real kill -9 at a point a timer could only hit by luck.
+ * that event (`change-progress:<step>` for a step of an in-place change), for the crash tests: a real kill -9 at a point a timer could only hit by luck.
  */
 export async function withRoot<T>(
   ctx: CommandContext,
@@ -25,8 +25,10 @@ export async function withRoot<T>(
     ...(maxIndexBytes === undefined ? {} : { maxIndexBytes }),
     onEvent: (e) => {
       report.event(e);
-      if (killAt && ('phase' in e ? `${e.type}:${e.phase}` : e.type) === killAt)
-        process.kill(process.pid, 'SIGKILL');
+      if (!killAt) return;
+      // `phase-end:swap`, `change-progress:create` (an in-place change's step), or a bare type.
+      const key = 'phase' in e ? `${e.type}:${e.phase}` : 'step' in e ? `${e.type}:${e.step}` : e.type;
+      if (key === killAt || (!('phase' in e) && e.type === killAt)) process.kill(process.pid, 'SIGKILL');
     },
   });
   return await fn(root, report);

@@ -1,18 +1,30 @@
 import type { Progress, Report } from '@serpent/cli';
 import type { RootEvent } from '@serpent/system';
 
-const BARS: Record<string, string> = { fetch: 'Fetching', precache: 'Precaching', blit: 'Blitting' };
+const BARS: Record<string, string> = {
+  fetch: 'Fetching',
+  precache: 'Precaching',
+  blit: 'Blitting',
+  change: 'Changing the spare tree',
+};
+/** What recovery did with the tree an interrupted transaction was making. */
+const TREE: Record<string, string> = {
+  kept: 'the tree it had made is kept for the next transaction',
+  finished: 'the change of the tree it was making was finished, and the tree kept for the next transaction',
+  discarded: 'the tree it was making was deleted',
+};
 const num = (n: number) => n.toLocaleString('en-US');
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
 /**
  * Draws a Root's events for a person (with --json the report writes them as NDJSON instead):
- * a bar for fetch, precache and blit on a terminal, the blit's rate, each phase's time under
+ * a bar for fetch, precache, blit and an in-place change on a terminal, the blit's rate, each phase's time under
  * -v, lock waits, recovery, trigger output and warnings.
  */
 export function rootEventRenderer(): (e: RootEvent, report: Report<RootEvent>) => void {
   let bar: Progress | undefined;
   let blitTotal = 0;
+  let changeTotal = 0;
   return (e, report) => {
     switch (e.type) {
       case 'waiting-for-lock':
@@ -23,7 +35,7 @@ export function rootEventRenderer(): (e: RootEvent, report: Report<RootEvent>) =
         return report.note(
           e.outcome === 'completed'
             ? `Recovered: an interrupted transaction was completed; state ${e.stateId} is active`
-            : `Recovered: an interrupted transaction was rolled back${e.stateId !== null ? `; state ${e.stateId} is still active` : ''}`,
+            : `Recovered: an interrupted transaction was rolled back${e.stateId !== null ? `; state ${e.stateId} is still active` : ''}${e.tree ? `; ${TREE[e.tree]}` : ''}`,
         );
       case 'activated-at-boot':
         return report.note(
@@ -40,6 +52,9 @@ export function rootEventRenderer(): (e: RootEvent, report: Report<RootEvent>) =
       case 'blit-progress':
         blitTotal = e.total;
         return bar?.update(e.done, 'entries', e.total);
+      case 'change-progress':
+        changeTotal = e.total;
+        return bar?.update(e.done, 'changes', e.total);
       case 'phase-end':
         bar?.done();
         bar = undefined;
@@ -47,6 +62,10 @@ export function rootEventRenderer(): (e: RootEvent, report: Report<RootEvent>) =
           const rate = Math.round(blitTotal / Math.max(e.ms, 1));
           report.note(
             `${num(blitTotal)} entries blitted in ${(e.ms / 1000).toFixed(2)}s (${num(rate)}k / s)`,
+          );
+        } else if (e.phase === 'change' && changeTotal > 0) {
+          report.note(
+            `${num(changeTotal)} entries changed in ${(e.ms / 1000).toFixed(2)}s (the rest of the tree reused)`,
           );
         } else report.detail(`${e.phase} done in ${e.ms} ms`);
         return;
