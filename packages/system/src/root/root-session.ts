@@ -201,10 +201,6 @@ export class RootSession {
     const { recoverInterrupted } = await import('../transaction/recover.js');
     await recoverInterrupted(inst, this.onEvent);
     await inst.store.cleanTemp();
-    // Settled: what is left of staging is garbage. Removed here, since the reading calls that
-    // follow write nothing and so leave it as they find it.
-    if (readJournal(L.journal) === undefined && existsSync(L.staging))
-      rmSync(L.staging, { recursive: true, force: true });
   }
 
   /** Refuses new calls, waits for those already made, then closes the databases. Idempotent. */
