@@ -8,8 +8,9 @@ import { availableParallelism } from 'node:os';
 import { join, posix } from 'node:path';
 import { formatDependency, parseDependency, writePackage } from '@serpent/stone';
 
-// Bump when the generated shape changes, so stale caches are not reused.
-const CACHE_VERSION = 'v3';
+// Bump when the generated shape or the writer's bytes change, so stale caches are not reused
+// (v4: the writer no longer appends an empty zstd frame, which the reader now refuses).
+const CACHE_VERSION = 'v4';
 // Level 1: generation is a one-off cost and the contents are tiny; the level does not change
 // what the install does (it decodes whatever level it is given).
 const LEVEL = 1;
