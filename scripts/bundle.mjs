@@ -157,7 +157,15 @@ function rewriteUrls(path, text, workers, assets) {
   return text.replace(URL_EXPR, (whole, expr) => {
     for (const m of expr.matchAll(LITERAL)) {
       const file = join(dirname(path), `${m[1]}.ts`);
-      if (text.includes('new Worker(') && existsSync(file) && file !== path) workers.set(m[1], file);
+      if (!text.includes('new Worker(') || !existsSync(file)) continue;
+      // A module that starts itself is merged into the tool's bundle, so the URL would name a
+      // file the bundle does not have (an in-place moss transaction failed so, on trees of
+      // 5,000 directories and more, before dirty-scan-worker.ts was split out).
+      if (file === path)
+        throw new Error(
+          `${path} starts itself as a worker thread; move the worker's code to a file of its own (as vfs's blit-worker.ts)`,
+        );
+      workers.set(m[1], file);
     }
     const rewritten = expr.replace(/(['"])(\.\.?\/[^'"]+)\1/g, (lit, q, rel) => {
       const target = resolve(dirname(path), rel);

@@ -69,6 +69,9 @@ beforeAll(async () => {
   // What the packages that change are next to: the rest of a system (a change is made in place
   // only when it is a small part of the tree).
   S.rest = await makeStone(stones, { name: 'rest', files: manyFiles('share/rest', 400) });
+  // 5,200 directories: the scan of a reused tree for what was written into it goes to a worker
+  // thread from 5,000 (dirty-scan.ts), which the bundled binary must carry.
+  S.wide = await makeStone(stones, { name: 'wide', files: manyFiles('share/wide', 5200, 1) });
   for (let v = 1; v <= 3; v++) {
     S[`plain${v}`] = await makeStone(stones, {
       name: 'plain',
@@ -147,6 +150,22 @@ describe.skipIf(skip !== undefined || noBusybox !== undefined)(
     });
   },
 );
+
+describe.skipIf(skip !== undefined)('a wide tree', () => {
+  it('is scanned on a thread by the binary, which finds what was written into it while live', () => {
+    const root = join(work, 'wide');
+    mkdirSync(root);
+    ok(root, 'install', S.wide!, S.plain1!, '-y');
+    // Written into the live tree of state 1, deep down: state 1's tree is reused by state 3.
+    writeFileSync(join(root, 'usr/share/wide/d5123/stray'), 'not in any layout\n');
+    ok(root, 'install', S.plain2!, '-y');
+    const r = m(root, 'install', S.plain3!, '-y', '-v');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('entries changed');
+    expect(existsSync(join(root, 'usr/share/wide/d5123/stray'))).toBe(false);
+    expectFullBuild(root, [S.wide!, S.plain3!]);
+  });
+});
 
 describe.skipIf(skip !== undefined)('how many trees are kept', () => {
   it('keeps the previous state’s tree by default, and as many as etc/moss/states.yaml says', () => {

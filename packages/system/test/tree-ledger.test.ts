@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransactionError } from '../src/index.js';
-import { dirtyDirectories, scanDirtyDirectories } from '../src/transaction/dirty-scan.js';
+import { dirtyDirectories, scanDirtyDirectories, warmDirtyScanner } from '../src/transaction/dirty-scan.js';
 import { dropLedger, LEDGER_FILE, readLedger, writeLedger } from '../src/transaction/tree-ledger.js';
 import { readTreesConfig } from '../src/transaction/tree-spares.js';
 import { tempDir } from './helpers.js';
@@ -59,6 +59,11 @@ describe('tree ledger', () => {
     // The same from a worker thread (what a transaction uses for a whole system's tree).
     const many = [...ledger.dirs, ...Array.from({ length: 6000 }, (_, i) => `gone/${i}`)];
     expect(await scanDirtyDirectories(usr, many, sealedMs)).toEqual(dirty);
+    // And from a thread started ahead, which waits for its job (twice: a used one is not reused).
+    for (let i = 0; i < 2; i++) {
+      warmDirtyScanner();
+      expect(await scanDirtyDirectories(usr, many, sealedMs)).toEqual(dirty);
+    }
     expect(dirty.map((d) => d.path)).toEqual(['', 'bin', 'lib', 'share', 'share/a', 'share/b']);
     expect(dirty.find((d) => d.path === 'share/a')?.names).toEqual(['cache']);
     // moss's own files in /usr are never taken for something to clean.

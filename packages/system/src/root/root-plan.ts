@@ -12,6 +12,7 @@ import {
   repositoryCandidates,
   repositoryFetcher,
 } from '../repositories/repository-state.js';
+import { warmForSpares } from '../transaction/dirty-scan.js';
 import type { PreparedInstall } from '../transaction/install-packages.js';
 import type { PreparedLock } from '../transaction/lock-sync.js';
 import type { PreparedModel } from '../transaction/model-sync.js';
@@ -253,6 +254,7 @@ async function planModelOf(session: RootSession, l: Locked, request: PlanRequest
 
 export async function planChange(session: RootSession, request: PlanRequest): Promise<Plan> {
   const kind = checkRequest(request);
+  if (request.to === undefined) warmForSpares(session.layout.rootsDir);
   return session.locked((l) => {
     switch (kind) {
       case 'install':
@@ -283,6 +285,7 @@ export function commitChange(session: RootSession, plan: Plan): Promise<CommitRe
     );
   }
   resolved.delete(plan);
+  if (!('to' in r && r.to !== undefined)) warmForSpares(session.layout.rootsDir);
   return session.locked(async (l) => {
     const active = l.activeStateId() ?? null;
     if (active !== plan.baseStateId) {

@@ -51,6 +51,11 @@ export class RootSession {
     this.#options = options;
   }
 
+  /** Where the root's files are (no call needed: paths only). */
+  get layout(): RootLayout {
+    return this.#layout;
+  }
+
   get onEvent(): ((event: RootEvent) => void) | undefined {
     return this.#options.onEvent;
   }

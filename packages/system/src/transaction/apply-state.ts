@@ -21,7 +21,7 @@ import { TransactionError } from '../transaction-error.js';
 import type { Installation } from './installation.js';
 import { clearJournal, type Journal, writeJournal } from './journal.js';
 import { runStateTriggers } from './run-state-triggers.js';
-import { journalChange, planStage, stageTree } from './stage-tree.js';
+import { journalChange, planStage, type SpareScan, stageTree } from './stage-tree.js';
 import { normalizeStateIdFile } from './state-id.js';
 import { type EventSink, phase } from './transaction-event.js';
 
@@ -164,6 +164,8 @@ export interface ApplyOptions {
   readonly targetId?: number;
   /** `rebuild`: run no system triggers after the swap (`state activate --skip-triggers`). */
   readonly skipTriggers?: boolean;
+  /** The spare trees' scan, started ahead by the caller (startSpareScan). */
+  readonly scan?: Promise<SpareScan>;
 }
 
 /**
@@ -192,6 +194,7 @@ export async function applyState(inst: Installation, options: ApplyOptions): Pro
     onEvent,
     spares: options.kind !== 'repair',
     tree: options.tree,
+    scan: options.scan,
   });
   const change = journalChange(inst, stage);
   const journal: Journal = {

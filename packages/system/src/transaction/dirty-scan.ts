@@ -1,45 +1,49 @@
 // Which directories of a tree were written to after it was sealed, on the calling thread or on
-// a worker thread while the caller plans the change. Self-contained (node: imports only,
-// erasable TypeScript) so Node can load this very file as a worker both from `dist/*.js` and,
-// under vitest, from `src/*.ts`.
-import { lstatSync, readdirSync } from 'node:fs';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+// a worker thread (dirty-scan-worker.ts) while the caller plans the change.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { type DirtyDirectory, type DirtyScanJob, dirtyDirectories } from './dirty-scan-worker.js';
 
-/** A directory written to since the seal, and the names now in it. */
-export interface DirtyDirectory {
-  readonly path: string;
-  readonly names: readonly string[];
-}
+export { type DirtyDirectory, dirtyDirectories } from './dirty-scan-worker.js';
 
-/** Names in `/usr` that belong to moss, not to any layout (see tree-ledger.ts). */
-const TREE_FILES = new Set(['.stateID', '.moss-tree']);
-
-/**
- * `/usr` itself (always: every ledger written into it changes it) and every directory of `dirs`
- * whose ctime is not older than the seal, with the names now in each. A ctime cannot be set by
- * anyone, so no tool can hide that it wrote there.
- */
-export function dirtyDirectories(usr: string, dirs: readonly string[], sealedMs: number): DirtyDirectory[] {
-  const out: DirtyDirectory[] = [];
-  const list = (rel: string) =>
-    readdirSync(rel === '' ? usr : `${usr}/${rel}`).filter((n) => rel !== '' || !TREE_FILES.has(n));
-  out.push({ path: '', names: list('') });
-  for (const d of dirs) {
-    const st = lstatSync(`${usr}/${d}`, { throwIfNoEntry: false });
-    // Gone or no longer a directory: its parent was written to, and is in the list.
-    if (st === undefined || !st.isDirectory()) continue;
-    if (st.ctimeMs >= sealedMs) out.push({ path: d, names: list(d) });
-  }
-  return out;
-}
+import { LEDGER_FILE } from './tree-ledger.js';
 
 /** Below this many directories a thread costs more to start (≈ 30 ms) than the scan. */
 const THREAD_FROM = 5000;
 
+const workerUrl = () =>
+  new URL(
+    import.meta.url.endsWith('.ts') ? './dirty-scan-worker.ts' : './dirty-scan-worker.js',
+    import.meta.url,
+  );
+
+/** A thread started ahead, idle until a scan is posted to it; undefined once used or gone. */
+let warm: { worker: Worker; exited: boolean } | undefined;
+
 /**
- * dirtyDirectories on a worker thread, so that the caller's own work (reading the layout
- * database, building the partial trees) overlaps it: the scan of a 357k-entry tree is 29k
- * lstats, about a fifth of planning a one-package change on one core.
+ * Starts the scanning thread ahead of the scan: a thread takes ≈ 60 ms to start (Node's own
+ * bootstrap, measured in a transaction's profile on 2 cores), which then overlaps the
+ * resolution and the lock instead of being waited for while planning. Idempotent; the thread
+ * does not keep the process alive and ends itself when no scan comes within 30 s.
+ */
+export function warmDirtyScanner(): void {
+  if (warm !== undefined && !warm.exited) return;
+  const worker = new Worker(workerUrl(), { workerData: { serpentDirtyScan: true } });
+  const w = { worker, exited: false };
+  worker.unref();
+  worker.once('exit', () => {
+    w.exited = true;
+  });
+  // An error of an idle thread is reported by the scan that uses it, or by none.
+  worker.on('error', () => {});
+  warm = w;
+}
+
+/**
+ * dirtyDirectories on a worker thread (the one warmDirtyScanner started, or a new one), so
+ * that the caller's own work (reading the layout database, building the partial trees)
+ * overlaps it: the scan of a 357k-entry tree is 29k lstats, about 0.1 s.
  */
 export function scanDirtyDirectories(
   usr: string,
@@ -47,30 +51,50 @@ export function scanDirtyDirectories(
   sealedMs: number,
 ): Promise<DirtyDirectory[]> {
   if (dirs.length < THREAD_FROM) return Promise.resolve(dirtyDirectories(usr, dirs, sealedMs));
-  const url = new URL(
-    import.meta.url.endsWith('.ts') ? './dirty-scan.ts' : './dirty-scan.js',
-    import.meta.url,
-  );
+  const job: DirtyScanJob = { usr, dirs, sealedMs };
+  const ready = warm !== undefined && !warm.exited ? warm.worker : undefined;
+  warm = undefined;
+  const w = ready ?? new Worker(workerUrl(), { workerData: { serpentDirtyScan: true, job } });
+  if (ready !== undefined) ready.ref();
   return new Promise((resolve, reject) => {
-    const w = new Worker(url, { workerData: { serpentDirtyScan: true, usr, dirs, sealedMs } });
-    w.once('message', (m: { dirty?: DirtyDirectory[]; error?: string }) => {
+    const done = (fn: () => void) => {
+      w.off('exit', onExit);
       void w.terminate();
-      if (m.dirty !== undefined) resolve(m.dirty);
-      else reject(new Error(m.error));
-    });
-    w.once('error', reject);
+      fn();
+    };
+    const onExit = (code: number) =>
+      done(() => reject(new Error(`the directory scan's thread ended (code ${code}) before its answer`)));
+    w.once('message', (m: { dirty?: DirtyDirectory[]; error?: string }) =>
+      done(() => (m.dirty !== undefined ? resolve(m.dirty) : reject(new Error(m.error)))),
+    );
+    w.once('error', (err) => done(() => reject(err)));
+    w.once('exit', onExit);
+    if (ready !== undefined) ready.postMessage(job);
   });
 }
 
-if (
-  !isMainThread &&
-  parentPort !== null &&
-  (workerData as { serpentDirtyScan?: boolean })?.serpentDirtyScan
-) {
-  const { usr, dirs, sealedMs } = workerData as { usr: string; dirs: string[]; sealedMs: number };
+/** A ledger this large lists about 5,000 directories (≥ 16 bytes each): the scan goes to a thread. */
+const LARGE_LEDGER_BYTES = 80_000;
+
+/**
+ * Starts the directory scan's thread ahead (warmDirtyScanner) when the root has an archived tree
+ * large enough for the scan to use one: called as a change is planned and as it is committed,
+ * before the lock, so the thread's start overlaps the resolution. A few stats; a guess only (a
+ * thread started for nothing ends by itself), never a decision.
+ */
+export function warmForSpares(rootsDir: string): void {
+  let names: string[];
   try {
-    parentPort.postMessage({ dirty: dirtyDirectories(usr, dirs, sealedMs) });
-  } catch (err) {
-    parentPort.postMessage({ error: (err as Error).message });
+    names = readdirSync(rootsDir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const ledger = join(rootsDir, n, 'usr', LEDGER_FILE);
+    const size = statSync(ledger, { throwIfNoEntry: false })?.size ?? 0;
+    if (size >= LARGE_LEDGER_BYTES) {
+      warmDirtyScanner();
+      return;
+    }
   }
 }

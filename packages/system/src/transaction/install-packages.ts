@@ -17,6 +17,7 @@ import { TransactionError } from '../transaction-error.js';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
+import { startSpareScan } from './stage-tree.js';
 import { type EventSink, phase } from './transaction-event.js';
 
 /** A local `.stone` offered for installation. */
@@ -186,17 +187,23 @@ export async function commitPackages(
     onEvent?: EventSink;
   },
 ): Promise<number> {
-  await storePackages(inst, input);
   const { onEvent } = input;
+  const selections = input.selections.map((s) => ({
+    packageId: s.id,
+    explicit: s.explicit,
+    ...(s.reason ? { reason: s.reason } : {}),
+  }));
+  // Scanned while the packages are stored: a one-package install waited ≈ 0.15 s for it after
+  // planning otherwise (1,820 packages, 29k directories).
+  const scan = startSpareScan(inst, selections);
+  scan.catch(() => {});
+  await storePackages(inst, input);
   return applyState(inst, {
+    scan,
     kind: 'new-state',
     summary: input.summary,
     ...(input.repositories === undefined ? {} : { repositories: input.repositories }),
-    selections: input.selections.map((s) => ({
-      packageId: s.id,
-      explicit: s.explicit,
-      ...(s.reason ? { reason: s.reason } : {}),
-    })),
+    selections,
     ...(onEvent ? { onEvent } : {}),
   });
 }
