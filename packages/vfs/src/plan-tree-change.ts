@@ -444,7 +444,14 @@ export function finishTreeChange(
   ];
   const structure = (i: OrderedInput) => i.entry.type !== 'regular';
   const kept =
-    prepared.slim === undefined ? input.keptStructure : slimStructure(prepared, fresh, keptAt, dirtyChildren);
+    prepared.slim === undefined
+      ? input.keptStructure
+      : slimStructure(
+          prepared,
+          fresh,
+          keptAt,
+          dirty.map((d) => d.path),
+        );
 
   const oldTree = buildTree(
     [
@@ -501,19 +508,35 @@ function slimStructure(
   prepared: PreparedTreeChange,
   fresh: ReadonlySet<string>,
   keptAt: readonly OrderedInput[],
-  dirtyChildren: readonly string[],
+  dirtyDirs: readonly string[],
 ): OrderedInput[] {
   const slim = prepared.slim as Slim;
   const out = new Set<OrderedInput>();
-  // Below a dirty directory's children too: a converge removes what the trees do not have,
-  // and a kept directory deeper down implies every directory above it.
-  if (dirtyChildren.length > 0) {
-    const children = new Set(dirtyChildren);
+  // The children of each dirty directory (its converge makes each one what the new state has
+  // there, or removes it): every entry at a child, for its kind and mode, and for a child that
+  // only deeper entries imply, one of them, which implies it and every directory between. The
+  // converge of a directory does not reach below it, so the rest of the subtree can stay out.
+  // (Every entry below, as before, put the whole structure in both trees whenever `/usr` itself
+  // was dirty, which is always, as its ledger is written there: 40-90 ms of a one-package
+  // change's planning on the 357k-entry benchmark tree.)
+  if (dirtyDirs.length > 0) {
+    const dirs = new Set(dirtyDirs);
+    const implied = new Set<string>();
     for (const [p, entries] of slim.byPath) {
-      for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) {
-        if (!children.has(p.slice(0, i))) continue;
-        for (const e of entries) out.add(e);
-        break;
+      // Each dirty ancestor `a` of p: the child of `a` that p is or lies below.
+      for (let i = -1; i < p.length; ) {
+        const a = i < 0 ? '' : p.slice(0, i);
+        const next = p.indexOf('/', i + 1);
+        const child = next === -1 ? p : p.slice(0, next);
+        if (dirs.has(a)) {
+          if (child === p) for (const e of entries) out.add(e);
+          else if (!implied.has(child)) {
+            implied.add(child);
+            for (const e of entries) out.add(e);
+          }
+        }
+        if (next === -1) break;
+        i = next;
       }
     }
   }

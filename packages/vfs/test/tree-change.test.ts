@@ -10,6 +10,7 @@ import {
   mkdtempSync,
   readdirSync,
   readlinkSync,
+  rmdirSync,
   rmSync,
   statSync,
   unlinkSync,
@@ -346,5 +347,41 @@ describe('planTreeChange + applyTreeChange', () => {
     });
     expectMatches(fullBuild(pkgs, ['glib', 'vim']), target);
     expect(res.converged).toBe(4);
+  });
+
+  it('makes again a child of a dirty directory that the layout has and the disk lost, from far below it too', async () => {
+    assets();
+    // `share/doc/empty` is a directory a package ships with nothing in it; `share/icons` exists
+    // only because a directory deeper down is shipped. Someone removed both from the old tree,
+    // so `share` (and `/usr` itself, as always) are dirty.
+    const pkgs = ordered(
+      new Map<string, VfsInput[]>([
+        ['docs', [D('share/doc/empty', 'docs', 0o700), D('share/icons/hicolor/scalable', 'docs')]],
+        ['nano', [F('bin/nano', 'nano', CONTENTS[0], 0o755)]],
+        ['vim', [F('bin/vim', 'vim', CONTENTS[1], 0o755)]],
+      ]),
+    );
+    const c = { kept: ['docs'], removed: ['nano'], added: ['vim'], pkgs };
+    const target = join(work, 'usr-lost');
+    await blit(fullBuild(pkgs, ['docs', 'nano']), target, { store, workers: 0 });
+    rmdirSync(join(target, 'share/doc/empty'));
+    rmSync(join(target, 'share/icons/hicolor'), { recursive: true });
+    const dirty = ['', 'share', 'share/doc', 'share/icons'].map((path) => ({
+      path,
+      names: readdirSync(join(target, path)),
+    }));
+    const plan = planTreeChange({ ...input(c), dirty });
+    expect(plan.kind).toBe('change');
+    mkdirSync(join(work, 'tmp'), { recursive: true });
+    await applyTreeChange(target, plan as Exclude<typeof plan, { kind: 'rebuild' }>, {
+      store,
+      tempDir: join(work, 'tmp'),
+    });
+    // One level below each dirty directory is made again (with its mode); what lay further
+    // below a removed child is for `moss state verify --repair`, as the converge is not
+    // recursive: here `share/icons/hicolor/scalable`, whose parent was not dirty-listed.
+    expect(lstatSync(join(target, 'share/doc/empty')).mode & 0o7777).toBe(0o700);
+    expect(lstatSync(join(target, 'share/icons/hicolor')).isDirectory()).toBe(true);
+    expect(lstatSync(join(target, 'bin/vim')).isFile()).toBe(true);
   });
 });

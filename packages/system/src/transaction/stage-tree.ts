@@ -13,7 +13,7 @@ import {
 import type { Selection } from '../db/state-db.js';
 import { type FilesystemSync, watchFilesystem } from '../fs/sync-filesystem.js';
 import { planStateChange, prepareStateChange } from './change-plan.js';
-import { scanDirtyDirectories } from './dirty-scan.js';
+import { type DirtyScan, scanDirtyDirectories } from './dirty-scan.js';
 import type { Installation } from './installation.js';
 import type { Journal } from './journal.js';
 import { stateIdText } from './state-id.js';
@@ -33,7 +33,7 @@ export interface SpareScan {
   readonly spares: readonly SpareTree[];
   /** The spare scanned ahead, and its scan. */
   readonly usr: string | undefined;
-  readonly dirty: Promise<DirtyDirectory[]> | undefined;
+  readonly dirty: DirtyScan | undefined;
 }
 
 /**
@@ -57,8 +57,6 @@ export async function startSpareScan(
     if (diff < bestDiff) [best, bestDiff] = [s, diff];
   }
   const dirty = best && scanDirtyDirectories(best.usr, best.ledger.dirs, best.sealedMs);
-  // Awaited by planStage, or never when the transaction fails before it.
-  dirty?.catch(() => {});
   return { spares, usr: best?.usr, dirty };
 }
 
@@ -104,14 +102,14 @@ export async function planStage(
       if (choice === undefined) return undefined;
       const { spare } = choice;
       // The spare is scanned for what was written to it since it was made on another thread,
-      // while this one reads the databases and lays out both states' structure.
+      // while this one reads the databases and lays out both states' structure, then helps.
       const scanning =
         early?.dirty !== undefined && early.usr === spare.usr
           ? early.dirty
           : scanDirtyDirectories(spare.usr, spare.ledger.dirs, spare.sealedMs);
-      scanning.catch(() => {});
       const prepared = prepareStateChange(inst, spare.ledger.packages, packages);
-      const dirty = await scanning;
+      scanning.help();
+      const dirty = await scanning.result;
       const plan = prepared.kind === 'rebuild' ? prepared : finishTreeChange(prepared, dirty);
       if (plan.kind === 'rebuild') {
         onEvent?.({ type: 'warning', message: `building the whole tree: ${plan.reason}` });
