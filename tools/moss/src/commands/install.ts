@@ -1,7 +1,10 @@
 import { type Command, flagString, formatColumns } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import { readLockFile } from '@serpent/state-export';
 import { runChange } from './change.js';
+
+// Loaded only with --lock or --model: its JSON Schema validator (ajv) and YAML parser cost a
+// one-package transaction's start-up ≈ 10-20 ms otherwise.
+const stateExport = () => import('@serpent/state-export');
 
 export const installCommand: Command = {
   name: 'install',
@@ -51,7 +54,7 @@ export const installCommand: Command = {
           'moss install --lock: give --to DIR and no package names (the lock names them)',
           'to make this system the lock, use `moss sync --lock FILE`',
         );
-      const lock = await readLockFile(lockFile);
+      const lock = await (await stateExport()).readLockFile(lockFile);
       return runChange(
         ctx,
         { lock: { lock, source: lockFile }, to },

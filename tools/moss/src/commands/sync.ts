@@ -1,7 +1,10 @@
 import { type Command, flagString } from '@serpent/cli';
 import { UsageError } from '@serpent/errors';
-import { readLockFile, readModelFile } from '@serpent/state-export';
 import { runChange } from './change.js';
+
+// Loaded only with --lock or --model: its JSON Schema validator (ajv) and YAML parser cost a
+// one-package transaction's start-up ≈ 10-20 ms otherwise.
+const stateExport = () => import('@serpent/state-export');
 
 export const syncCommand: Command = {
   name: 'sync',
@@ -38,7 +41,7 @@ export const syncCommand: Command = {
           'moss sync --lock: a lock says exactly what to have; it goes alone',
           'see `moss sync --help`',
         );
-      const lock = await readLockFile(lockFile);
+      const lock = await (await stateExport()).readLockFile(lockFile);
       return runChange(
         ctx,
         { lock: { lock, source: lockFile } },
@@ -53,7 +56,7 @@ export const syncCommand: Command = {
           'moss sync --model keeps installed releases; --upgrade-only does not apply',
           'run `moss sync` after it',
         );
-      const model = await readModelFile(modelFile);
+      const model = await (await stateExport()).readModelFile(modelFile);
       return runChange(
         ctx,
         { model: { model, source: modelFile, update: flags.update === true } },
