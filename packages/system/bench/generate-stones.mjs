@@ -250,15 +250,17 @@ export async function ensureStones(recipesDir, cacheDir, minFiles, log = () => {
  * New releases of every tenth package of the set (10%), every regular file's content changed,
  * as a sync brings them: the transaction benchmark's sync. Cached beside the stones.
  */
-export async function ensureUpgrades(recipesDir, set, minFiles, log = () => {}) {
-  const dir = join(set.dir, 'upgrades');
+export async function ensureUpgrades(recipesDir, set, minFiles, log = () => {}, step = 1) {
+  // step 1: the next release (`upgrades/`); step 2: the one after (`upgrades-2/`), whose every
+  // file differs again, for a second sync that stores as much as the first.
+  const dir = join(set.dir, step === 1 ? 'upgrades' : `upgrades-${step}`);
   const indexFile = join(dir, 'index.json');
   if (existsSync(indexFile)) return { ...JSON.parse(readFileSync(indexFile, 'utf8')), dir, cached: true };
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const plan = planPackages(readManifests(recipesDir), minFiles);
   const chosen = plan.packages.filter((_, i) => i % 10 === 0);
-  log(`generating ${chosen.length} upgraded stones (every tenth package) into ${dir}`);
+  log(`generating ${chosen.length} upgraded stones (every tenth package, release +${step}) into ${dir}`);
   const t0 = performance.now();
   const stones = [];
   let files = 0;
@@ -266,7 +268,7 @@ export async function ensureUpgrades(recipesDir, set, minFiles, log = () => {}) 
   const worker = async () => {
     while (next < chosen.length) {
       const i = next++;
-      const pkg = { ...chosen[i], release: chosen[i].release + 1 };
+      const pkg = { ...chosen[i], release: chosen[i].release + step };
       const file = `${String(i).padStart(4, '0')}-${pkg.name}.stone`;
       const entries = entriesOf(pkg);
       files += entries.filter((e) => e.type === 'regular').length;
