@@ -30,7 +30,7 @@
 // (1,602 packages, 321k files, 344k entries), measured 2026-12-02: install 52.6 s (blit 14.6 s),
 // remove one package 21.7 s (it re-blits everything), 722 MB.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,7 +146,8 @@ function cliTransaction(title, args) {
   const usage = JSON.parse(/^cli-run (.*)$/m.exec(r.stderr)[1]);
   const result = {
     mode: args[0],
-    state: out.result?.stateId ?? out.stateId,
+    // The live state after it (`state activate` answers in another shape than a change).
+    state: Number(readFileSync(join(root, 'usr', '.stateID'), 'utf8')),
     changed: out.plan ? out.plan.install.length + out.plan.remove.length : 0,
     phases,
     totalMs: wallMs,
