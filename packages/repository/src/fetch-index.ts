@@ -80,7 +80,6 @@ function fetchFile(
     validators?: Validators;
     check: (part: string) => Promise<void>;
     signal?: AbortSignal;
-    onBytes?: (bytes: number) => void;
     maxBytes: number;
   },
 ): Promise<DownloadResult> {
@@ -97,7 +96,6 @@ function fetchFile(
     ...(signal ? { signal } : {}),
     check: extra.check,
     onProgress: (p) => {
-      extra.onBytes?.(p.bytes);
       if (what === 'index') opts.onEvent?.({ type: 'progress', url: uri, bytes: p.bytes, total: p.total });
     },
     onRetry: (r) =>
@@ -225,28 +223,17 @@ async function fetchSignedIndex(
   const sigUri = signatureUrl(uri);
   let sig: MinisignSignature | undefined;
   let sigText = '';
-  // A signature is a few hundred bytes: a server sending more is cut off, not waited for.
-  const tooLarge = new AbortController();
+  // A signature is a few hundred bytes: a server sending more is cut off (from its
+  // Content-Length, or as the bytes pass the limit), not waited for.
   try {
     await fetchFile(repo, sigUri, sigNew, 'index signature', opts, {
-      signal: opts.signal ? AbortSignal.any([opts.signal, tooLarge.signal]) : tooLarge.signal,
-      maxBytes: Number.MAX_SAFE_INTEGER,
-      onBytes: (n) => {
-        if (n > MAX_SIGNATURE_BYTES) tooLarge.abort();
-      },
+      maxBytes: MAX_SIGNATURE_BYTES,
       check: async (part) => {
         sigText = await readFile(part, 'utf8');
         sig = parseSignature(sigText, sigUri);
       },
     });
   } catch (err) {
-    if (tooLarge.signal.aborted) {
-      throw new RepositoryError(
-        'REPO_SIGNATURE_INVALID',
-        `${sigUri}: more than ${MAX_SIGNATURE_BYTES} bytes, not a minisign signature`,
-        { repo: repo.id, url: sigUri },
-      );
-    }
     if (!isMissing(err)) throw err;
     throw new RepositoryError(
       'REPO_SIGNATURE_MISSING',
@@ -366,6 +353,14 @@ function indexError(
       repo,
       url: uri,
     });
+  if (err.code === 'FETCH_TOO_LARGE' && what === 'index signature') {
+    return new RepositoryError(
+      'REPO_SIGNATURE_INVALID',
+      `${uri}: more than ${maxBytes} bytes, not a minisign signature`,
+      { repo, url: uri, maxBytes },
+      err,
+    );
+  }
   if (err.code === 'FETCH_TOO_LARGE') {
     return new RepositoryError(
       'REPO_INDEX_TOO_LARGE',

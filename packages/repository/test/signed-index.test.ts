@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -141,6 +141,31 @@ describe('fetchIndex with trusted keys', () => {
     expect(readFileSync(join(cacheDir(), INDEX_SIGNATURE_NAME)).equals(goodSig)).toBe(true);
     expect(existsSync(join(cacheDir(), 'stone.index.part'))).toBe(false);
     expect(existsSync(join(cacheDir(), `${INDEX_SIGNATURE_NAME}.part`))).toBe(false);
+  });
+
+  it('cuts off an oversized signature, announced or streamed, and keeps the last good index', async () => {
+    const key = generateKeyPair();
+    const repo = { id: 'main', uri: uri(), keys: [key.publicKey.base64] };
+    await publish(1, key);
+    await fetchIndex(repo, cacheDir(), fast);
+    const good = cachedIndex();
+    await publish(2, key);
+    for (const announced of [true, false]) {
+      server.setHandler((req, res) => {
+        if (req.url !== `/${INDEX_SIGNATURE_NAME}`) return serveFiles(req, res);
+        // 1 MiB of "signature": with its Content-Length, or chunked with none.
+        const body = Buffer.alloc(1 << 20, 0x41);
+        res.writeHead(200, announced ? { 'content-length': body.length } : {});
+        res.end(body);
+      });
+      await expect(fetchIndex(repo, cacheDir(), fast)).rejects.toMatchObject({
+        code: 'REPO_SIGNATURE_INVALID',
+        message: expect.stringContaining('not a minisign signature'),
+      });
+      expect(cachedIndex().equals(good)).toBe(true);
+      // Nothing of the refused download is left (its `.new` and `.part` names).
+      expect(readdirSync(cacheDir()).filter((n) => n.endsWith('.part') || n.endsWith('.new'))).toEqual([]);
+    }
   });
 
   it('refuses a replayed older signed index (downgrade) and keeps the newer one', async () => {
