@@ -1,17 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectFullBuild } from './support/full-build.js';
 import { MOSS, MOSS_BUILT, moss } from './support/paths.js';
 import { makeStone, manyFiles } from './support/stones.js';
 
@@ -215,32 +207,7 @@ describe.skipIf(skip !== undefined)('kill -9 during an in-place change of a spar
     return { id: active2(), tree: recovered?.tree };
   }
 
-  /** The live /usr against a full blit of `stones`, entry by entry. */
-  function expectFullBlit(stones: readonly string[]): void {
-    const to = join(work, `to-${Date.now()}`);
-    mkdirSync(to);
-    const r = moss(['-D', root2, 'install', '--to', to, ...stones, '-y']);
-    expect(r.status, r.stderr).toBe(0);
-    const list = (dir: string, rel = ''): string[] =>
-      readdirSync(join(dir, rel)).flatMap((n) => {
-        const p = rel === '' ? n : `${rel}/${n}`;
-        if (rel === '' && (n === '.stateID' || n === '.moss-tree')) return [];
-        return lstatSync(join(dir, p)).isDirectory() ? [p, ...list(dir, p)] : [p];
-      });
-    const live = join(root2, 'usr');
-    const full = join(to, 'usr');
-    const paths = list(full).sort();
-    expect(list(live).sort()).toEqual(paths);
-    for (const p of paths) {
-      const a = lstatSync(join(live, p));
-      const b = lstatSync(join(full, p));
-      expect(a.mode, p).toBe(b.mode);
-      if (a.isSymbolicLink()) expect(readlinkSync(join(live, p)), p).toBe(readlinkSync(join(full, p)));
-      else if (a.isFile() && b.nlink > 1) expect(a.ino, `${p}: the same store asset`).toBe(b.ino);
-      else if (a.isFile()) expect(readFileSync(join(live, p))).toEqual(readFileSync(join(full, p)));
-    }
-    rmSync(to, { recursive: true, force: true });
-  }
+  const expectFullBlit = (stones: readonly string[]) => expectFullBuild(root2, stones, work);
 
   // Where each kill lands, and what recovery does with the spare tree: untouched (nothing to
   // say), its interrupted change finished and kept, or kept as it was.

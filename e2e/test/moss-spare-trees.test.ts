@@ -4,18 +4,17 @@
 // trees boot entries name are never reused.
 import {
   existsSync,
-  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectFullBuild } from './support/full-build.js';
 import { MOSS_BUILT, moss } from './support/paths.js';
 import { makeStone, manyFiles } from './support/stones.js';
 
@@ -95,33 +94,6 @@ const trees = (root: string) =>
     .map(Number)
     .sort((a, b) => a - b);
 
-/** The live /usr against `install --to` of the same stones (a full build, triggers run), entry by entry. */
-function expectFullBuild(root: string, stoneFiles: readonly string[]): void {
-  const to = join(work, `to-${Date.now()}`);
-  mkdirSync(to);
-  const r = m(root, 'install', '--to', to, ...stoneFiles, '-y');
-  expect(r.status, r.stderr).toBe(0);
-  const list = (dir: string, rel = ''): string[] =>
-    readdirSync(join(dir, rel)).flatMap((n) => {
-      const p = rel === '' ? n : `${rel}/${n}`;
-      if (rel === '' && (n === '.stateID' || n === '.moss-tree')) return [];
-      return lstatSync(join(dir, p)).isDirectory() ? [p, ...list(dir, p)] : [p];
-    });
-  const live = join(root, 'usr');
-  const full = join(to, 'usr');
-  const paths = list(full).sort();
-  expect(list(live).sort()).toEqual(paths);
-  for (const p of paths) {
-    const a = lstatSync(join(live, p));
-    const b = lstatSync(join(full, p));
-    expect(a.mode, p).toBe(b.mode);
-    if (a.isSymbolicLink()) expect(readlinkSync(join(live, p))).toBe(readlinkSync(join(full, p)));
-    else if (a.isFile() && b.nlink > 1) expect(a.ino, `${p}: the same store asset`).toBe(b.ino);
-    else if (a.isFile()) expect(readFileSync(join(live, p))).toEqual(readFileSync(join(full, p)));
-  }
-  rmSync(to, { recursive: true, force: true });
-}
-
 describe.skipIf(skip !== undefined || noBusybox !== undefined)(
   'transaction triggers and reused trees',
   () => {
@@ -140,12 +112,12 @@ describe.skipIf(skip !== undefined || noBusybox !== undefined)(
       expect(r.stderr).toContain('entries changed');
       expect(existsSync(join(root, 'usr/share/app/cache'))).toBe(false);
       expect(existsSync(join(root, 'usr/share/gen'))).toBe(false);
-      expectFullBuild(root, [S.shell!, S.rest!, S.app3!]);
+      expectFullBuild(root, [S.shell!, S.rest!, S.app3!], work);
       // State 4 reuses state 2's tree and brings the trigger back: it runs on the changed tree.
       const r4 = m(root, 'install', S.app1!, '-y', '-v');
       expect(r4.stderr).toContain('entries changed');
       expect(readFileSync(join(root, 'usr/share/app/cache'), 'utf8')).toBe('generated\n');
-      expectFullBuild(root, [S.shell!, S.rest!, S.app1!]);
+      expectFullBuild(root, [S.shell!, S.rest!, S.app1!], work);
       expect(m(root, 'state', 'verify').stdout).toContain('No issues found');
     });
   },
@@ -163,7 +135,7 @@ describe.skipIf(skip !== undefined)('a wide tree', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('entries changed');
     expect(existsSync(join(root, 'usr/share/wide/d5123/stray'))).toBe(false);
-    expectFullBuild(root, [S.wide!, S.plain3!]);
+    expectFullBuild(root, [S.wide!, S.plain3!], work);
   });
 });
 
