@@ -3,7 +3,6 @@ import { TransactionError } from '../transaction-error.js';
 import { applyState } from './apply-state.js';
 import type { Installation } from './installation.js';
 import { installedPackages } from './installed-packages.js';
-import { startSpareScan } from './stage-tree.js';
 import type { EventSink } from './transaction-event.js';
 
 /** Resolves a removal (with reverse dependencies and orphans) without changing anything. */
@@ -29,18 +28,15 @@ export async function commitRemove(
   // What stays was resolved against the previous state's repositories.
   const previous = inst.activeStateId();
   const repositories = previous === undefined ? undefined : inst.dbs.state.getState(previous)?.repositories;
-  const selections = plan.selections.map((s) => ({
-    packageId: s.id,
-    explicit: s.explicit,
-    ...(s.reason ? { reason: s.reason } : {}),
-  }));
   return applyState(inst, {
     kind: 'new-state',
     summary: 'Remove',
-    // Posted to the scanning thread now rather than after planStage has listed the spares.
-    scan: startSpareScan(inst, selections),
     ...(repositories === undefined || repositories.length === 0 ? {} : { repositories }),
-    selections,
+    selections: plan.selections.map((s) => ({
+      packageId: s.id,
+      explicit: s.explicit,
+      ...(s.reason ? { reason: s.reason } : {}),
+    })),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
 }
